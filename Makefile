@@ -1,0 +1,69 @@
+# The two commands a developer needs: `make run` (local stack) and `make test` (everything CI runs).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+STAGE ?= prod
+export AWS_DEFAULT_REGION ?= eu-west-1
+
+# Lambda's runtime follows the Python that packages the app, and python3.11 is deprecated there:
+# prefer 3.12 (then 3.13), from PATH or from pyenv's versions, and fall back to python3.
+PYTHON ?= $(shell for v in 3.12 3.13; do \
+	for p in python$$v $$(pyenv root 2>/dev/null)/versions/$$v*/bin/python$$v; do \
+		if $$p -c 'import sys' >/dev/null 2>&1; then command -v $$p; exit 0; fi; \
+	done; done; command -v python3)
+
+.PHONY: help install run test lint types unit integration e2e infra package bench clean
+
+help:
+	@echo "make run      start the local stack on http://127.0.0.1:$(PORT)"
+	@echo "make test     lint, types and every test tier (what CI runs)"
+	@echo "make package  build the CloudFormation template for STAGE=$(STAGE) into build/"
+	@echo "make bench    measure DynamoDB calls and latency per endpoint"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/invoicing serve --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(BIN)/mypy
+
+test: lint types
+	$(BIN)/pytest -n auto
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+integration: install
+	$(BIN)/pytest tests/integration
+
+e2e: install
+	$(BIN)/pytest tests/e2e
+
+requirements.txt: pyproject.toml install
+	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > $@
+
+package: install requirements.txt
+	rm -rf build/$(STAGE)
+	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.json build/$(STAGE)
+	$(BIN)/cfn-lint build/$(STAGE)/sam.json
+
+bench: install
+	$(BIN)/python -m bench.endpoints
+
+clean:
+	rm -rf $(VENV) build requirements.txt .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: each module prints a table; numbers go into docs/benchmarks.md."""

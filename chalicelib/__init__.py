@@ -1,0 +1,1 @@
+"""The invoicing application: everything the Lambda package ships besides app.py."""

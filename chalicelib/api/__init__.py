@@ -1,0 +1,1 @@
+"""HTTP: parse and validate requests, call one use case, shape the response."""

@@ -1,0 +1,108 @@
+"""Reading requests and writing JSON responses, with amounts kept exact both ways."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import simplejson
+from chalice.app import Request, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.problems import HttpError
+from chalicelib.domain.errors import FieldProblem
+
+# Far above any valid body (250 rows), far below API Gateway's and Lambda's own limits.
+MAX_BODY_BYTES = 256 * 1024
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """Decimals leave as exact JSON numbers (Chalice's own encoder would make them floats)."""
+    return Response(
+        body=simplejson.dumps(payload, use_decimal=True),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204)
+
+
+def json_body(request: Request, model: type[M]) -> M:
+    return validated(model, parsed_json(request))
+
+
+def body_bytes(request: Request) -> bytes:
+    raw = request.raw_body or b""
+    raw = raw.encode() if isinstance(raw, str) else raw
+    if len(raw) > MAX_BODY_BYTES:
+        raise HttpError(413, f"The body is larger than {MAX_BODY_BYTES} bytes")
+    return raw
+
+
+def parsed_json(request: Request) -> Any:
+    raw = body_bytes(request)
+    if not raw.strip():
+        raise HttpError(400, "A JSON body is required")
+    try:
+        return json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        raise HttpError(400, f"The body is not valid JSON: {exc}") from None
+
+
+def validated(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            FieldProblem(field=_field_path(error["loc"]), message=error["msg"])
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        listed = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        raise HttpError(400, f"Invalid request: {listed}", problems) from None
+
+
+def query_list(request: Request, name: str) -> list[str]:
+    """Values of a repeated or comma-separated query parameter: ?ids=a&ids=b or ?ids=a,b."""
+    params = request.query_params
+    if params is None or name not in params:
+        return []
+    return [part.strip() for raw in params.getlist(name) for part in raw.split(",") if part.strip()]
+
+
+def query_int(request: Request, name: str, *, default: int, low: int, high: int) -> int:
+    raw = _query_value(request, name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        message = f"must be a whole number from {low} to {high}"
+        raise HttpError(400, f"Invalid request: {name}: {message}", [FieldProblem(name, message)])
+    return int(raw)
+
+
+def query_str(request: Request, name: str) -> str | None:
+    return _query_value(request, name) or None
+
+
+def _query_value(request: Request, name: str) -> str | None:
+    params = request.query_params
+    if params is None or name not in params:
+        return None
+    return str(params[name])
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")

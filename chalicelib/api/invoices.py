@@ -1,0 +1,204 @@
+"""The native invoice endpoints under /api/v1 (api-docs/alphaalpha-invoice-api.txt)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice.app import Request, Response
+
+from chalicelib.api.http import (
+    body_bytes,
+    json_body,
+    json_response,
+    no_content,
+    parsed_json,
+    query_int,
+    query_list,
+    query_str,
+)
+from chalicelib.api.problems import HttpError
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.security import current_actor
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.commands import MAX_COMMENT_LENGTH, InvoiceFields, RowInput
+from chalicelib.domain.errors import FieldProblem
+from chalicelib.domain.invoice import Invoice
+from chalicelib.services import invoices as service
+
+MAX_IDS = 100
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+invoices = ApiBlueprint(__name__)
+
+
+@invoices.route("/invoices", methods=["POST"])
+def create_invoice() -> Response:
+    fields = json_body(invoices.current_request, InvoiceFields)
+    return _created(fields, location_prefix="invoices/find/")
+
+
+@invoices.route("/invoices/empty", methods=["POST"])
+def create_empty_invoice() -> Response:
+    return _created(InvoiceFields(), location_prefix="find/")
+
+
+@invoices.route("/invoices/find/{invoiceId}", methods=["GET"])
+def find_invoice(invoiceId: str) -> Response:
+    deps = get_deps()
+    return _invoice_response(
+        service.get_invoice(invoiceId, actor=current_actor(), repo=deps.invoices)
+    )
+
+
+@invoices.route("/invoices/find", methods=["GET"])
+def find_invoices() -> Response:
+    return _found(_ids(invoices.current_request, required=True))
+
+
+@invoices.route("/invoices/find-list", methods=["GET"])
+def find_invoice_list() -> Response:
+    return _found(_ids(invoices.current_request, required=False))
+
+
+@invoices.route("/invoices/find-all", methods=["GET"])
+def find_all_invoices() -> Response:
+    request = invoices.current_request
+    limit = query_int(request, "limit", default=DEFAULT_PAGE_SIZE, low=1, high=MAX_PAGE_SIZE)
+    page = service.list_invoices(
+        actor=current_actor(),
+        repo=get_deps().invoices,
+        limit=limit,
+        cursor=query_str(request, "cursor"),
+    )
+    headers = {}
+    if page.cursor is not None:
+        query = urlencode({"limit": limit, "cursor": page.cursor})
+        headers = {"Link": f'<find-all?{query}>; rel="next"', "X-Next-Cursor": page.cursor}
+    return json_response([_invoice_json(i) for i in page.items], headers=headers)
+
+
+@invoices.route("/invoices/{invoiceId}/update", methods=["PATCH"])
+def update_invoice(invoiceId: str) -> Response:
+    fields = json_body(invoices.current_request, InvoiceFields)
+    deps = get_deps()
+    return _invoice_response(
+        service.update_invoice(
+            invoiceId, fields, actor=current_actor(), repo=deps.invoices, clock=deps.clock
+        )
+    )
+
+
+@invoices.route("/invoices/{invoiceId}/rows", methods=["POST"])
+def add_row(invoiceId: str) -> Response:
+    row = json_body(invoices.current_request, RowInput)
+    deps = get_deps()
+    return _invoice_response(
+        service.add_row(invoiceId, row, actor=current_actor(), repo=deps.invoices, clock=deps.clock)
+    )
+
+
+@invoices.route("/invoices/{invoiceId}/rows/{rowId}", methods=["DELETE"])
+def remove_row(invoiceId: str, rowId: str) -> Response:
+    deps = get_deps()
+    return _invoice_response(
+        service.remove_row(
+            invoiceId, rowId, actor=current_actor(), repo=deps.invoices, clock=deps.clock
+        )
+    )
+
+
+@invoices.route(
+    "/invoices/{invoiceId}/comment",
+    methods=["POST"],
+    content_types=["application/json", "text/plain"],
+)
+def add_comment(invoiceId: str) -> Response:
+    text = _comment_text(invoices.current_request)
+    deps = get_deps()
+    return _invoice_response(
+        service.add_comment(
+            invoiceId, text, actor=current_actor(), repo=deps.invoices, clock=deps.clock
+        )
+    )
+
+
+@invoices.route("/invoices/{invoiceId}", methods=["DELETE"])
+def delete_invoice(invoiceId: str) -> Response:
+    service.delete_invoice(invoiceId, actor=current_actor(), repo=get_deps().invoices)
+    return no_content()
+
+
+@invoices.route("/invoices/delete-list", methods=["DELETE"])
+def delete_invoice_list() -> Response:
+    ids = _ids(invoices.current_request, required=True)
+    service.delete_invoices(ids, actor=current_actor(), repo=get_deps().invoices)
+    return no_content()
+
+
+def _created(fields: InvoiceFields, *, location_prefix: str) -> Response:
+    """201 with a Location relative to the request's own URL, so it holds behind any base path."""
+    deps = get_deps()
+    invoice = service.create_invoice(
+        fields,
+        actor=current_actor(),
+        repo=deps.invoices,
+        clock=deps.clock,
+        defaults=deps.invoice_defaults,
+    )
+    return _invoice_response(invoice, status=201, location=f"{location_prefix}{invoice.id}")
+
+
+def _found(ids: list[str]) -> Response:
+    found = service.find_invoices(ids, actor=current_actor(), repo=get_deps().invoices)
+    return json_response([_invoice_json(invoice) for invoice in found])
+
+
+def _invoice_json(invoice: Invoice) -> dict[str, Any]:
+    return invoice.model_dump(mode="python", by_alias=True)
+
+
+def _invoice_response(invoice: Invoice, status: int = 200, location: str | None = None) -> Response:
+    headers = {"ETag": f'"{invoice.version}"'}
+    if location is not None:
+        headers["Location"] = location
+    return json_response(_invoice_json(invoice), status=status, headers=headers)
+
+
+def _ids(request: Request, *, required: bool) -> list[str]:
+    ids = query_list(request, "ids")
+    if required and not ids:
+        raise HttpError(
+            400,
+            "Invalid request: ids: at least one id is required",
+            [FieldProblem("ids", "at least one id is required")],
+        )
+    if len(ids) > MAX_IDS:
+        raise HttpError(
+            400,
+            f"Invalid request: ids: at most {MAX_IDS} ids per request",
+            [FieldProblem("ids", f"at most {MAX_IDS} ids per request")],
+        )
+    return ids
+
+
+def _comment_text(request: Request) -> str:
+    """The body is the comment itself: a JSON string, or plain text sent as text/plain."""
+    content_type = (request.headers.get("content-type") or "").lower()
+    if content_type.startswith("text/plain"):
+        try:
+            text: Any = body_bytes(request).decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    else:
+        text = parsed_json(request)
+    if not isinstance(text, str) or not text.strip():
+        raise _bad_comment("must be a non-empty JSON string, the text of the comment")
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise _bad_comment(f"must be at most {MAX_COMMENT_LENGTH} characters")
+    return text.strip()
+
+
+def _bad_comment(message: str) -> HttpError:
+    return HttpError(400, f"Invalid request: body: {message}", [FieldProblem("body", message)])

@@ -1,0 +1,82 @@
+"""Every error leaves in the documented body {title, detail, time}, plus the offending fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+import simplejson
+from chalice.app import Response
+
+from chalicelib.domain.errors import (
+    AuthenticationError,
+    ConflictError,
+    DomainError,
+    FieldProblem,
+    InvalidInputError,
+    NotFoundError,
+    TemporarilyUnavailableError,
+)
+from chalicelib.domain.values import format_timestamp
+
+_STATUS_OF: Sequence[tuple[type[DomainError], int]] = (
+    (AuthenticationError, 401),
+    (InvalidInputError, 400),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (TemporarilyUnavailableError, 503),
+)
+
+_HEADERS_OF: Mapping[int, Mapping[str, str]] = {
+    401: {"WWW-Authenticate": 'Bearer realm="invoicing"'},
+    503: {"Retry-After": "1"},
+}
+
+
+class HttpError(Exception):
+    """A request the HTTP layer refuses before any use case runs (bad JSON, too large...)."""
+
+    def __init__(self, status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.problems = tuple(problems)
+
+
+def problem(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> Response:
+    body: dict[str, Any] = {
+        "title": HTTPStatus(status).phrase,
+        "detail": detail,
+        "time": format_timestamp(datetime.now(UTC)),
+    }
+    if problems:
+        body["errors"] = [{"field": p.field, "message": p.message} for p in problems]
+    return Response(
+        body=simplejson.dumps(body),
+        status_code=status,
+        headers={"Content-Type": "application/json", **_HEADERS_OF.get(status, {})},
+    )
+
+
+def domain_problem(exc: DomainError) -> Response:
+    status = next(code for kind, code in _STATUS_OF if isinstance(exc, kind))
+    problems = exc.problems if isinstance(exc, InvalidInputError) else ()
+    return problem(status, str(exc), problems)
+
+
+def http_problem(exc: HttpError) -> Response:
+    return problem(exc.status, exc.detail, exc.problems)
+
+
+def chalice_error_as_problem(response: Response) -> Response:
+    """Chalice answers some errors itself ({"Code", "Message"}): 405, 415 and unhandled 500s."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    if response.status_code >= 500:
+        return problem(500, "An unexpected error occurred; it has been logged")
+    shaped = problem(response.status_code, str(body.get("Message", "")))
+    shaped.headers.update({k: v for k, v in response.headers.items() if k.lower() == "allow"})
+    return shaped

@@ -1,0 +1,60 @@
+"""Every request is authenticated here, in the app's own code, before any view runs: Chalice's
+built-in authorizers are not enforced by `chalice local` or its test client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from chalice.app import Request, Response
+
+from chalicelib.api.problems import chalice_error_as_problem, domain_problem
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.values import Actor
+from chalicelib.services.authentication import authenticate
+
+PUBLIC_PATHS = frozenset({"/health"})
+
+_current_actor: ContextVar[Actor] = ContextVar("current_actor")
+
+
+def current_actor() -> Actor:
+    """The verified caller of the request being handled."""
+    return _current_actor.get()
+
+
+def credentials(request: Request) -> list[str]:
+    """Credentials as the documented clients send them: `Authorization: Bearer <token>`,
+    `Authorization: <api key>` or `x-api-key: <api key>`."""
+    found = []
+    authorization = (request.headers.get("authorization") or "").strip()
+    scheme, _, rest = authorization.partition(" ")
+    if scheme.lower() == "bearer":
+        found.append(rest.strip())
+    elif authorization:
+        found.append(authorization)
+    api_key = (request.headers.get("x-api-key") or "").strip()
+    if api_key:
+        found.append(api_key)
+    return [credential for credential in found if credential]
+
+
+def authenticated_requests(
+    request: Request, get_response: Callable[[Request], Response]
+) -> Response:
+    """Chalice HTTP middleware: authenticate, run the view, and keep every error in our body."""
+    if request.context.get("resourcePath") in PUBLIC_PATHS:
+        return chalice_error_as_problem(get_response(request))
+    deps = get_deps()
+    try:
+        actor = authenticate(
+            credentials(request), jwt_verifier=deps.jwt_verifier, api_keys=deps.api_keys
+        )
+    except DomainError as exc:
+        return domain_problem(exc)
+    token = _current_actor.set(actor)
+    try:
+        return chalice_error_as_problem(get_response(request))
+    finally:
+        _current_actor.reset(token)

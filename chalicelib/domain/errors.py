@@ -1,0 +1,81 @@
+"""Domain errors: each says what went wrong in the user's terms; the API maps them to statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error a caller can cause; its message is safe to show to the caller."""
+
+
+class NotFoundError(DomainError):
+    pass
+
+
+class InvoiceNotFoundError(NotFoundError):
+    def __init__(self, invoice_ids: Sequence[str]) -> None:
+        self.invoice_ids = tuple(invoice_ids)
+        listed = ", ".join(self.invoice_ids)
+        noun = "Invoice" if len(self.invoice_ids) == 1 else "Invoices"
+        super().__init__(f"{noun} not found: {listed}")
+
+
+class RowNotFoundError(NotFoundError):
+    def __init__(self, invoice_id: str, row_id: str) -> None:
+        super().__init__(f"Invoice {invoice_id} has no row {row_id}")
+
+
+class ConflictError(DomainError):
+    pass
+
+
+class ConcurrentModificationError(ConflictError):
+    def __init__(self, invoice_id: str) -> None:
+        super().__init__(
+            f"Invoice {invoice_id} was changed by another request at the same time; "
+            "read it again and retry"
+        )
+
+
+class InvalidStateError(ConflictError):
+    """An action that the invoice's current status does not allow."""
+
+    def __init__(self, invoice_id: str, status: str, action: str, allowed: Sequence[str]) -> None:
+        self.status = status
+        allowed_text = ", ".join(allowed) if allowed else "nothing"
+        super().__init__(
+            f"Cannot {action} while invoice {invoice_id} is {status}; "
+            f"allowed from {status}: {allowed_text}"
+        )
+
+
+class InvoiceTooLargeError(ConflictError):
+    def __init__(self, invoice_id: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"Invoice {invoice_id} would take {size} bytes, more than the {limit} bytes "
+            "an invoice may hold; remove rows or shorten texts"
+        )
+
+
+class TemporarilyUnavailableError(DomainError):
+    """A dependency is throttling or down; the same request may succeed when retried."""
+
+
+class AuthenticationError(DomainError):
+    """No credential, or one that does not verify. The message never says which part failed."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    message: str
+
+
+class InvalidInputError(DomainError):
+    """Input that passed parsing but breaks a rule; names each offending field."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))

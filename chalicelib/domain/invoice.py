@@ -1,0 +1,179 @@
+"""The invoice as stored and as answered: every documented field, amounts already computed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from chalicelib.domain.values import CalendarDate, Timestamp
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SCHEDULED = "SCHEDULED"
+    SENT = "SENT"
+    OVERDUE = "OVERDUE"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+
+
+class InvoiceType(StrEnum):
+    MANUAL = "MANUAL"
+    RECURRING = "RECURRING"
+
+
+class RowType(StrEnum):
+    ITEM = "ITEM"
+    SERVICE = "SERVICE"
+    EXPENSE = "EXPENSE"
+
+
+class QuantityType(StrEnum):
+    AMOUNT = "AMOUNT"
+    PIECES = "PIECES"
+    HOURS = "HOURS"
+    DAYS = "DAYS"
+    WEEKS = "WEEKS"
+    MONTHS = "MONTHS"
+    KILOGRAMS = "KILOGRAMS"
+    LITERS = "LITERS"
+    METERS = "METERS"
+
+
+class EventType(StrEnum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    COMMENT = "COMMENT"
+    ROW_ADDED = "ROW_ADDED"
+    ROW_REMOVED = "ROW_REMOVED"
+
+
+class BlobType(StrEnum):
+    IMAGE = "IMAGE"
+    PDF = "PDF"
+    DOCUMENT = "DOCUMENT"
+    SPREADSHEET = "SPREADSHEET"
+    TEXT = "TEXT"
+
+
+class PaymentMethod(StrEnum):
+    BANK_TRANSFER = "BANK_TRANSFER"
+    CREDIT_CARD = "CREDIT_CARD"
+    DIRECT_DEBIT = "DIRECT_DEBIT"
+    CASH = "CASH"
+    CHECK = "CHECK"
+    PAYPAL = "PAYPAL"
+    OTHER = "OTHER"
+
+
+class DomainModel(BaseModel):
+    """camelCase on the wire and in the table, snake_case in Python; immutable once built."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+
+class InvoiceRow(DomainModel):
+    id: str
+    description: str | None = None
+    product_id: str | None = None
+    quantity: Decimal
+    quantity_type: QuantityType = QuantityType.AMOUNT
+    unit_price: Decimal
+    tax_rate: Decimal
+    type: RowType = RowType.ITEM
+    total: Decimal
+    tax_amount: Decimal
+    total_with_tax: Decimal
+
+
+class InvoiceEvent(DomainModel):
+    id: str
+    type: EventType
+    date: Timestamp
+    author_id: str
+    description: str | None = None
+
+
+class RecurringAgreement(DomainModel):
+    auto_send: bool = False
+    interval_days: int | None = None
+    interval_months: int | None = None
+    next_invoice_date: CalendarDate | None = None
+    end_date: CalendarDate | None = None
+
+
+class Blob(DomainModel):
+    blob_id: str
+    created: Timestamp
+    extension: str | None = None
+    file_size: int
+    name: str
+    type: BlobType
+
+
+class Reminder(DomainModel):
+    created_by: str
+    sent_on: Timestamp
+
+
+class Transaction(DomainModel):
+    id: str
+    tenant_id: str
+    account_id: str | None = None
+    amount: Decimal
+    date: Timestamp
+    description: str | None = None
+    payment_method: PaymentMethod
+    created: Timestamp
+    created_by: str
+    updated: Timestamp
+    updated_by: str
+
+
+class Invoice(DomainModel):
+    id: str
+    tenant_id: str
+    # Optimistic-locking counter: stored and sent as the ETag, not part of the JSON body.
+    version: int = Field(default=0, exclude=True)
+    status: InvoiceStatus = InvoiceStatus.DRAFT
+    type: InvoiceType = InvoiceType.MANUAL
+    invoice_number: str | None = None
+    currency: str
+    invoice_date: CalendarDate
+    payment_term_days: int
+    due_date: CalendarDate
+    client_id: str | None = None
+    contact_email: str | None = None
+    note: str | None = None
+    opportunity_id: str | None = None
+    milestone_id: str | None = None
+    sales_order_id: str | None = None
+    subsidiary_id: str | None = None
+    payment_reference: str | None = None
+    rows: list[InvoiceRow] = Field(default_factory=list)
+    total: Decimal
+    total_excluding_tax: Decimal
+    total_tax: Decimal
+    total_with_tax: Decimal
+    paid: Decimal
+    paid_excluding_tax: Decimal
+    date_paid: Timestamp | None = None
+    overdue_notified_at: Timestamp | None = None
+    mail_body: str | None = None
+    reminder_body: str | None = None
+    sent_mails: list[str] = Field(default_factory=list)
+    reminders: list[Reminder] = Field(default_factory=list)
+    transactions: list[Transaction] = Field(default_factory=list)
+    attachments: list[Blob] = Field(default_factory=list)
+    pdf: Blob | None = None
+    recurring_agreement: RecurringAgreement | None = None
+    events: list[InvoiceEvent] = Field(default_factory=list)
+    created: Timestamp
+    created_by: str
+    updated: Timestamp
+    updated_by: str

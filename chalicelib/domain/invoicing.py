@@ -1,0 +1,225 @@
+"""Pure operations on invoices: each takes an invoice and returns the next one, with its event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic.alias_generators import to_camel
+
+from chalicelib.domain.commands import (
+    MAX_ROWS,
+    REQUIRED_FIELDS,
+    InvoiceFields,
+    RecurringAgreementInput,
+    RowInput,
+)
+from chalicelib.domain.errors import FieldProblem, InvalidInputError, RowNotFoundError
+from chalicelib.domain.invoice import (
+    EventType,
+    Invoice,
+    InvoiceEvent,
+    InvoiceRow,
+    RecurringAgreement,
+)
+from chalicelib.domain.lifecycle import Action, ensure_allowed
+from chalicelib.domain.money import ZERO, invoice_totals, line_amounts, round_money
+from chalicelib.domain.values import Actor, new_id
+
+# Plain reference fields that an update copies as given (None clears them).
+_REFERENCE_FIELDS = (
+    "client_id",
+    "contact_email",
+    "note",
+    "opportunity_id",
+    "milestone_id",
+    "sales_order_id",
+    "subsidiary_id",
+    "payment_reference",
+)
+
+
+@dataclass(frozen=True)
+class InvoiceDefaults:
+    """What a new invoice gets when the request leaves a field out."""
+
+    currency: str = "EUR"
+    payment_term_days: int = 14
+    timezone: str = "UTC"
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+
+def new_invoice(
+    fields: InvoiceFields, *, actor: Actor, now: datetime, defaults: InvoiceDefaults
+) -> Invoice:
+    currency = fields.currency or defaults.currency
+    invoice_date = fields.invoice_date or defaults.today(now)
+    terms = (
+        defaults.payment_term_days if fields.payment_term_days is None else fields.payment_term_days
+    )
+    rows = [_priced_row(row, new_id(), currency) for row in fields.rows or ()]
+    totals = invoice_totals(rows, currency)
+    zero = round_money(ZERO, currency)
+    return Invoice(
+        id=new_id(),
+        tenant_id=actor.tenant_id,
+        currency=currency,
+        invoice_date=invoice_date,
+        payment_term_days=terms,
+        due_date=invoice_date + timedelta(days=terms),
+        rows=rows,
+        total=totals.total_with_tax,
+        total_excluding_tax=totals.total_excluding_tax,
+        total_tax=totals.total_tax,
+        total_with_tax=totals.total_with_tax,
+        paid=zero,
+        paid_excluding_tax=zero,
+        client_id=fields.client_id,
+        contact_email=fields.contact_email,
+        note=fields.note,
+        opportunity_id=fields.opportunity_id,
+        milestone_id=fields.milestone_id,
+        sales_order_id=fields.sales_order_id,
+        subsidiary_id=fields.subsidiary_id,
+        payment_reference=fields.payment_reference,
+        recurring_agreement=_agreement(fields.recurring_agreement),
+        events=[_event(EventType.CREATE, actor, now, "Invoice created")],
+        created=now,
+        created_by=actor.user_id,
+        updated=now,
+        updated_by=actor.user_id,
+    )
+
+
+def apply_changes(
+    invoice: Invoice, fields: InvoiceFields, *, actor: Actor, now: datetime
+) -> Invoice:
+    """Change the fields present in the request; an empty change returns the invoice as it was."""
+    ensure_allowed(invoice, Action.UPDATE)
+    present = fields.model_fields_set
+    cleared = sorted(name for name in present & REQUIRED_FIELDS if getattr(fields, name) is None)
+    if cleared:
+        raise InvalidInputError([FieldProblem(to_camel(n), "must not be null") for n in cleared])
+    if not present:
+        return invoice
+    currency = fields.currency or invoice.currency
+    invoice_date = fields.invoice_date or invoice.invoice_date
+    terms = (
+        invoice.payment_term_days if fields.payment_term_days is None else fields.payment_term_days
+    )
+    rows = (
+        _rows_for_update(fields.rows, invoice.rows, currency)
+        if fields.rows is not None
+        else [_priced_row(row, row.id, currency) for row in invoice.rows]
+    )
+    changes = {name: getattr(fields, name) for name in present if name in _REFERENCE_FIELDS}
+    if "recurring_agreement" in present:
+        changes["recurring_agreement"] = _agreement(fields.recurring_agreement)
+    listed = ", ".join(sorted(to_camel(name) for name in present))
+    return _changed(
+        invoice,
+        actor,
+        now,
+        _event(EventType.UPDATE, actor, now, f"Changed {listed}"),
+        currency=currency,
+        invoice_date=invoice_date,
+        payment_term_days=terms,
+        due_date=invoice_date + timedelta(days=terms),
+        rows=rows,
+        **_totals(rows, currency),
+        **changes,
+    )
+
+
+def add_row(invoice: Invoice, row: RowInput, *, actor: Actor, now: datetime) -> Invoice:
+    ensure_allowed(invoice, Action.ADD_ROW)
+    if len(invoice.rows) >= MAX_ROWS:
+        raise InvalidInputError([FieldProblem("rows", f"an invoice holds at most {MAX_ROWS} rows")])
+    added = _priced_row(row, new_id(), invoice.currency)
+    rows = [*invoice.rows, added]
+    event = _event(EventType.ROW_ADDED, actor, now, f"Row {added.id} added")
+    return _changed(invoice, actor, now, event, rows=rows, **_totals(rows, invoice.currency))
+
+
+def remove_row(invoice: Invoice, row_id: str, *, actor: Actor, now: datetime) -> Invoice:
+    ensure_allowed(invoice, Action.REMOVE_ROW)
+    rows = [row for row in invoice.rows if row.id != row_id]
+    if len(rows) == len(invoice.rows):
+        raise RowNotFoundError(invoice.id, row_id)
+    event = _event(EventType.ROW_REMOVED, actor, now, f"Row {row_id} removed")
+    return _changed(invoice, actor, now, event, rows=rows, **_totals(rows, invoice.currency))
+
+
+def add_comment(invoice: Invoice, text: str, *, actor: Actor, now: datetime) -> Invoice:
+    ensure_allowed(invoice, Action.COMMENT)
+    return _changed(invoice, actor, now, _event(EventType.COMMENT, actor, now, text))
+
+
+def ensure_deletable(invoice: Invoice) -> None:
+    ensure_allowed(invoice, Action.DELETE)
+
+
+def _changed(
+    invoice: Invoice, actor: Actor, now: datetime, event: InvoiceEvent, **changes: object
+) -> Invoice:
+    return invoice.model_copy(
+        update={
+            **changes,
+            "events": [*invoice.events, event],
+            "updated": now,
+            "updated_by": actor.user_id,
+        }
+    )
+
+
+def _event(kind: EventType, actor: Actor, now: datetime, description: str) -> InvoiceEvent:
+    return InvoiceEvent(
+        id=new_id(), type=kind, date=now, author_id=actor.user_id, description=description
+    )
+
+
+def _priced_row(source: RowInput | InvoiceRow, row_id: str, currency: str) -> InvoiceRow:
+    amounts = line_amounts(source.quantity, source.unit_price, source.tax_rate, currency)
+    return InvoiceRow(
+        id=row_id,
+        description=source.description,
+        product_id=source.product_id,
+        quantity=source.quantity,
+        quantity_type=source.quantity_type,
+        unit_price=source.unit_price,
+        tax_rate=source.tax_rate,
+        type=source.type,
+        total=amounts.total,
+        tax_amount=amounts.tax_amount,
+        total_with_tax=amounts.total_with_tax,
+    )
+
+
+def _rows_for_update(
+    requested: Sequence[RowInput], existing: Iterable[InvoiceRow], currency: str
+) -> list[InvoiceRow]:
+    """A requested row that names an existing row keeps its id; any other row gets a new one."""
+    known = {row.id for row in existing}
+    return [_priced_row(row, _kept_id(row.id, known), currency) for row in requested]
+
+
+def _kept_id(requested: str | None, known: set[str]) -> str:
+    return requested if requested is not None and requested in known else new_id()
+
+
+def _totals(rows: Sequence[InvoiceRow], currency: str) -> dict[str, object]:
+    totals = invoice_totals(rows, currency)
+    return {
+        "total": totals.total_with_tax,
+        "total_excluding_tax": totals.total_excluding_tax,
+        "total_tax": totals.total_tax,
+        "total_with_tax": totals.total_with_tax,
+    }
+
+
+def _agreement(given: RecurringAgreementInput | None) -> RecurringAgreement | None:
+    return None if given is None else RecurringAgreement.model_validate(given.model_dump())

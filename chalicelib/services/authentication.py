@@ -1,0 +1,148 @@
+"""Who is calling: verify a JWT or an API key and turn it into an Actor (tenant and user)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+
+from chalicelib.domain.errors import AuthenticationError, FieldProblem, InvalidInputError
+from chalicelib.domain.values import TENANT_ID_PATTERN, Actor
+from chalicelib.services.ports import ApiKeyRecord, ApiKeyRepository, Clock
+
+API_KEY_PREFIX = "ik_"
+_HMAC_ALGORITHMS = ("HS256",)
+_JWKS_ALGORITHMS = ("RS256",)
+
+
+class SigningKeys(Protocol):
+    """Where RS256 public keys come from: PyJWT's PyJWKClient in production."""
+
+    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK: ...
+
+
+@dataclass(frozen=True)
+class JwtRules:
+    """What a token must satisfy. Algorithms are fixed here, never taken from the token."""
+
+    secret: str | None = None
+    audience: str | None = None
+    issuer: str | None = None
+    tenant_claim: str = "tenant_id"
+    user_claim: str = "sub"
+    leeway_seconds: int = 30
+
+
+class JwtVerifier:
+    def __init__(self, rules: JwtRules, signing_keys: SigningKeys | None = None) -> None:
+        self._rules = rules
+        self._signing_keys = signing_keys
+
+    def verify(self, token: str) -> Actor:
+        try:
+            claims = self._decode(token)
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError("The bearer token is not valid") from exc
+        return Actor(
+            tenant_id=_tenant_id(claims.get(self._rules.tenant_claim)),
+            user_id=str(claims.get(self._rules.user_claim) or "unknown"),
+        )
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+        key: Any
+        if algorithm in _HMAC_ALGORITHMS and self._rules.secret:
+            key, allowed = self._rules.secret, _HMAC_ALGORITHMS
+        elif algorithm in _JWKS_ALGORITHMS and self._signing_keys is not None:
+            key, allowed = self._signing_keys.get_signing_key_from_jwt(token).key, _JWKS_ALGORITHMS
+        else:
+            raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
+        return jwt.decode(
+            token,
+            key,
+            algorithms=list(allowed),
+            audience=self._rules.audience,
+            issuer=self._rules.issuer,
+            leeway=self._rules.leeway_seconds,
+            options={"require": ["exp"], "verify_aud": self._rules.audience is not None},
+        )
+
+
+def authenticate(
+    credentials: Sequence[str], *, jwt_verifier: JwtVerifier, api_keys: ApiKeyRepository
+) -> Actor:
+    """Every credential presented must verify, and all must name the same tenant."""
+    if not credentials:
+        raise AuthenticationError(
+            "Authentication required: send 'Authorization: Bearer <token>' or 'x-api-key: <key>'"
+        )
+    actors = [
+        verify_api_key(credential, repo=api_keys)
+        if credential.startswith(API_KEY_PREFIX)
+        else jwt_verifier.verify(credential)
+        for credential in credentials
+    ]
+    if len({actor.tenant_id for actor in actors}) != 1:
+        raise AuthenticationError("The credentials presented belong to different tenants")
+    return actors[0]
+
+
+def create_api_key(tenant_id: str, *, created_by: str, repo: ApiKeyRepository, clock: Clock) -> str:
+    """Make a key for the tenant and store only its hash; the key is shown this once."""
+    if not TENANT_ID_PATTERN.fullmatch(tenant_id):
+        raise InvalidInputError([FieldProblem("tenant", _TENANT_RULE)])
+    secret = secrets.token_urlsafe(32)
+    key = f"{API_KEY_PREFIX}{_encode(tenant_id)}.{secret}"
+    repo.add(
+        ApiKeyRecord(
+            tenant_id=tenant_id,
+            key_hash=hash_api_key(key),
+            key_id=secret[:8],
+            created=clock.now(),
+            created_by=created_by,
+        )
+    )
+    return key
+
+
+def verify_api_key(key: str, *, repo: ApiKeyRepository) -> Actor:
+    tenant_id = _tenant_of_key(key)
+    record = None if tenant_id is None else repo.find(tenant_id, hash_api_key(key))
+    if record is None:
+        raise AuthenticationError("The API key is not valid")
+    return Actor(tenant_id=record.tenant_id, user_id=f"api-key:{record.key_id}")
+
+
+def hash_api_key(key: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is enough: slow hashes guard guessable passwords.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+_TENANT_RULE = "1 to 128 letters, digits or . _ : @ -, starting with a letter or digit"
+
+
+def _tenant_id(claim: object) -> str:
+    if not isinstance(claim, str) or not TENANT_ID_PATTERN.fullmatch(claim):
+        raise AuthenticationError("The bearer token does not name a valid tenant")
+    return claim
+
+
+def _encode(tenant_id: str) -> str:
+    return base64.urlsafe_b64encode(tenant_id.encode()).decode().rstrip("=")
+
+
+def _tenant_of_key(key: str) -> str | None:
+    encoded, dot, secret = key.removeprefix(API_KEY_PREFIX).partition(".")
+    if not dot or not secret:
+        return None
+    try:
+        tenant_id = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return tenant_id if TENANT_ID_PATTERN.fullmatch(tenant_id) else None

@@ -1,0 +1,22 @@
+"""The environment, read once and validated: what the app is configured with per stage."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    table_name: str
+    # HS256 tokens are accepted only when a secret is set (local stack, tests).
+    auth_jwt_secret: SecretStr | None = None
+    # RS256 tokens are verified against this JWKS, for example a Cognito user pool's.
+    auth_jwks_url: str | None = None
+    auth_audience: str | None = None
+    auth_issuer: str | None = None
+    auth_tenant_claim: str = "tenant_id"
+    auth_user_claim: str = "sub"
+    default_currency: str = "EUR"
+    default_payment_term_days: int = 14

@@ -1,0 +1,1 @@
+"""Adapters to AWS: the only package that imports boto3."""

@@ -1,0 +1,74 @@
+"""Shared DynamoDB plumbing: the client, attribute (de)serialisation and error codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.errors import TemporarilyUnavailableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Fail fast inside a Lambda's time budget; standard mode retries throttling with backoff.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5
+)
+
+
+def dynamodb_client() -> DynamoDBClient:
+    # AWS_ENDPOINT_URL (read by boto3 itself) points this at the local emulator.
+    return boto3.session.Session().client("dynamodb", config=CLIENT_CONFIG)
+
+
+def to_item(attributes: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
+    return {name: _serializer.serialize(value) for name, value in attributes.items()}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, AttributeValueTypeDef]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
+def is_throttled(exc: ClientError) -> bool:
+    return error_code(exc) in _THROTTLED
+
+
+def store_busy() -> TemporarilyUnavailableError:
+    return TemporarilyUnavailableError("The data store is busy; retry shortly")
+
+
+@contextmanager
+def throttling_as_unavailable() -> Iterator[None]:
+    """Throttling that outlived botocore's retries becomes a 503 the caller may retry."""
+    try:
+        yield
+    except ClientError as exc:
+        if is_throttled(exc):
+            raise store_busy() from exc
+        raise

@@ -1,0 +1,27 @@
+"""Every key format of the table, in one place. Each partition key starts with the tenant."""
+
+from __future__ import annotations
+
+import re
+
+INVOICE_PREFIX = "INV#"
+API_KEY_PREFIX = "APIKEY#"
+
+# Ids we issue are UUIDs; anything else (too long, or with a key separator) cannot exist.
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+def invoice_sk(invoice_id: str) -> str:
+    return f"{INVOICE_PREFIX}{invoice_id}"
+
+
+def api_key_sk(key_hash: str) -> str:
+    return f"{API_KEY_PREFIX}{key_hash}"
+
+
+def is_storable_id(value: str) -> bool:
+    return bool(_ID_PATTERN.fullmatch(value))

@@ -1,0 +1,1 @@
+"""The `invoicing` command: the local stack and developer tools. Not shipped to Lambda."""

@@ -1,0 +1,52 @@
+"""Names and credentials of the local stack, shared by `serve`, `token` and the tests."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import jwt
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+REGION = "eu-west-1"
+TABLE_NAME = "invoicing-local"
+BUCKET_NAME = "invoicing-local-documents"
+# Signs tokens for the local stack only: no deployed stage is configured with an HS256 secret.
+LOCAL_JWT_SECRET = "local-stack-only-secret-never-used-in-a-deployed-stage"  # noqa: S105
+# The emulator accepts any credentials; these keep boto3 from looking for real ones.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+_STATE_DIR = Path(tempfile.gettempdir()) / "invoicing-local"
+
+
+def local_token(tenant: str, user: str = "local-user", ttl_seconds: int = 3600) -> str:
+    now = int(time.time())
+    claims = {"tenant_id": tenant, "sub": user, "iat": now, "exp": now + ttl_seconds}
+    return jwt.encode(claims, LOCAL_JWT_SECRET, algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class StackState:
+    """What a running `invoicing serve` tells other commands: where its emulator listens."""
+
+    api_port: int
+    endpoint_url: str
+    table: str
+    bucket: str
+
+    def save(self) -> Path:
+        _STATE_DIR.mkdir(parents=True, exist_ok=True)
+        path = state_path(self.api_port)
+        path.write_text(json.dumps(asdict(self)))
+        return path
+
+    @classmethod
+    def load(cls, api_port: int) -> StackState | None:
+        path = state_path(api_port)
+        return cls(**json.loads(path.read_text())) if path.exists() else None
+
+
+def state_path(api_port: int) -> Path:
+    return _STATE_DIR / f"stack-{api_port}.json"

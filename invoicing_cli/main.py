@@ -1,0 +1,134 @@
+"""`invoicing`: run the stack locally and mint credentials for it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import boto3
+import click
+
+from chalicelib.domain.errors import InvalidInputError
+from chalicelib.domain.values import TENANT_ID_PATTERN
+from chalicelib.services.authentication import create_api_key
+from chalicelib.services.ports import SystemClock
+from chalicelib.store.api_keys import DynamoApiKeyRepository
+from invoicing_cli import stack
+from invoicing_cli.local import FAKE_CREDENTIALS, REGION, StackState, local_token, state_path
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_DEMO_INVOICE = {
+    "currency": "EUR",
+    "paymentTermDays": 30,
+    "rows": [{"description": "Consulting", "quantity": 2, "unitPrice": 150, "taxRate": 20}],
+}
+
+
+@click.group()
+def cli() -> None:
+    """The invoicing API on your machine."""
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="Port of the API.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--reload/--no-reload", default=True, help="Restart the API when code changes.")
+@click.option("--tenant", default="demo", show_default=True, help="Tenant of the printed token.")
+def serve(port: int, host: str, reload: bool, tenant: str) -> None:
+    """Start the whole stack: AWS emulated by moto, the API by `chalice local`."""
+    _require_free_port(host, port)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    with stack.aws_emulator() as endpoint_url:
+        names = stack.provision(endpoint_url)
+        process = stack.start_chalice_local(
+            host, port, stack.app_environment(endpoint_url, names), reload=reload
+        )
+        try:
+            base_url = f"http://{host}:{port}"
+            stack.wait_until_healthy(base_url, process)
+            stack.remember(port, endpoint_url, names)
+            _welcome(base_url, endpoint_url, tenant)
+            process.wait()
+        except KeyboardInterrupt:
+            click.echo("\nStopping.")
+        finally:
+            stack.stop(process)
+            state_path(port).unlink(missing_ok=True)
+
+
+@cli.command()
+@click.option("--tenant", required=True, help="Tenant the token acts for.")
+@click.option("--user", default="local-user", show_default=True, help="User id (the sub claim).")
+@click.option("--ttl", default=3600, show_default=True, type=click.IntRange(1, 30 * 86400))
+def token(tenant: str, user: str, ttl: int) -> None:
+    """Print a bearer token valid for the local stack, and nothing else."""
+    if not TENANT_ID_PATTERN.fullmatch(tenant):
+        raise click.BadParameter("letters, digits and . _ : @ - only", param_hint="--tenant")
+    click.echo(local_token(tenant, user, ttl))
+
+
+@cli.group("api-key")
+def api_key() -> None:
+    """Manage API keys."""
+
+
+@api_key.command("create")
+@click.option("--tenant", required=True, help="Tenant the key acts for.")
+@click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
+@click.option("--table", default=None, help="A deployed table instead of the local stack.")
+def create_key(tenant: str, port: int, table: str | None) -> None:
+    """Print a new API key for a tenant; only its hash is stored."""
+    repo = DynamoApiKeyRepository(*_dynamodb_for(port, table))
+    try:
+        click.echo(create_api_key(tenant, created_by="cli", repo=repo, clock=SystemClock()))
+    except InvalidInputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tenant") from None
+
+
+def _dynamodb_for(port: int, table: str | None) -> tuple[DynamoDBClient, str]:
+    if table is not None:
+        return boto3.client("dynamodb"), table
+    state = StackState.load(port)
+    if state is None:
+        raise click.ClickException(
+            f"No local stack is running on port {port}: start one with `invoicing serve`, "
+            "or pass --table to use a deployed table."
+        )
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=REGION,
+    )
+    return session.client("dynamodb", endpoint_url=state.endpoint_url), state.table
+
+
+def _welcome(base_url: str, endpoint_url: str, tenant: str) -> None:
+    bearer = local_token(tenant, ttl_seconds=12 * 3600)
+    body = json.dumps(_DEMO_INVOICE)
+    click.echo(
+        f"\nInvoicing API ready on {base_url} (AWS emulated on {endpoint_url})\n"
+        f"Bearer token for tenant '{tenant}' (12 hours):\n\n{bearer}\n\n"
+        "Create an invoice:\n\n"
+        f"curl -X POST {base_url}/api/v1/invoices -H 'Authorization: Bearer {bearer}' "
+        f"-H 'Content-Type: application/json' -d '{body}'\n\n"
+        "Press Ctrl+C to stop. State lives in memory and is gone when the stack stops.\n"
+    )
+
+
+def _require_free_port(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise click.ClickException(
+                f"Port {port} is in use; choose another with --port"
+            ) from None
+
+
+def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

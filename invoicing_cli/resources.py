@@ -1,0 +1,62 @@
+"""Create the deployed resources on a local emulator from infra/template.json, the one source of
+truth for the table's keys and indexes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.json"
+TABLE_RESOURCE = "InvoicesTable"
+BUCKET_RESOURCE = "DocumentsBucket"
+
+# The CloudFormation properties that are also CreateTable parameters, with the same shape.
+_CREATE_TABLE_PROPERTIES = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+)
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    table: str
+    bucket: str
+
+
+def template_resource(logical_id: str) -> dict[str, Any]:
+    resources: dict[str, Any] = json.loads(TEMPLATE.read_text())["Resources"]
+    return dict(resources[logical_id])
+
+
+def create_table_request(table_name: str) -> dict[str, Any]:
+    properties = template_resource(TABLE_RESOURCE)["Properties"]
+    request = {name: properties[name] for name in _CREATE_TABLE_PROPERTIES if name in properties}
+    return {"TableName": table_name, **request}
+
+
+def create_resources(dynamodb: DynamoDBClient, s3: S3Client, names: ResourceNames) -> None:
+    """Create the table (with its TTL) and the bucket, as the template declares them."""
+    dynamodb.create_table(**create_table_request(names.table))
+    ttl = template_resource(TABLE_RESOURCE)["Properties"].get("TimeToLiveSpecification")
+    if ttl:
+        dynamodb.update_time_to_live(
+            TableName=names.table,
+            TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+        )
+    region = s3.meta.region_name
+    if region == "us-east-1":  # the one region S3 refuses a location constraint for
+        s3.create_bucket(Bucket=names.bucket)
+    else:
+        s3.create_bucket(
+            Bucket=names.bucket,
+            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+        )

@@ -1,0 +1,90 @@
+"""In-memory adapters with the same contract as the DynamoDB ones, for fast service tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.domain.errors import (
+    ConcurrentModificationError,
+    FieldProblem,
+    InvalidInputError,
+    InvoiceNotFoundError,
+)
+from chalicelib.domain.invoice import Invoice
+from chalicelib.services.ports import ApiKeyRecord, Page
+
+
+class FixedClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> None:
+        self._now += timedelta(**delta)
+
+
+class InMemoryInvoiceRepository:
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], Invoice] = {}
+
+    def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
+        return self._items.get((tenant_id, invoice_id))
+
+    def get_many(self, tenant_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
+        found = (self._items.get((tenant_id, i)) for i in dict.fromkeys(invoice_ids))
+        return [invoice for invoice in found if invoice is not None]
+
+    def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]:
+        if cursor is not None and not cursor.isascii():
+            raise InvalidInputError([FieldProblem("cursor", "is not a cursor this API returned")])
+        ordered = sorted(
+            (invoice for (tenant, _), invoice in self._items.items() if tenant == tenant_id),
+            key=lambda invoice: invoice.id,
+        )
+        after = [invoice for invoice in ordered if cursor is None or invoice.id > cursor]
+        page = after[:limit]
+        return Page(items=page, cursor=page[-1].id if len(after) > limit else None)
+
+    def add(self, invoice: Invoice) -> Invoice:
+        key = (invoice.tenant_id, invoice.id)
+        if key in self._items:
+            raise ConcurrentModificationError(invoice.id)
+        stored = invoice.model_copy(update={"version": 1})
+        self._items[key] = stored
+        return stored
+
+    def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
+        self._check_version(invoice.tenant_id, invoice.id, expected_version)
+        stored = invoice.model_copy(update={"version": expected_version + 1})
+        self._items[(invoice.tenant_id, invoice.id)] = stored
+        return stored
+
+    def delete(self, invoice: Invoice) -> None:
+        self.delete_all([invoice])
+
+    def delete_all(self, invoices: Sequence[Invoice]) -> None:
+        for invoice in invoices:
+            self._check_version(invoice.tenant_id, invoice.id, invoice.version)
+        for invoice in invoices:
+            del self._items[(invoice.tenant_id, invoice.id)]
+
+    def _check_version(self, tenant_id: str, invoice_id: str, version: int) -> None:
+        current = self._items.get((tenant_id, invoice_id))
+        if current is None:
+            raise InvoiceNotFoundError([invoice_id])
+        if current.version != version:
+            raise ConcurrentModificationError(invoice_id)
+
+
+class InMemoryApiKeyRepository:
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], ApiKeyRecord] = {}
+
+    def add(self, record: ApiKeyRecord) -> None:
+        self._records[(record.tenant_id, record.key_hash)] = record
+
+    def find(self, tenant_id: str, key_hash: str) -> ApiKeyRecord | None:
+        return self._records.get((tenant_id, key_hash))
