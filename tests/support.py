@@ -51,7 +51,8 @@ class Api:
         if json_body is not None:
             body = json.dumps(json_body)
             all_headers.setdefault("Content-Type", "application/json")
-        response = self._client.http.request(method, path, headers=all_headers, body=body or b"")
+        raw = body.encode() if isinstance(body, str) else body or b""
+        response = self._client.http.request(method, path, headers=all_headers, body=raw)
         return Reply(response.status_code, dict(response.headers), response.body)
 
     def get(self, path: str, **kwargs: Any) -> Reply:
