@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from chalicelib.domain.errors import FieldProblem
 MAX_BODY_BYTES = 256 * 1024
 
 M = TypeVar("M", bound=BaseModel)
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 def json_response(
@@ -61,7 +63,9 @@ def validated(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = [
-            FieldProblem(field=_field_path(error["loc"]), message=error["msg"])
+            FieldProblem(
+                field=_field_path(error["loc"]), message=error["msg"].removeprefix("Value error, ")
+            )
             for error in exc.errors(include_url=False, include_input=False)
         ]
         listed = "; ".join(f"{p.field}: {p.message}" for p in problems)
@@ -80,7 +84,8 @@ def query_int(request: Request, name: str, *, default: int, low: int, high: int)
     raw = _query_value(request, name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # Only ASCII digits: str.isdigit() also accepts characters such as "²" that int() refuses.
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
         message = f"must be a whole number from {low} to {high}"
         raise HttpError(400, f"Invalid request: {name}: {message}", [FieldProblem(name, message)])
     return int(raw)

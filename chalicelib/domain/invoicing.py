@@ -26,7 +26,7 @@ from chalicelib.domain.invoice import (
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.money import ZERO, invoice_totals, line_amounts, round_money
-from chalicelib.domain.values import Actor, new_id
+from chalicelib.domain.values import LATEST_DATE, Actor, new_id
 
 # Plain reference fields that an update copies as given (None clears them).
 _REFERENCE_FIELDS = (
@@ -70,7 +70,7 @@ def new_invoice(
         currency=currency,
         invoice_date=invoice_date,
         payment_term_days=terms,
-        due_date=invoice_date + timedelta(days=terms),
+        due_date=_due_date(invoice_date, terms),
         rows=rows,
         total=totals.total_with_tax,
         total_excluding_tax=totals.total_excluding_tax,
@@ -128,9 +128,11 @@ def apply_changes(
         currency=currency,
         invoice_date=invoice_date,
         payment_term_days=terms,
-        due_date=invoice_date + timedelta(days=terms),
+        due_date=_due_date(invoice_date, terms),
         rows=rows,
         **_totals(rows, currency),
+        paid=round_money(invoice.paid, currency),
+        paid_excluding_tax=round_money(invoice.paid_excluding_tax, currency),
         **changes,
     )
 
@@ -174,6 +176,15 @@ def _changed(
             "updated_by": actor.user_id,
         }
     )
+
+
+def _due_date(invoice_date: date, terms: int) -> date:
+    # Checked here: model_copy skips validation, so a stored invoice could not be read back.
+    due = invoice_date + timedelta(days=terms)
+    if due > LATEST_DATE:
+        problem = f"invoiceDate plus paymentTermDays must not be after {LATEST_DATE}"
+        raise InvalidInputError([FieldProblem("paymentTermDays", problem)])
+    return due
 
 
 def _event(kind: EventType, actor: Actor, now: datetime, description: str) -> InvoiceEvent:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -99,11 +98,13 @@ def create_api_key(tenant_id: str, *, created_by: str, repo: ApiKeyRepository, c
         raise InvalidInputError([FieldProblem("tenant", _TENANT_RULE)])
     secret = secrets.token_urlsafe(32)
     key = f"{API_KEY_PREFIX}{_encode(tenant_id)}.{secret}"
+    key_hash = hash_api_key(key)
     repo.add(
         ApiKeyRecord(
             tenant_id=tenant_id,
-            key_hash=hash_api_key(key),
-            key_id=secret[:8],
+            key_hash=key_hash,
+            # From the hash, not the secret: the id is stored in plain text and shown as an author.
+            key_id=key_hash[:8],
             created=clock.now(),
             created_by=created_by,
         )
@@ -143,6 +144,6 @@ def _tenant_of_key(key: str) -> str | None:
         return None
     try:
         tenant_id = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII input to b64decode
         return None
     return tenant_id if TENANT_ID_PATTERN.fullmatch(tenant_id) else None

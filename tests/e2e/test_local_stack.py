@@ -1,0 +1,181 @@
+"""The local stack as a developer meets it: `invoicing serve` on a free port, driven over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+BIN = Path(sys.executable).parent
+STARTUP_SECONDS = 90
+
+
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    port: int
+    output: Path
+
+    def token(self, tenant: str, user: str = "e2e-user") -> str:
+        return invoicing("token", "--tenant", tenant, "--user", user)
+
+    def auth(self, tenant: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(tenant)}"}
+
+
+def invoicing(*args: str) -> str:
+    result = subprocess.run(
+        [str(BIN / "invoicing"), *args], capture_output=True, text=True, check=True, timeout=60
+    )
+    return result.stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, output.read_text()
+        try:
+            if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"the stack did not become healthy:\n{output.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    port = free_port()
+    output = tmp_path_factory.mktemp("stack") / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "AUTH_"))}
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [str(BIN / "invoicing"), "serve", "--port", str(port), "--no-reload"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, process, output)
+        yield Stack(url=url, port=port, output=output)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def printed_curl(stack: Stack) -> list[str]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = [line for line in stack.output.read_text().splitlines() if line.startswith("curl")]
+        if lines:
+            return shlex.split(lines[0])
+        time.sleep(0.1)
+    pytest.fail(f"no curl line printed:\n{stack.output.read_text()}")
+
+
+def test_health_answers_without_credentials(stack: Stack) -> None:
+    reply = requests.get(f"{stack.url}/health", timeout=5)
+    assert (reply.status_code, reply.json()) == (200, {"status": "ok"})
+
+
+def test_the_printed_curl_line_creates_an_invoice(stack: Stack) -> None:
+    result = subprocess.run(
+        [*printed_curl(stack), "--silent", "--show-error"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert '"totalWithTax": 360.00' in result.stdout
+    assert '"tenantId": "demo"' in result.stdout
+
+
+def test_an_invoice_goes_through_its_draft_life_over_http(stack: Stack) -> None:
+    api = f"{stack.url}/api/v1/invoices"
+    auth = stack.auth("acme")
+    body = {
+        "currency": "EUR",
+        "rows": [{"description": "Ünïcode €", "quantity": 3, "unitPrice": 0.1}],
+    }
+    created = requests.post(api, json=body, headers=auth, timeout=10)
+    assert created.status_code == 201
+    assert '"totalWithTax": 0.30' in created.text
+    invoice: dict[str, Any] = created.json()
+    assert invoice["rows"][0]["description"] == "Ünïcode €"
+
+    path = f"{api}/{invoice['id']}"
+    updated = requests.patch(f"{path}/update", json={"note": "Net 30"}, headers=auth, timeout=10)
+    assert (updated.status_code, updated.headers["ETag"]) == (200, '"2"')
+    row = {"quantity": 1, "unitPrice": 99.995, "taxRate": 20}
+    with_row = requests.post(f"{path}/rows", json=row, headers=auth, timeout=10).json()
+    assert with_row["totalWithTax"] == 120.30
+    commented = requests.post(f"{path}/comment", json="Sent a draft", headers=auth, timeout=10)
+    assert [e["type"] for e in commented.json()["events"]] == [
+        "CREATE", "UPDATE", "ROW_ADDED", "COMMENT",
+    ]  # fmt: skip
+
+    found = requests.get(f"{api}/find/{invoice['id']}", headers=auth, timeout=10).json()
+    assert found == commented.json()
+    assert requests.delete(path, headers=auth, timeout=10).status_code == 204
+    assert requests.get(f"{api}/find/{invoice['id']}", headers=auth, timeout=10).status_code == 404
+
+
+def test_another_tenant_cannot_see_or_touch_it(stack: Stack) -> None:
+    api = f"{stack.url}/api/v1/invoices"
+    invoice = requests.post(api, json={"currency": "EUR"}, headers=stack.auth("acme"), timeout=10)
+    invoice_id = invoice.json()["id"]
+    intruder = stack.auth("globex")
+    assert requests.get(f"{api}/find/{invoice_id}", headers=intruder, timeout=10).status_code == 404
+    assert requests.delete(f"{api}/{invoice_id}", headers=intruder, timeout=10).status_code == 404
+    still = requests.get(f"{api}/find/{invoice_id}", headers=stack.auth("acme"), timeout=10)
+    assert still.status_code == 200
+
+
+def test_an_api_key_from_the_cli_authenticates_as_its_tenant(stack: Stack) -> None:
+    key = invoicing("api-key", "create", "--tenant", "keyed", "--port", str(stack.port))
+    api = f"{stack.url}/api/v1/invoices"
+    created = requests.post(api, json={}, headers={"x-api-key": key}, timeout=10)
+    assert (created.status_code, created.json()["tenantId"]) == (201, "keyed")
+    listed = requests.get(f"{api}/find-all", headers={"Authorization": key}, timeout=10)
+    assert [i["id"] for i in listed.json()] == [created.json()["id"]]
+
+
+def test_bad_requests_get_the_documented_error_body(stack: Stack) -> None:
+    api = f"{stack.url}/api/v1/invoices"
+    unauthenticated = requests.get(f"{api}/find-all", timeout=10)
+    assert unauthenticated.status_code == 401
+    malformed = requests.post(
+        api,
+        data="{not json",
+        headers={**stack.auth("acme"), "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert malformed.status_code == 400
+    for reply in (unauthenticated, malformed):
+        assert set(reply.json()) == {"title", "detail", "time"}
+
+
+def test_token_prints_only_a_token() -> None:
+    printed = invoicing("token", "--tenant", "acme", "--ttl", "60")
+    assert printed.count(".") == 2 and " " not in printed and "\n" not in printed

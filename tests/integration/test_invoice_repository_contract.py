@@ -1,0 +1,188 @@
+"""One contract for every invoice repository: each backend subclasses it with its own fixture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import boto3
+import pytest
+
+from chalicelib.domain.commands import InvoiceFields, RowInput
+from chalicelib.domain.errors import (
+    ConcurrentModificationError,
+    InvalidInputError,
+    InvoiceNotFoundError,
+    InvoiceTooLargeError,
+)
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
+from chalicelib.domain.values import Actor
+from chalicelib.services.ports import InvoiceRepository
+from chalicelib.store.invoices import DynamoInvoiceRepository
+from invoicing_cli.local import TABLE_NAME
+from tests.fakes import InMemoryInvoiceRepository
+
+NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+ACME = Actor(tenant_id="acme", user_id="alice")
+GLOBEX = Actor(tenant_id="globex", user_id="bob")
+
+
+def draft(actor: Actor = ACME, note: str = "", rows: int = 1) -> Invoice:
+    fields = InvoiceFields(
+        note=note or None,
+        rows=[
+            RowInput(description=f"Item {n}", quantity=Decimal(1), unit_price=Decimal(10))
+            for n in range(rows)
+        ],
+    )
+    return new_invoice(fields, actor=actor, now=NOW, defaults=InvoiceDefaults())
+
+
+class InvoiceRepositoryContract:
+    """What the services rely on from any place that stores invoices."""
+
+    @pytest.fixture
+    def repo(self) -> InvoiceRepository:
+        raise NotImplementedError
+
+    def test_added_invoice_reads_back_equal_at_version_1(self, repo: InvoiceRepository) -> None:
+        invoice = draft()
+        stored = repo.add(invoice)
+        assert stored.version == 1
+        assert repo.get("acme", invoice.id) == stored
+        assert stored.model_dump() == invoice.model_dump()
+
+    def test_amounts_and_dates_survive_storage_exactly(self, repo: InvoiceRepository) -> None:
+        invoice = repo.add(draft())
+        read = repo.get("acme", invoice.id)
+        assert read is not None
+        assert str(read.rows[0].total) == "10.00"
+        assert str(read.total_with_tax) == "10.00"
+        assert read.invoice_date == invoice.invoice_date
+        assert read.created == NOW
+
+    def test_unknown_or_malformed_id_reads_as_none(self, repo: InvoiceRepository) -> None:
+        assert repo.get("acme", "0198a2b3-0000-7000-8000-000000000000") is None
+        assert repo.get("acme", "INV#../" + "x" * 2000) is None
+
+    def test_another_tenants_invoice_is_invisible(self, repo: InvoiceRepository) -> None:
+        invoice = repo.add(draft(GLOBEX))
+        assert repo.get("acme", invoice.id) is None
+        assert repo.get_many("acme", [invoice.id]) == []
+        assert repo.list_page("acme", limit=10, cursor=None).items == []
+
+    def test_save_at_the_read_version_bumps_it(self, repo: InvoiceRepository) -> None:
+        stored = repo.add(draft())
+        changed = stored.model_copy(update={"note": "changed"})
+        saved = repo.save(changed, expected_version=1)
+        assert saved.version == 2
+        read = repo.get("acme", stored.id)
+        assert read is not None
+        assert (read.note, read.version) == ("changed", 2)
+
+    def test_save_at_a_stale_version_conflicts_and_writes_nothing(
+        self, repo: InvoiceRepository
+    ) -> None:
+        stored = repo.add(draft())
+        repo.save(stored.model_copy(update={"note": "first"}), expected_version=1)
+        with pytest.raises(ConcurrentModificationError):
+            repo.save(stored.model_copy(update={"note": "second"}), expected_version=1)
+        read = repo.get("acme", stored.id)
+        assert read is not None
+        assert (read.note, read.version) == ("first", 2)
+
+    def test_save_of_a_missing_invoice_is_not_found(self, repo: InvoiceRepository) -> None:
+        with pytest.raises(InvoiceNotFoundError):
+            repo.save(draft(), expected_version=1)
+
+    def test_get_many_returns_only_existing_invoices_of_the_tenant(
+        self, repo: InvoiceRepository
+    ) -> None:
+        first, second = repo.add(draft()), repo.add(draft())
+        other = repo.add(draft(GLOBEX))
+        found = repo.get_many("acme", [second.id, "missing", first.id, other.id, second.id])
+        assert sorted(i.id for i in found) == sorted([first.id, second.id])
+
+    def test_pages_walk_all_invoices_in_creation_order(self, repo: InvoiceRepository) -> None:
+        created = [repo.add(draft()).id for _ in range(5)]
+        seen, cursor = [], None
+        for _ in range(10):
+            page = repo.list_page("acme", limit=2, cursor=cursor)
+            seen += [invoice.id for invoice in page.items]
+            cursor = page.cursor
+            if cursor is None:
+                break
+        assert seen == created
+
+    def test_a_cursor_it_did_not_issue_is_refused(self, repo: InvoiceRepository) -> None:
+        with pytest.raises(InvalidInputError):
+            repo.list_page("acme", limit=2, cursor="ü")
+
+    def test_delete_at_the_read_version_removes_it(self, repo: InvoiceRepository) -> None:
+        stored = repo.add(draft())
+        repo.delete(stored)
+        assert repo.get("acme", stored.id) is None
+
+    def test_delete_at_a_stale_version_conflicts_and_keeps_it(
+        self, repo: InvoiceRepository
+    ) -> None:
+        stored = repo.add(draft())
+        repo.save(stored.model_copy(update={"note": "newer"}), expected_version=1)
+        with pytest.raises(ConcurrentModificationError):
+            repo.delete(stored)
+        assert repo.get("acme", stored.id) is not None
+
+    def test_delete_all_is_all_or_nothing(self, repo: InvoiceRepository) -> None:
+        first, second = repo.add(draft()), repo.add(draft())
+        repo.save(second.model_copy(update={"note": "newer"}), expected_version=1)
+        with pytest.raises(ConcurrentModificationError):
+            repo.delete_all([first, second])
+        assert repo.get("acme", first.id) is not None
+        current = repo.get("acme", second.id)
+        assert current is not None
+        repo.delete_all([first, current])
+        assert repo.get_many("acme", [first.id, second.id]) == []
+
+    def test_delete_all_of_a_vanished_invoice_names_it(self, repo: InvoiceRepository) -> None:
+        kept, gone = repo.add(draft()), repo.add(draft())
+        repo.delete(gone)
+        with pytest.raises(InvoiceNotFoundError) as raised:
+            repo.delete_all([kept, gone])
+        assert raised.value.invoice_ids == (gone.id,)
+        assert repo.get("acme", kept.id) is not None
+
+
+class TestInMemoryInvoiceRepository(InvoiceRepositoryContract):
+    @pytest.fixture
+    def repo(self) -> InvoiceRepository:
+        return InMemoryInvoiceRepository()
+
+
+class TestDynamoInvoiceRepository(InvoiceRepositoryContract):
+    @pytest.fixture
+    def repo(self, aws: None) -> InvoiceRepository:  # noqa: ARG002 - needs moto running
+        return DynamoInvoiceRepository(boto3.client("dynamodb"), TABLE_NAME)
+
+    def test_an_invoice_too_large_for_one_item_is_refused_before_writing(
+        self, repo: InvoiceRepository
+    ) -> None:
+        invoice = draft(note="x" * 5000)
+        row = invoice.rows[0].model_copy(update={"description": "y" * 1000})
+        # More than any valid request can build: the guard protects against DynamoDB's 400 KB.
+        rows = [row.model_copy(update={"id": f"row-{n}"}) for n in range(400)]
+        huge = invoice.model_copy(update={"rows": rows})
+        with pytest.raises(InvoiceTooLargeError):
+            repo.add(huge)
+        assert repo.get("acme", huge.id) is None
+
+    def test_items_carry_tenant_prefixed_keys_and_the_version(
+        self, repo: InvoiceRepository
+    ) -> None:
+        stored = repo.add(draft())
+        item = boto3.client("dynamodb").get_item(
+            TableName=TABLE_NAME, Key={"PK": {"S": "T#acme"}, "SK": {"S": f"INV#{stored.id}"}}
+        )["Item"]
+        assert item["version"] == {"N": "1"}
+        assert item["tenantId"] == {"S": "acme"}
+        assert item["total"] == {"N": "10.00"}
