@@ -17,15 +17,22 @@ _EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
 
 @functools.cache
 def known_currencies() -> frozenset[str]:
+    """ISO 4217 codes that are legal tender somewhere today (CLDR): no obsolete codes such as DEM,
+    no special ones such as XXX or XAU."""
     # Babel is imported here, not at module level, so a cold start does not pay for its data.
-    from babel.numbers import list_currencies
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
 
-    return frozenset(list_currencies())
+    territories = get_global("territory_currencies")
+    return frozenset(
+        code for territory in territories for code in get_territory_currencies(territory)
+    )
 
 
 @functools.cache
 def minor_units(currency: str) -> int:
-    """Digits after the decimal point for a currency: 2 for EUR, 0 for JPY, 3 for KWD."""
+    """Digits after the decimal point for a currency: 2 for EUR, 0 for JPY, 3 for KWD. CLDR's
+    digits, which follow what documents show where ISO 4217 differs (IQD: 0, not 3)."""
     from babel.numbers import get_currency_precision
 
     return int(get_currency_precision(currency))
@@ -34,12 +41,14 @@ def minor_units(currency: str) -> int:
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round half away from zero to the currency's minor unit; never returns a negative zero."""
     exponent = Decimal(1).scaleb(-minor_units(currency))
-    return _EXACT.quantize(amount, exponent) + ZERO
+    return _EXACT.add(_EXACT.quantize(amount, exponent), ZERO)
 
 
 def plain(number: Decimal) -> Decimal:
     """The same number written without an exponent (1E+2 becomes 100), so JSON shows it plainly."""
-    return Decimal(format(number, "f")) + ZERO
+    if number.is_zero():
+        return ZERO  # zero with many decimals would otherwise print as 0E-7
+    return _EXACT.add(Decimal(format(number, "f")), ZERO)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,9 @@ def line_amounts(
     """total = round(quantity x unitPrice); taxAmount = round(total x taxRate / 100)."""
     total = round_money(_EXACT.multiply(quantity, unit_price), currency)
     tax_amount = round_money(_EXACT.divide(_EXACT.multiply(total, tax_rate), HUNDRED), currency)
-    return LineAmounts(total=total, tax_amount=tax_amount, total_with_tax=total + tax_amount)
+    return LineAmounts(
+        total=total, tax_amount=tax_amount, total_with_tax=_EXACT.add(total, tax_amount)
+    )
 
 
 class PricedLine(Protocol):
@@ -83,6 +94,8 @@ class InvoiceTotals:
 def invoice_totals(lines: Iterable[PricedLine], currency: str) -> InvoiceTotals:
     lines = list(lines)
     zero = round_money(ZERO, currency)
-    net = sum((line.total for line in lines), zero)
-    tax = sum((line.tax_amount for line in lines), zero)
-    return InvoiceTotals(total_excluding_tax=net, total_tax=tax, total_with_tax=net + tax)
+    net = functools.reduce(_EXACT.add, (line.total for line in lines), zero)
+    tax = functools.reduce(_EXACT.add, (line.tax_amount for line in lines), zero)
+    return InvoiceTotals(
+        total_excluding_tax=net, total_tax=tax, total_with_tax=_EXACT.add(net, tax)
+    )

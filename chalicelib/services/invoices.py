@@ -118,6 +118,8 @@ def delete_invoices(invoice_ids: Sequence[str], *, actor: Actor, repo: InvoiceRe
 
 
 def _delete(invoices: Sequence[Invoice], repo: InvoiceRepository) -> None:
+    if not invoices:
+        return
     if len(invoices) == 1:
         repo.delete(invoices[0])
     else:

@@ -1,0 +1,283 @@
+"""Invoice use cases over the in-memory store: tenancy, lost races, all-or-nothing deletes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.commands import InvoiceFields, RowInput
+from chalicelib.domain.errors import (
+    ConcurrentModificationError,
+    InvalidStateError,
+    InvoiceNotFoundError,
+)
+from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
+from chalicelib.domain.invoicing import InvoiceDefaults
+from chalicelib.domain.values import Actor
+from chalicelib.services import invoices as service
+from tests.fakes import FixedClock, InMemoryInvoiceRepository
+
+ACME = Actor(tenant_id="acme", user_id="alice")
+GLOBEX = Actor(tenant_id="globex", user_id="gina")
+
+
+class RacingRepository(InMemoryInvoiceRepository):
+    """Lets another writer change the invoice just before each of the first `races` writes."""
+
+    def __init__(self, races: int, rival: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.races = races
+        self.rival = rival
+        self.attempts = 0
+
+    def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
+        self._race(invoice.tenant_id, invoice.id)
+        return super().save(invoice, expected_version=expected_version)
+
+    def delete_all(self, invoices: Sequence[Invoice]) -> None:
+        for invoice in invoices:
+            self._race(invoice.tenant_id, invoice.id)
+        super().delete_all(invoices)
+
+    def _race(self, tenant_id: str, invoice_id: str) -> None:
+        self.attempts += 1
+        if self.attempts > self.races:
+            return
+        current = self.get(tenant_id, invoice_id)
+        assert current is not None
+        rival = current.model_copy(update=self.rival or {"client_id": f"rival-{self.attempts}"})
+        super().save(rival, expected_version=current.version)
+
+
+@pytest.fixture
+def repo() -> InMemoryInvoiceRepository:
+    return InMemoryInvoiceRepository()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+def _create(repo: InMemoryInvoiceRepository, actor: Actor = ACME, **data: Any) -> Invoice:
+    return service.create_invoice(
+        InvoiceFields.model_validate(data),
+        actor=actor,
+        repo=repo,
+        clock=FixedClock(),
+        defaults=InvoiceDefaults(),
+    )
+
+
+def _update(repo: InMemoryInvoiceRepository, invoice_id: str, **data: Any) -> Invoice:
+    return service.update_invoice(
+        invoice_id, InvoiceFields.model_validate(data), actor=ACME, repo=repo, clock=FixedClock()
+    )
+
+
+def _stored_as(repo: InMemoryInvoiceRepository, status: InvoiceStatus) -> Invoice:
+    draft = _create(repo)
+    return repo.save(draft.model_copy(update={"status": status}), expected_version=draft.version)
+
+
+def test_created_invoice_is_stored_at_version_one(
+    repo: InMemoryInvoiceRepository, clock: FixedClock
+) -> None:
+    created = _create(repo, note="hello")
+
+    assert created.version == 1
+    assert created.created == clock.now()
+    assert service.get_invoice(created.id, actor=ACME, repo=repo) == created
+
+
+def test_getting_an_unknown_invoice_names_it(repo: InMemoryInvoiceRepository) -> None:
+    with pytest.raises(InvoiceNotFoundError, match="Invoice not found: missing") as refused:
+        service.get_invoice("missing", actor=ACME, repo=repo)
+
+    assert refused.value.invoice_ids == ("missing",)
+
+
+def test_another_tenants_invoice_is_not_found(repo: InMemoryInvoiceRepository) -> None:
+    theirs = _create(repo, GLOBEX)
+
+    with pytest.raises(InvoiceNotFoundError):
+        service.get_invoice(theirs.id, actor=ACME, repo=repo)
+
+
+def test_find_keeps_the_order_asked_and_collapses_duplicates(
+    repo: InMemoryInvoiceRepository,
+) -> None:
+    first, second, third = _create(repo), _create(repo), _create(repo)
+
+    found = service.find_invoices([third.id, first.id, third.id, second.id], actor=ACME, repo=repo)
+
+    assert [invoice.id for invoice in found] == [third.id, first.id, second.id]
+
+
+def test_find_leaves_out_unknown_and_other_tenants_ids(repo: InMemoryInvoiceRepository) -> None:
+    ours = _create(repo)
+    theirs = _create(repo, GLOBEX)
+
+    found = service.find_invoices(["missing", theirs.id, ours.id], actor=ACME, repo=repo)
+
+    assert [invoice.id for invoice in found] == [ours.id]
+
+
+def test_update_writes_the_change_at_the_next_version(repo: InMemoryInvoiceRepository) -> None:
+    created = _create(repo)
+
+    updated = _update(repo, created.id, note="changed")
+
+    assert (updated.note, updated.version) == ("changed", 2)
+    assert service.get_invoice(created.id, actor=ACME, repo=repo) == updated
+
+
+def test_empty_update_writes_nothing() -> None:
+    repo = RacingRepository(races=0)
+    created = _create(repo)
+
+    unchanged = _update(repo, created.id)
+
+    assert unchanged == created
+    assert repo.attempts == 0
+
+
+def test_update_retries_on_top_of_a_rival_write() -> None:
+    repo = RacingRepository(races=1)
+    created = _create(repo)
+
+    updated = _update(repo, created.id, note="mine")
+
+    assert repo.attempts == 2
+    assert (updated.note, updated.client_id) == ("mine", "rival-1")
+    assert updated.version == 3
+    assert service.get_invoice(created.id, actor=ACME, repo=repo) == updated
+
+
+def test_update_gives_up_after_the_last_attempt() -> None:
+    repo = RacingRepository(races=service.MAX_ATTEMPTS)
+    created = _create(repo)
+
+    with pytest.raises(ConcurrentModificationError, match=created.id):
+        _update(repo, created.id, note="mine")
+
+    assert repo.attempts == service.MAX_ATTEMPTS
+    assert service.get_invoice(created.id, actor=ACME, repo=repo).note is None
+
+
+def test_updating_another_tenants_invoice_is_not_found(repo: InMemoryInvoiceRepository) -> None:
+    theirs = _create(repo, GLOBEX)
+
+    with pytest.raises(InvoiceNotFoundError):
+        _update(repo, theirs.id, note="mine")
+
+    assert service.get_invoice(theirs.id, actor=GLOBEX, repo=repo).note is None
+
+
+def test_updating_a_sent_invoice_is_refused_and_writes_nothing(
+    repo: InMemoryInvoiceRepository,
+) -> None:
+    sent = _stored_as(repo, InvoiceStatus.SENT)
+
+    with pytest.raises(InvalidStateError):
+        _update(repo, sent.id, note="late")
+
+    assert service.get_invoice(sent.id, actor=ACME, repo=repo) == sent
+
+
+def test_rows_are_added_and_removed_through_the_repository(
+    repo: InMemoryInvoiceRepository, clock: FixedClock
+) -> None:
+    created = _create(repo)
+    row = RowInput.model_validate({"quantity": "2", "unitPrice": "1.25"})
+
+    added = service.add_row(created.id, row, actor=ACME, repo=repo, clock=clock)
+    removed = service.remove_row(created.id, added.rows[0].id, actor=ACME, repo=repo, clock=clock)
+
+    assert (str(added.total), added.version) == ("2.50", 2)
+    assert (str(removed.total), removed.rows, removed.version) == ("0.00", [], 3)
+
+
+def test_a_sent_invoice_can_still_be_commented(
+    repo: InMemoryInvoiceRepository, clock: FixedClock
+) -> None:
+    sent = _stored_as(repo, InvoiceStatus.SENT)
+
+    commented = service.add_comment(sent.id, "Reminder", actor=ACME, repo=repo, clock=clock)
+
+    assert commented.events[-1].type is EventType.COMMENT
+    assert commented.version == sent.version + 1
+
+
+def test_delete_removes_every_invoice_given(repo: InMemoryInvoiceRepository) -> None:
+    first, second = _create(repo), _create(repo)
+
+    service.delete_invoices([first.id, second.id, first.id], actor=ACME, repo=repo)
+
+    assert service.find_invoices([first.id, second.id], actor=ACME, repo=repo) == []
+
+
+def test_delete_of_a_single_invoice(repo: InMemoryInvoiceRepository) -> None:
+    created = _create(repo)
+
+    service.delete_invoice(created.id, actor=ACME, repo=repo)
+
+    with pytest.raises(InvoiceNotFoundError):
+        service.get_invoice(created.id, actor=ACME, repo=repo)
+
+
+def test_delete_with_one_missing_id_names_it_and_deletes_nothing(
+    repo: InMemoryInvoiceRepository,
+) -> None:
+    first, second = _create(repo), _create(repo)
+    theirs = _create(repo, GLOBEX)
+
+    with pytest.raises(InvoiceNotFoundError) as refused:
+        service.delete_invoices([first.id, "missing", theirs.id, second.id], actor=ACME, repo=repo)
+
+    assert refused.value.invoice_ids == ("missing", theirs.id)
+    assert len(service.find_invoices([first.id, second.id], actor=ACME, repo=repo)) == 2
+    assert service.get_invoice(theirs.id, actor=GLOBEX, repo=repo) == theirs
+
+
+def test_delete_with_one_invoice_not_in_draft_deletes_nothing(
+    repo: InMemoryInvoiceRepository,
+) -> None:
+    draft = _create(repo)
+    paid = _stored_as(repo, InvoiceStatus.PAID)
+
+    with pytest.raises(InvalidStateError, match="PAID"):
+        service.delete_invoices([draft.id, paid.id], actor=ACME, repo=repo)
+
+    assert len(service.find_invoices([draft.id, paid.id], actor=ACME, repo=repo)) == 2
+
+
+def test_delete_rechecks_invoices_after_a_rival_write() -> None:
+    repo = RacingRepository(races=1)
+    first, second = _create(repo), _create(repo)
+
+    service.delete_invoices([first.id, second.id], actor=ACME, repo=repo)
+
+    assert service.find_invoices([first.id, second.id], actor=ACME, repo=repo) == []
+
+
+def test_delete_refuses_an_invoice_sent_by_a_rival_meanwhile_and_deletes_nothing() -> None:
+    repo = RacingRepository(races=1, rival={"status": InvoiceStatus.SENT})
+    first, second = _create(repo), _create(repo)
+
+    with pytest.raises(InvalidStateError, match="SENT"):
+        service.delete_invoices([first.id, second.id], actor=ACME, repo=repo)
+
+    assert len(service.find_invoices([first.id, second.id], actor=ACME, repo=repo)) == 2
+
+
+def test_delete_gives_up_after_the_last_attempt_and_deletes_nothing() -> None:
+    repo = RacingRepository(races=service.MAX_ATTEMPTS)
+    created = _create(repo)
+
+    with pytest.raises(ConcurrentModificationError):
+        service.delete_invoices([created.id], actor=ACME, repo=repo)
+
+    assert service.get_invoice(created.id, actor=ACME, repo=repo).id == created.id
