@@ -57,10 +57,44 @@ e2e: install
 requirements.txt: pyproject.toml install
 	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > $@
 
+# Chalice takes the Lambda runtime from the Python that runs it, so an older venv would ship a
+# deprecated runtime: refuse it rather than build a template that cfn-lint or AWS will reject.
 package: install requirements.txt
+	@$(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+		echo "Lambda gets the venv's Python: rebuild .venv with python3.12+ (make clean install)" >&2; \
+		exit 1; }
 	rm -rf build/$(STAGE)
 	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/template.json build/$(STAGE)
 	$(BIN)/cfn-lint build/$(STAGE)/sam.json
+
+# Deploys build/$(STAGE) as the stack invoicing-$(STAGE) (infra/README.md). Parameters left unset
+# keep their previous value on an update; AUTH_JWKS_URL is required on the first deploy.
+.PHONY: deploy
+deploy: STACK ?= invoicing-$(STAGE)
+deploy: DEPLOY_PARAMETERS = \
+	$(if $(AUTH_JWKS_URL),'AuthJwksUrl=$(AUTH_JWKS_URL)') \
+	$(if $(AUTH_ISSUER),'AuthIssuer=$(AUTH_ISSUER)') \
+	$(if $(AUTH_AUDIENCE),'AuthAudience=$(AUTH_AUDIENCE)') \
+	$(if $(AUTH_TENANT_CLAIM),'AuthTenantClaim=$(AUTH_TENANT_CLAIM)') \
+	$(if $(LOG_RETENTION_DAYS),'LogRetentionInDays=$(LOG_RETENTION_DAYS)')
+deploy: package
+	@command -v aws >/dev/null || { echo "deploy needs the AWS CLI (v2)" >&2; exit 1; }
+	@test -n "$(ARTIFACT_BUCKET)" || { \
+		echo "set ARTIFACT_BUCKET: an S3 bucket in $(AWS_DEFAULT_REGION) for the code zip" >&2; \
+		exit 1; }
+	aws cloudformation package --use-json \
+		--template-file build/$(STAGE)/sam.json \
+		--s3-bucket '$(ARTIFACT_BUCKET)' --s3-prefix '$(STACK)' \
+		--output-template-file build/$(STAGE)/packaged.json
+	aws cloudformation deploy \
+		--template-file build/$(STAGE)/packaged.json \
+		--stack-name '$(STACK)' \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+		--no-fail-on-empty-changeset \
+		--tags app=invoicing 'stage=$(STAGE)' \
+		$(if $(strip $(DEPLOY_PARAMETERS)),--parameter-overrides $(DEPLOY_PARAMETERS))
+	aws cloudformation describe-stacks --stack-name '$(STACK)' \
+		--query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output table
 
 bench: install
 	$(BIN)/python -m bench.endpoints

@@ -1,0 +1,190 @@
+"""The prod stage as `make package` builds it: a template cfn-lint and CloudFormation accept, wired
+to its own table, bucket and log group, with IAM grants that reach nothing else."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.infra.support import (
+    BIN,
+    MERGE_TEMPLATE,
+    POLICY_FILES,
+    Package,
+    PackagingError,
+    chalice_package,
+    wildcard_data_grants,
+)
+
+pytestmark = pytest.mark.infra
+
+OLDEST_RUNTIME = (3, 12)
+LAMBDA_UNZIPPED_LIMIT = 250 * 2**20  # bytes: code and dependencies of a zip-packaged function
+# Stand-ins for what API Gateway substitutes into a gateway response before sending it.
+GATEWAY_CONTEXT = {
+    "$context.error.messageString": '"Missing Authentication Token"',
+    "$context.requestTime": "21/Nov/2026:05:28:00 +0000",
+}
+
+
+@pytest.fixture(scope="session")
+def package(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Package:
+    """Packaged once per run: xdist workers share one build instead of each downloading wheels."""
+    cache = getattr(request.config, "cache", None)
+    wheels = cache.mkdir("invoicing-chalice-deployments") if cache is not None else None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        built = tmp_path_factory.mktemp("infra")
+        _build(built, wheels)
+        return Package(built / "out" / "sam.json")
+    run_dir = tmp_path_factory.getbasetemp().parent  # this run's directory, shared by its workers
+    built = run_dir / "infra-package"
+    with (run_dir / "infra-package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            scratch = run_dir / f"infra-package-{worker}"
+            _build(scratch, wheels)
+            scratch.rename(built)  # only a complete build takes the shared name
+    return Package(built / "out" / "sam.json")
+
+
+def _build(work_dir: Path, wheels: Path | None) -> None:
+    try:
+        chalice_package(work_dir, wheels)
+    except PackagingError as exc:
+        pytest.fail(f"chalice package failed:\n{exc}")
+
+
+@pytest.fixture(scope="session")
+def cfn_lint_findings(package: Package) -> list[dict[str, Any]]:
+    """cfn-lint run as `make package` runs it, so a green test means a green `make package`."""
+    result = subprocess.run(
+        [BIN / "cfn-lint", "--format", "json", package.sam_json],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    findings: list[dict[str, Any]] = json.loads(result.stdout or "[]")
+    if result.returncode != 0 and not findings:
+        pytest.fail(f"cfn-lint failed without findings:\n{result.stderr}")
+    return findings
+
+
+def _describe(findings: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{f['Rule']['Id']} {'/'.join(map(str, f['Location']['Path']))}: {f['Message']}"
+        for f in findings
+    )
+
+
+def test_cfn_lint_reports_no_errors(cfn_lint_findings: list[dict[str, Any]]) -> None:
+    errors = [f for f in cfn_lint_findings if f["Level"] == "Error"]
+    assert not errors, _describe(errors)
+
+
+def test_cfn_lint_reports_nothing_that_would_stop_make_package(
+    cfn_lint_findings: list[dict[str, Any]],
+) -> None:
+    assert not cfn_lint_findings, _describe(cfn_lint_findings)
+
+
+def test_every_function_runs_on_python_3_12_or_newer(package: Package) -> None:
+    functions = package.functions()
+    assert "APIHandler" in functions
+    for name, properties in functions.items():
+        runtime = re.fullmatch(r"python(\d+)\.(\d+)", properties.get("Runtime", ""))
+        assert runtime, f"{name} runs {properties.get('Runtime')!r}, not a Python runtime"
+        version = (int(runtime[1]), int(runtime[2]))
+        assert version >= OLDEST_RUNTIME, f"{name} runs {properties['Runtime']}"
+
+
+def test_every_function_uses_the_stack_table_and_bucket(package: Package) -> None:
+    for name, properties in package.functions().items():
+        variables = properties.get("Environment", {}).get("Variables", {})
+        assert variables.get("TABLE_NAME") == {"Ref": "InvoicesTable"}, name
+        assert variables.get("BUCKET_NAME") == {"Ref": "DocumentsBucket"}, name
+
+
+def test_api_handler_verifies_tokens_by_jwks_and_no_function_has_a_shared_secret(
+    package: Package,
+) -> None:
+    functions = package.functions()
+    api_variables = functions["APIHandler"]["Environment"]["Variables"]
+    assert api_variables["AUTH_JWKS_URL"] == {"Ref": "AuthJwksUrl"}
+    assert api_variables["AUTH_ISSUER"] == {"Ref": "AuthIssuer"}
+    assert api_variables["AUTH_TENANT_CLAIM"] == {"Ref": "AuthTenantClaim"}
+    for name, properties in functions.items():
+        assert "AUTH_JWT_SECRET" not in properties["Environment"]["Variables"], name
+
+
+def test_every_function_logs_to_the_group_its_role_may_write(package: Package) -> None:
+    for name, properties in package.functions().items():
+        log_group = properties.get("LoggingConfig", {}).get("LogGroup")
+        assert log_group == {"Ref": "FunctionLogGroup"}, name
+
+
+def test_no_packaged_policy_grants_dynamodb_or_s3_beyond_the_stack(package: Package) -> None:
+    documents = list(package.policy_documents())
+    assert documents, "the functions' role carries no policy: is autogen_policy still false?"
+    for owner, document in documents:
+        assert not wildcard_data_grants(document), owner
+
+
+@pytest.mark.parametrize("policy_file", POLICY_FILES, ids=lambda path: path.name)
+def test_no_stage_policy_file_grants_dynamodb_or_s3_beyond_the_stack(policy_file: Path) -> None:
+    assert not wildcard_data_grants(json.loads(policy_file.read_text()))
+
+
+def test_wildcard_check_catches_a_table_grant_on_every_resource() -> None:
+    document = {"Statement": [{"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*"}]}
+    assert wildcard_data_grants(document)
+
+
+def test_packaged_table_has_the_key_schema_the_local_stack_creates(package: Package) -> None:
+    merged = json.loads(MERGE_TEMPLATE.read_text())["Resources"]["InvoicesTable"]
+    packaged = package.resources["InvoicesTable"]
+    assert packaged["Properties"]["KeySchema"] == merged["Properties"]["KeySchema"]
+    assert packaged["Properties"]["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert packaged["DeletionPolicy"] == "Retain"
+    assert packaged["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_unknown_paths_answer_404(package: Package) -> None:
+    responses = package.resources["RestAPI"]["Properties"]["GatewayResponses"]
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+
+
+def test_gateway_errors_answer_the_documented_json_body(package: Package) -> None:
+    responses = package.resources["RestAPI"]["Properties"]["GatewayResponses"]
+    assert {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for response_type, response in responses.items():
+        body = response["ResponseTemplates"]["application/json"]
+        for variable, example in GATEWAY_CONTEXT.items():
+            body = body.replace(variable, example)
+        assert set(json.loads(body)) == {"title", "detail", "time"}, response_type
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Content-Type"] == "'application/json'", response_type
+
+
+def test_deployment_zip_holds_the_app_and_its_dependencies_within_lambda_limits(
+    package: Package,
+) -> None:
+    with zipfile.ZipFile(package.sam_json.with_name("deployment.zip")) as deployment:
+        entries = deployment.infolist()
+    names = {entry.filename for entry in entries}
+    assert {"app.py", "chalicelib/__init__.py", "pydantic/__init__.py", "jwt/__init__.py"} <= names
+    assert not any(name.startswith(("tests/", "invoicing_cli/", "bench/")) for name in names)
+    unzipped = sum(entry.file_size for entry in entries)
+    assert unzipped < LAMBDA_UNZIPPED_LIMIT, f"{unzipped / 2**20:.0f} MiB unzipped"
