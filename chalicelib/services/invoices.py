@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
+from typing import Protocol
 
 from chalicelib.domain import invoicing
 from chalicelib.domain.commands import InvoiceFields, RowInput
@@ -53,45 +56,29 @@ def list_invoices(
 def update_invoice(
     invoice_id: str, fields: InvoiceFields, *, actor: Actor, repo: InvoiceRepository, clock: Clock
 ) -> Invoice:
-    return _modify(
-        invoice_id,
-        lambda invoice: invoicing.apply_changes(invoice, fields, actor=actor, now=clock.now()),
-        actor=actor,
-        repo=repo,
-    )
+    change = partial(invoicing.apply_changes, fields=fields)
+    return _modify(invoice_id, change, actor=actor, repo=repo, clock=clock)
 
 
 def add_row(
     invoice_id: str, row: RowInput, *, actor: Actor, repo: InvoiceRepository, clock: Clock
 ) -> Invoice:
-    return _modify(
-        invoice_id,
-        lambda invoice: invoicing.add_row(invoice, row, actor=actor, now=clock.now()),
-        actor=actor,
-        repo=repo,
-    )
+    change = partial(invoicing.add_row, row=row)
+    return _modify(invoice_id, change, actor=actor, repo=repo, clock=clock)
 
 
 def remove_row(
     invoice_id: str, row_id: str, *, actor: Actor, repo: InvoiceRepository, clock: Clock
 ) -> Invoice:
-    return _modify(
-        invoice_id,
-        lambda invoice: invoicing.remove_row(invoice, row_id, actor=actor, now=clock.now()),
-        actor=actor,
-        repo=repo,
-    )
+    change = partial(invoicing.remove_row, row_id=row_id)
+    return _modify(invoice_id, change, actor=actor, repo=repo, clock=clock)
 
 
 def add_comment(
     invoice_id: str, text: str, *, actor: Actor, repo: InvoiceRepository, clock: Clock
 ) -> Invoice:
-    return _modify(
-        invoice_id,
-        lambda invoice: invoicing.add_comment(invoice, text, actor=actor, now=clock.now()),
-        actor=actor,
-        repo=repo,
-    )
+    change = partial(invoicing.add_comment, text=text)
+    return _modify(invoice_id, change, actor=actor, repo=repo, clock=clock)
 
 
 def delete_invoice(invoice_id: str, *, actor: Actor, repo: InvoiceRepository) -> None:
@@ -126,17 +113,19 @@ def _delete(invoices: Sequence[Invoice], repo: InvoiceRepository) -> None:
         repo.delete_all(invoices)
 
 
+class Change(Protocol):
+    """A domain operation with its own arguments bound: invoice in, next invoice out."""
+
+    def __call__(self, invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice: ...
+
+
 def _modify(
-    invoice_id: str,
-    change: Callable[[Invoice], Invoice],
-    *,
-    actor: Actor,
-    repo: InvoiceRepository,
+    invoice_id: str, change: Change, *, actor: Actor, repo: InvoiceRepository, clock: Clock
 ) -> Invoice:
     """Read, change and write back on the version read; on a lost race, start again."""
     for _ in range(MAX_ATTEMPTS):
         current = get_invoice(invoice_id, actor=actor, repo=repo)
-        changed = change(current)
+        changed = change(current, actor=actor, now=clock.now())
         if changed is current:
             return current
         try:
