@@ -16,7 +16,17 @@ PYTHON ?= $(shell for v in 3.12 3.13; do \
 		if $$p -c 'import sys' >/dev/null 2>&1; then command -v $$p; exit 0; fi; \
 	done; done; command -v python3)
 
-.PHONY: help install run test lint types unit integration e2e infra package bench clean
+# DynamoDB Local, AWS's own engine, for the tests moto cannot answer truthfully (docs/decisions/0011).
+# It ships inside an npm package, so nothing is downloaded from AWS; the tarball's checksum is
+# pinned because the package's own emulator/sha256 covers AWS's upstream archive, not these files.
+DYNAMODB_LOCAL_PACKAGE := amplify-dynamodb-simulator
+DYNAMODB_LOCAL_VERSION := 2.9.30
+DYNAMODB_LOCAL_SHA256 := 3503ffac19f183407909fecdacf4db51ab1fdad1da7b2f177016670b2d80e4b9
+DYNAMODB_LOCAL_DIR := .cache/dynamodb-local
+DYNAMODB_LOCAL_JAR := $(DYNAMODB_LOCAL_DIR)/emulator/DynamoDBLocal.jar
+
+.PHONY: help install run test lint types unit integration e2e infra package bench clean \
+	dynamodb-local
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT)"
@@ -42,13 +52,13 @@ lint: install
 types: install
 	$(BIN)/mypy
 
-test: lint types
+test: lint types $(DYNAMODB_LOCAL_JAR)
 	$(BIN)/pytest -n auto
 
 unit: install
 	$(BIN)/pytest tests/unit
 
-integration: install
+integration: install $(DYNAMODB_LOCAL_JAR)
 	$(BIN)/pytest tests/integration
 
 e2e: install
@@ -99,5 +109,31 @@ deploy: package
 bench: install
 	$(BIN)/python -m bench.endpoints
 
+dynamodb-local: $(DYNAMODB_LOCAL_JAR)
+
+# Only package/emulator is unpacked: the simulator's JavaScript is not needed to run the jar.
+$(DYNAMODB_LOCAL_JAR): $(DYNAMODB_LOCAL_DIR)/$(DYNAMODB_LOCAL_VERSION).pin
+	@command -v npm >/dev/null || { echo "fetching DynamoDB Local needs npm (Node.js)" >&2; exit 1; }
+	rm -rf $(DYNAMODB_LOCAL_DIR)/emulator
+	set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	tarball="$$tmp/$(DYNAMODB_LOCAL_PACKAGE)-$(DYNAMODB_LOCAL_VERSION).tgz"; \
+	npm pack --silent --pack-destination "$$tmp" \
+		$(DYNAMODB_LOCAL_PACKAGE)@$(DYNAMODB_LOCAL_VERSION) >/dev/null; \
+	if ! { sha256sum "$$tarball" 2>/dev/null || shasum -a 256 "$$tarball"; } | \
+		grep -q '^$(DYNAMODB_LOCAL_SHA256) '; then \
+		echo "$(DYNAMODB_LOCAL_PACKAGE)@$(DYNAMODB_LOCAL_VERSION): unexpected checksum" >&2; \
+		exit 1; \
+	fi; \
+	tar xzf "$$tarball" -C "$$tmp" package/emulator; \
+	mv "$$tmp/package/emulator" $(DYNAMODB_LOCAL_DIR)/emulator
+	touch $@
+
+# The pin's name carries the version, so changing DYNAMODB_LOCAL_VERSION fetches it again.
+$(DYNAMODB_LOCAL_DIR)/$(DYNAMODB_LOCAL_VERSION).pin:
+	rm -rf $(DYNAMODB_LOCAL_DIR)
+	mkdir -p $(DYNAMODB_LOCAL_DIR)
+	touch $@
+
 clean:
-	rm -rf $(VENV) build requirements.txt .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build requirements.txt .pytest_cache .mypy_cache .ruff_cache \
+		$(DYNAMODB_LOCAL_DIR)

@@ -1,12 +1,18 @@
-"""Wiring only: the Chalice app, its blueprints and the middleware that authenticates requests."""
+"""Wiring only: the Chalice app, its blueprints, and the middleware that authenticates requests
+and makes writes safe to retry."""
 
 from chalice.app import Chalice
 
 from chalicelib.api.health import health
+from chalicelib.api.idempotency import idempotent_writes
 from chalicelib.api.invoices import invoices
+from chalicelib.api.lifecycle import lifecycle
 from chalicelib.api.security import authenticated_requests
 
 app = Chalice(app_name="invoicing")
+# Registration order is nesting order: authentication runs first and names the tenant.
 app.register_middleware(authenticated_requests, "http")
+app.register_middleware(idempotent_writes, "http")
 app.register_blueprint(health)
 app.register_blueprint(invoices, url_prefix="/api/v1")
+app.register_blueprint(lifecycle, url_prefix="/api/v1")

@@ -10,11 +10,19 @@ import jwt
 
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.services.authentication import JwtRules, JwtVerifier
-from chalicelib.services.ports import ApiKeyRepository, Clock, InvoiceRepository, SystemClock
+from chalicelib.services.ports import (
+    ApiKeyRepository,
+    InvoicePorts,
+    InvoiceRepository,
+    SystemClock,
+    TenantSettingsRepository,
+)
 from chalicelib.settings import Settings
 from chalicelib.store.api_keys import DynamoApiKeyRepository
 from chalicelib.store.dynamo import dynamodb_client
+from chalicelib.store.idempotency import DynamoIdempotencyStore
 from chalicelib.store.invoices import DynamoInvoiceRepository
+from chalicelib.store.settings import DynamoTenantSettingsRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,28 +32,37 @@ if TYPE_CHECKING:
 class Deps:
     settings: Settings
     dynamodb: DynamoDBClient
-    invoices: InvoiceRepository
+    ports: InvoicePorts
     api_keys: ApiKeyRepository
-    clock: Clock
+    tenant_settings: TenantSettingsRepository
+    idempotency: DynamoIdempotencyStore
     jwt_verifier: JwtVerifier
-    invoice_defaults: InvoiceDefaults
+
+    @property
+    def invoices(self) -> InvoiceRepository:
+        return self.ports.repo
 
 
 @functools.cache
 def get_deps() -> Deps:
     settings = Settings()  # filled from the environment
     client = dynamodb_client()
+    table = settings.table_name
     return Deps(
         settings=settings,
         dynamodb=client,
-        invoices=DynamoInvoiceRepository(client, settings.table_name),
-        api_keys=DynamoApiKeyRepository(client, settings.table_name),
-        clock=SystemClock(),
-        jwt_verifier=_jwt_verifier(settings),
-        invoice_defaults=InvoiceDefaults(
-            currency=settings.default_currency,
-            payment_term_days=settings.default_payment_term_days,
+        ports=InvoicePorts(
+            repo=DynamoInvoiceRepository(client, table),
+            clock=SystemClock(),
+            defaults=InvoiceDefaults(
+                currency=settings.default_currency,
+                payment_term_days=settings.default_payment_term_days,
+            ),
         ),
+        api_keys=DynamoApiKeyRepository(client, table),
+        tenant_settings=DynamoTenantSettingsRepository(client, table),
+        idempotency=DynamoIdempotencyStore(client, table),
+        jwt_verifier=_jwt_verifier(settings),
     )
 
 

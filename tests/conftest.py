@@ -1,24 +1,49 @@
-"""Shared fixtures: a fresh emulated AWS account per test, and the app's test client."""
+"""Shared fixtures: a fresh emulated AWS account per test, the app's test client, and DynamoDB
+Local (AWS's engine) with the app served over real HTTP for what moto cannot emulate."""
 
 from __future__ import annotations
 
+import os
+import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import boto3
 import pytest
+from chalice.cli.factory import CLIFactory
+from chalice.local import ThreadedHTTPServer, create_local_server
 from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib.bootstrap import get_deps
 from invoicing_cli.local import BUCKET_NAME, LOCAL_JWT_SECRET, PROJECT_DIR, REGION, TABLE_NAME
-from invoicing_cli.resources import ResourceNames, create_resources
+from invoicing_cli.resources import (
+    TABLE_RESOURCE,
+    ResourceNames,
+    create_resources,
+    create_table_request,
+    template_resource,
+)
+from tests.dynamodb_local import (
+    ENDPOINT_VARIABLE,
+    DynamoDBLocalError,
+    LocalTable,
+    require_answer,
+    run_dynamodb_local,
+)
 from tests.support import Api, DynamoCalls
 
 
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fake credentials, never real ones, and the settings the app reads; fresh deps per test."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -54,3 +79,99 @@ def api(aws: None) -> Iterator[Api]:
 def dynamo_calls(api: Api) -> DynamoCalls:
     """Counts DynamoDB calls made by the app's own client."""
     return DynamoCalls(get_deps().dynamodb)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DynamoDB Local for the session (one JVM per xdist worker); yields its endpoint URL.
+
+    Set DYNAMODB_LOCAL_ENDPOINT to use one that is already running instead.
+    """
+    try:
+        running = os.environ.get(ENDPOINT_VARIABLE)
+        if running:
+            require_answer(running)
+            yield running
+            return
+        with ExitStack() as stack:
+            log = tmp_path_factory.mktemp("dynamodb-local") / "dynamodb-local.log"
+            url = stack.enter_context(run_dynamodb_local(log))
+            yield url
+    except DynamoDBLocalError as exc:
+        # Failing, never skipping: CI must not pass without the tests moto cannot stand in for.
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def ddb_local(
+    dynamodb_local: str, aws_environment: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LocalTable]:
+    """A fresh table from infra/template.json on DynamoDB Local, and the app pointed at it."""
+    client = boto3.session.Session().client("dynamodb", endpoint_url=dynamodb_local)
+    table = f"invoicing-{uuid.uuid4().hex}"
+    client.create_table(**create_table_request(table))
+    try:
+        ttl = template_resource(TABLE_RESOURCE)["Properties"].get("TimeToLiveSpecification")
+        if ttl:
+            client.update_time_to_live(
+                TableName=table,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+        monkeypatch.setenv("TABLE_NAME", table)
+        # botocore reads the service-specific variable, so only DynamoDB leaves for the JVM.
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local)
+        get_deps.cache_clear()
+        _require_app_on_dynamodb_local(dynamodb_local, table)
+        yield LocalTable(endpoint_url=dynamodb_local, table_name=table, client=client)
+    finally:
+        client.delete_table(TableName=table)
+
+
+def _require_app_on_dynamodb_local(endpoint_url: str, table: str) -> None:
+    app_client = get_deps().dynamodb
+    assert app_client.meta.endpoint_url == endpoint_url, app_client.meta.endpoint_url
+    reply = app_client.describe_table(TableName=table)
+    # Served by DynamoDB Local's Jetty, so nothing in process (moto) answered in its place.
+    server = reply["ResponseMetadata"]["HTTPHeaders"].get("server", "")
+    assert server.startswith("Jetty"), f"the app's DynamoDB calls reached {server!r}"
+
+
+@pytest.fixture
+def local_api_server(ddb_local: LocalTable, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app served over real HTTP by `chalice local`'s threaded server; yields its base URL.
+
+    Requests run concurrently, one thread each, as under `chalice local`, on ddb_local's table.
+    """
+    from app import app
+
+    config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
+    # `chalice local` copies the config's variables into the process environment, which every
+    # request thread shares; monkeypatch takes them out again after the test.
+    for name, value in config.environment_variables.items():
+        monkeypatch.setenv(name, value)
+    get_deps.cache_clear()
+    get_deps()  # built once here, rather than by the first requests racing each other
+    # socketserver's listen backlog of 5 resets connections beyond it when many arrive at once;
+    # API Gateway has no such limit, so it must not be what a concurrency test measures.
+    monkeypatch.setattr(ThreadedHTTPServer, "request_queue_size", 128)
+    app_class = app.__class__
+    try:
+        # It turns the app into a LocalChalice, whose current_request is per thread.
+        server = create_local_server(app, config, "127.0.0.1", 0)
+        # A short poll makes shutdown prompt (the default waits up to half a second).
+        thread = threading.Thread(
+            target=server.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="chalice-local",
+            daemon=True,
+        )
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server.server_close()
+            thread.join(timeout=10)
+    finally:
+        # Other tests share the module-level app through Chalice's test client.
+        app.__class__ = app_class

@@ -12,7 +12,9 @@ from chalicelib.domain.errors import (
     InvoiceNotFoundError,
 )
 from chalicelib.domain.invoice import Invoice
-from chalicelib.services.ports import ApiKeyRecord, Page
+from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.services.ports import ApiKeyRecord, IssueContext, Page
 
 
 class FixedClock:
@@ -29,6 +31,8 @@ class FixedClock:
 class InMemoryInvoiceRepository:
     def __init__(self) -> None:
         self._items: dict[tuple[str, str], Invoice] = {}
+        self._counters: dict[str, InvoiceCounter] = {}
+        self.settings: dict[str, TenantSettings] = {}
 
     def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
         return self._items.get((tenant_id, invoice_id))
@@ -61,6 +65,31 @@ class InMemoryInvoiceRepository:
         stored = invoice.model_copy(update={"version": expected_version + 1})
         self._items[(invoice.tenant_id, invoice.id)] = stored
         return stored
+
+    def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None:
+        invoice = self.get(tenant_id, invoice_id)
+        if invoice is None:
+            return None
+        return IssueContext(
+            invoice=invoice,
+            counter=self._counters.get(tenant_id, InvoiceCounter()),
+            settings=self.settings.get(tenant_id, TenantSettings()),
+        )
+
+    def save_issued(
+        self, invoice: Invoice, *, expected_version: int, counter: InvoiceCounter
+    ) -> Invoice:
+        current = self._counters.get(invoice.tenant_id, InvoiceCounter())
+        if current.version != counter.version:
+            raise ConcurrentModificationError(invoice.id)
+        saved = self.save(invoice, expected_version=expected_version)
+        self._counters[invoice.tenant_id] = counter.model_copy(
+            update={"version": counter.version + 1}
+        )
+        return saved
+
+    def counter(self, tenant_id: str) -> InvoiceCounter:
+        return self._counters.get(tenant_id, InvoiceCounter())
 
     def delete(self, invoice: Invoice) -> None:
         self.delete_all([invoice])

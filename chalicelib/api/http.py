@@ -111,3 +111,20 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+_STRONG_ETAG = re.compile(r'"?([0-9]{1,12})"?')
+
+
+def if_match(request: Request) -> int | None:
+    """The version an `If-Match` header pins (`"3"` as sent in ETag), or None for none or `*`."""
+    header = (request.headers.get("if-match") or "").strip()
+    if header in ("", "*"):
+        return None
+    matched = _STRONG_ETAG.fullmatch(header)
+    if matched is None:
+        message = 'must be the ETag of the invoice, such as "3" (weak ETags cannot match)'
+        raise HttpError(
+            400, f"Invalid request: If-Match: {message}", [FieldProblem("If-Match", message)]
+        )
+    return int(matched.group(1))

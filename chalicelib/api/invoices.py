@@ -18,12 +18,12 @@ from chalicelib.api.http import (
     query_str,
 )
 from chalicelib.api.problems import HttpError
+from chalicelib.api.representations import invoice_json, invoice_response
 from chalicelib.api.routing import ApiBlueprint
-from chalicelib.api.security import current_actor
+from chalicelib.api.security import current_actor, write_context
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.commands import MAX_COMMENT_LENGTH, InvoiceFields, RowInput
 from chalicelib.domain.errors import FieldProblem
-from chalicelib.domain.invoice import Invoice
 from chalicelib.services import invoices as service
 
 MAX_IDS = 100
@@ -46,10 +46,8 @@ def create_empty_invoice() -> Response:
 
 @invoices.route("/invoices/find/{invoiceId}", methods=["GET"])
 def find_invoice(invoiceId: str) -> Response:
-    deps = get_deps()
-    return _invoice_response(
-        service.get_invoice(invoiceId, actor=current_actor(), repo=deps.invoices)
-    )
+    invoice = service.get_invoice(invoiceId, actor=current_actor(), ports=get_deps().ports)
+    return invoice_response(invoice)
 
 
 @invoices.route("/invoices/find", methods=["GET"])
@@ -68,7 +66,7 @@ def find_all_invoices() -> Response:
     limit = query_int(request, "limit", default=DEFAULT_PAGE_SIZE, low=1, high=MAX_PAGE_SIZE)
     page = service.list_invoices(
         actor=current_actor(),
-        repo=get_deps().invoices,
+        ports=get_deps().ports,
         limit=limit,
         cursor=query_str(request, "cursor"),
     )
@@ -76,37 +74,27 @@ def find_all_invoices() -> Response:
     if page.cursor is not None:
         query = urlencode({"limit": limit, "cursor": page.cursor})
         headers = {"Link": f'<find-all?{query}>; rel="next"', "X-Next-Cursor": page.cursor}
-    return json_response([_invoice_json(i) for i in page.items], headers=headers)
+    return json_response([invoice_json(i) for i in page.items], headers=headers)
 
 
 @invoices.route("/invoices/{invoiceId}/update", methods=["PATCH"])
 def update_invoice(invoiceId: str) -> Response:
-    fields = json_body(invoices.current_request, InvoiceFields)
-    deps = get_deps()
-    return _invoice_response(
-        service.update_invoice(
-            invoiceId, fields, actor=current_actor(), repo=deps.invoices, clock=deps.clock
-        )
-    )
+    request = invoices.current_request
+    fields = json_body(request, InvoiceFields)
+    return invoice_response(service.update_invoice(invoiceId, fields, **write_context(request)))
 
 
 @invoices.route("/invoices/{invoiceId}/rows", methods=["POST"])
 def add_row(invoiceId: str) -> Response:
-    row = json_body(invoices.current_request, RowInput)
-    deps = get_deps()
-    return _invoice_response(
-        service.add_row(invoiceId, row, actor=current_actor(), repo=deps.invoices, clock=deps.clock)
-    )
+    request = invoices.current_request
+    row = json_body(request, RowInput)
+    return invoice_response(service.add_row(invoiceId, row, **write_context(request)))
 
 
 @invoices.route("/invoices/{invoiceId}/rows/{rowId}", methods=["DELETE"])
 def remove_row(invoiceId: str, rowId: str) -> Response:
-    deps = get_deps()
-    return _invoice_response(
-        service.remove_row(
-            invoiceId, rowId, actor=current_actor(), repo=deps.invoices, clock=deps.clock
-        )
-    )
+    request = invoices.current_request
+    return invoice_response(service.remove_row(invoiceId, rowId, **write_context(request)))
 
 
 @invoices.route(
@@ -115,55 +103,33 @@ def remove_row(invoiceId: str, rowId: str) -> Response:
     content_types=["application/json", "text/plain"],
 )
 def add_comment(invoiceId: str) -> Response:
-    text = _comment_text(invoices.current_request)
-    deps = get_deps()
-    return _invoice_response(
-        service.add_comment(
-            invoiceId, text, actor=current_actor(), repo=deps.invoices, clock=deps.clock
-        )
-    )
+    request = invoices.current_request
+    text = _comment_text(request)
+    return invoice_response(service.add_comment(invoiceId, text, **write_context(request)))
 
 
 @invoices.route("/invoices/{invoiceId}", methods=["DELETE"])
 def delete_invoice(invoiceId: str) -> Response:
-    service.delete_invoice(invoiceId, actor=current_actor(), repo=get_deps().invoices)
+    service.delete_invoice(invoiceId, **write_context(invoices.current_request))
     return no_content()
 
 
 @invoices.route("/invoices/delete-list", methods=["DELETE"])
 def delete_invoice_list() -> Response:
     ids = _ids(invoices.current_request, required=True)
-    service.delete_invoices(ids, actor=current_actor(), repo=get_deps().invoices)
+    service.delete_invoices(ids, actor=current_actor(), ports=get_deps().ports)
     return no_content()
 
 
 def _created(fields: InvoiceFields, *, location_prefix: str) -> Response:
     """201 with a Location relative to the request's own URL, so it holds behind any base path."""
-    deps = get_deps()
-    invoice = service.create_invoice(
-        fields,
-        actor=current_actor(),
-        repo=deps.invoices,
-        clock=deps.clock,
-        defaults=deps.invoice_defaults,
-    )
-    return _invoice_response(invoice, status=201, location=f"{location_prefix}{invoice.id}")
+    invoice = service.create_invoice(fields, actor=current_actor(), ports=get_deps().ports)
+    return invoice_response(invoice, status=201, location=f"{location_prefix}{invoice.id}")
 
 
 def _found(ids: list[str]) -> Response:
-    found = service.find_invoices(ids, actor=current_actor(), repo=get_deps().invoices)
-    return json_response([_invoice_json(invoice) for invoice in found])
-
-
-def _invoice_json(invoice: Invoice) -> dict[str, Any]:
-    return invoice.model_dump(mode="python", by_alias=True)
-
-
-def _invoice_response(invoice: Invoice, status: int = 200, location: str | None = None) -> Response:
-    headers = {"ETag": f'"{invoice.version}"'}
-    if location is not None:
-        headers["Location"] = location
-    return json_response(_invoice_json(invoice), status=status, headers=headers)
+    found = service.find_invoices(ids, actor=current_actor(), ports=get_deps().ports)
+    return json_response([invoice_json(invoice) for invoice in found])
 
 
 def _ids(request: Request, *, required: bool) -> list[str]:

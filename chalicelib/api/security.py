@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import TypedDict
 
 from chalice.app import Request, Response
 
+from chalicelib.api.http import if_match
 from chalicelib.api.problems import chalice_error_as_problem, domain_problem
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.values import Actor
 from chalicelib.services.authentication import authenticate
+from chalicelib.services.ports import InvoicePorts
 
 PUBLIC_PATHS = frozenset({"/health"})
 
@@ -22,6 +25,21 @@ _current_actor: ContextVar[Actor] = ContextVar("current_actor")
 def current_actor() -> Actor:
     """The verified caller of the request being handled."""
     return _current_actor.get()
+
+
+class WriteContext(TypedDict):
+    actor: Actor
+    ports: InvoicePorts
+    expected_version: int | None
+
+
+def write_context(request: Request) -> WriteContext:
+    """Who changes an invoice, with what, and the version their If-Match pins (if any)."""
+    return {
+        "actor": current_actor(),
+        "ports": get_deps().ports,
+        "expected_version": if_match(request),
+    }
 
 
 def credentials(request: Request) -> list[str]:

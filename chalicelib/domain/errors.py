@@ -51,6 +51,64 @@ class InvalidStateError(ConflictError):
         )
 
 
+class FrozenFieldsError(ConflictError):
+    """A change to what an issued invoice says: its rows, amounts, currency, dates or client."""
+
+    def __init__(
+        self, invoice_id: str, status: str, fields: Sequence[str], editable: Sequence[str]
+    ) -> None:
+        super().__init__(
+            f"Cannot change {', '.join(fields)} while invoice {invoice_id} is {status}: once an "
+            f"invoice leaves DRAFT only {', '.join(editable)} may change"
+        )
+
+
+class NumberedInvoiceError(ConflictError):
+    def __init__(self, invoice_id: str, number: str) -> None:
+        super().__init__(
+            f"Cannot delete invoice {invoice_id}: it took the number {number}; cancel it instead, "
+            "so the numbering keeps no gap"
+        )
+
+
+class PaymentExceedsBalanceError(ConflictError):
+    def __init__(self, invoice_id: str, amount: object, balance: object, currency: str) -> None:
+        super().__init__(
+            f"A payment of {amount} {currency} exceeds the {balance} {currency} "
+            f"still open on invoice {invoice_id}"
+        )
+
+
+class TransactionNotFoundError(NotFoundError):
+    def __init__(self, invoice_id: str, transaction_id: str) -> None:
+        super().__init__(f"Invoice {invoice_id} has no payment {transaction_id}")
+
+
+class PreconditionFailedError(DomainError):
+    """The caller's If-Match names a version the invoice has moved on from."""
+
+    def __init__(self, invoice_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"Invoice {invoice_id} is at version {current}, not {expected} as If-Match requires; "
+            "read it again before changing it"
+        )
+
+
+class IdempotencyKeyReusedError(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used with a different request; "
+            "use a new key for a new request"
+        )
+
+
+class RequestInProgressError(ConflictError):
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry shortly"
+        )
+
+
 class InvoiceTooLargeError(ConflictError):
     def __init__(self, invoice_id: str, size: int, limit: int) -> None:
         super().__init__(

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from chalicelib.domain.money import round_money
 from chalicelib.domain.values import CalendarDate, Timestamp
 
 
@@ -49,6 +50,12 @@ class EventType(StrEnum):
     COMMENT = "COMMENT"
     ROW_ADDED = "ROW_ADDED"
     ROW_REMOVED = "ROW_REMOVED"
+    MARKED_AS_SENT = "MARKED_AS_SENT"
+    PAYMENT_ADDED = "PAYMENT_ADDED"
+    PAYMENT_REMOVED = "PAYMENT_REMOVED"
+    MARKED_AS_PAID = "MARKED_AS_PAID"
+    UNMARKED_AS_PAID = "UNMARKED_AS_PAID"
+    CANCELLED = "CANCELLED"
 
 
 class BlobType(StrEnum):
@@ -177,3 +184,41 @@ class Invoice(DomainModel):
     created_by: str
     updated: Timestamp
     updated_by: str
+
+    def in_minor_units(self) -> Invoice:
+        """The same amounts written with the currency's minor units (10 EUR as 10.00): DynamoDB
+        keeps a number's value, not its scale."""
+
+        def scaled(amount: Decimal) -> Decimal:
+            return round_money(amount, self.currency)
+
+        rows = [
+            row.model_copy(
+                update={
+                    "total": scaled(row.total),
+                    "tax_amount": scaled(row.tax_amount),
+                    "total_with_tax": scaled(row.total_with_tax),
+                }
+            )
+            for row in self.rows
+        ]
+        transactions = [
+            t.model_copy(update={"amount": scaled(t.amount)}) for t in self.transactions
+        ]
+        return self.model_copy(
+            update={
+                "rows": rows,
+                "transactions": transactions,
+                **{name: scaled(getattr(self, name)) for name in _INVOICE_AMOUNTS},
+            }
+        )
+
+
+_INVOICE_AMOUNTS = (
+    "total",
+    "total_excluding_tax",
+    "total_tax",
+    "total_with_tax",
+    "paid",
+    "paid_excluding_tax",
+)

@@ -16,28 +16,41 @@ from chalicelib.domain.commands import (
     RecurringAgreementInput,
     RowInput,
 )
-from chalicelib.domain.errors import FieldProblem, InvalidInputError, RowNotFoundError
+from chalicelib.domain.errors import (
+    FieldProblem,
+    FrozenFieldsError,
+    InvalidInputError,
+    NumberedInvoiceError,
+    RowNotFoundError,
+)
+from chalicelib.domain.events import record
 from chalicelib.domain.invoice import (
     EventType,
     Invoice,
-    InvoiceEvent,
     InvoiceRow,
+    InvoiceStatus,
     RecurringAgreement,
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.money import ZERO, invoice_totals, line_amounts, round_money
 from chalicelib.domain.values import LATEST_DATE, Actor, new_id
 
-# Plain reference fields that an update copies as given (None clears them).
-_REFERENCE_FIELDS = (
-    "client_id",
-    "contact_email",
-    "note",
-    "opportunity_id",
-    "milestone_id",
-    "sales_order_id",
-    "subsidiary_id",
-    "payment_reference",
+# What an issued invoice says: frozen once it leaves DRAFT (DESIGN.md section 5).
+CONTENT_FIELDS = frozenset(
+    {"currency", "invoice_date", "payment_term_days", "rows", "client_id", "payment_reference"}
+)
+_REFERENCES_ON_THE_DOCUMENT = ("client_id", "payment_reference")
+# Internal annotations that may change in any status; None clears them.
+ANNOTATION_FIELDS = frozenset(
+    {
+        "contact_email",
+        "note",
+        "opportunity_id",
+        "milestone_id",
+        "sales_order_id",
+        "subsidiary_id",
+        "recurring_agreement",
+    }
 )
 
 
@@ -64,7 +77,7 @@ def new_invoice(
     rows = [_priced_row(row, new_id(), currency) for row in fields.rows or ()]
     totals = invoice_totals(rows, currency)
     zero = round_money(ZERO, currency)
-    return Invoice(
+    invoice = Invoice(
         id=new_id(),
         tenant_id=actor.tenant_id,
         currency=currency,
@@ -87,18 +100,20 @@ def new_invoice(
         subsidiary_id=fields.subsidiary_id,
         payment_reference=fields.payment_reference,
         recurring_agreement=_agreement(fields.recurring_agreement),
-        events=[_event(EventType.CREATE, actor, now, "Invoice created")],
+        events=[],
         created=now,
         created_by=actor.user_id,
         updated=now,
         updated_by=actor.user_id,
     )
+    return record(invoice, EventType.CREATE, "Invoice created", actor=actor, now=now)
 
 
 def apply_changes(
     invoice: Invoice, fields: InvoiceFields, *, actor: Actor, now: datetime
 ) -> Invoice:
-    """Change the fields present in the request; an empty change returns the invoice as it was."""
+    """Change the fields present in the request; an empty change returns the invoice as it was.
+    Once the invoice leaves DRAFT, only its annotations may change."""
     ensure_allowed(invoice, Action.UPDATE)
     present = fields.model_fields_set
     cleared = sorted(name for name in present & REQUIRED_FIELDS if getattr(fields, name) is None)
@@ -106,6 +121,21 @@ def apply_changes(
         raise InvalidInputError([FieldProblem(to_camel(n), "must not be null") for n in cleared])
     if not present:
         return invoice
+    content = present & CONTENT_FIELDS
+    if content and invoice.status != InvoiceStatus.DRAFT:
+        raise FrozenFieldsError(
+            invoice.id, invoice.status, _camel(content), _camel(ANNOTATION_FIELDS)
+        )
+    changes = {name: getattr(fields, name) for name in present if name in ANNOTATION_FIELDS}
+    if "recurring_agreement" in present:
+        changes["recurring_agreement"] = _agreement(fields.recurring_agreement)
+    if content:
+        changes |= _content_changes(invoice, fields)
+    description = f"Changed {', '.join(_camel(present))}"
+    return record(invoice, EventType.UPDATE, description, actor=actor, now=now, **changes)
+
+
+def _content_changes(invoice: Invoice, fields: InvoiceFields) -> dict[str, object]:
     currency = fields.currency or invoice.currency
     invoice_date = fields.invoice_date or invoice.invoice_date
     terms = (
@@ -116,25 +146,22 @@ def apply_changes(
         if fields.rows is not None
         else [_priced_row(row, row.id, currency) for row in invoice.rows]
     )
-    changes = {name: getattr(fields, name) for name in present if name in _REFERENCE_FIELDS}
-    if "recurring_agreement" in present:
-        changes["recurring_agreement"] = _agreement(fields.recurring_agreement)
-    listed = ", ".join(sorted(to_camel(name) for name in present))
-    return _changed(
-        invoice,
-        actor,
-        now,
-        _event(EventType.UPDATE, actor, now, f"Changed {listed}"),
-        currency=currency,
-        invoice_date=invoice_date,
-        payment_term_days=terms,
-        due_date=_due_date(invoice_date, terms),
-        rows=rows,
+    present = fields.model_fields_set
+    return {
+        "currency": currency,
+        "invoice_date": invoice_date,
+        "payment_term_days": terms,
+        "due_date": _due_date(invoice_date, terms),
+        "rows": rows,
         **_totals(rows, currency),
-        paid=round_money(invoice.paid, currency),
-        paid_excluding_tax=round_money(invoice.paid_excluding_tax, currency),
-        **changes,
-    )
+        "paid": round_money(invoice.paid, currency),
+        "paid_excluding_tax": round_money(invoice.paid_excluding_tax, currency),
+        **{
+            name: getattr(fields, name)
+            for name in ("client_id", "payment_reference")
+            if name in present
+        },
+    }
 
 
 def add_row(invoice: Invoice, row: RowInput, *, actor: Actor, now: datetime) -> Invoice:
@@ -143,8 +170,15 @@ def add_row(invoice: Invoice, row: RowInput, *, actor: Actor, now: datetime) -> 
         raise InvalidInputError([FieldProblem("rows", f"an invoice holds at most {MAX_ROWS} rows")])
     added = _priced_row(row, new_id(), invoice.currency)
     rows = [*invoice.rows, added]
-    event = _event(EventType.ROW_ADDED, actor, now, f"Row {added.id} added")
-    return _changed(invoice, actor, now, event, rows=rows, **_totals(rows, invoice.currency))
+    return record(
+        invoice,
+        EventType.ROW_ADDED,
+        f"Row {added.id} added",
+        actor=actor,
+        now=now,
+        rows=rows,
+        **_totals(rows, invoice.currency),
+    )
 
 
 def remove_row(invoice: Invoice, row_id: str, *, actor: Actor, now: datetime) -> Invoice:
@@ -152,30 +186,31 @@ def remove_row(invoice: Invoice, row_id: str, *, actor: Actor, now: datetime) ->
     rows = [row for row in invoice.rows if row.id != row_id]
     if len(rows) == len(invoice.rows):
         raise RowNotFoundError(invoice.id, row_id)
-    event = _event(EventType.ROW_REMOVED, actor, now, f"Row {row_id} removed")
-    return _changed(invoice, actor, now, event, rows=rows, **_totals(rows, invoice.currency))
+    return record(
+        invoice,
+        EventType.ROW_REMOVED,
+        f"Row {row_id} removed",
+        actor=actor,
+        now=now,
+        rows=rows,
+        **_totals(rows, invoice.currency),
+    )
 
 
 def add_comment(invoice: Invoice, text: str, *, actor: Actor, now: datetime) -> Invoice:
     ensure_allowed(invoice, Action.COMMENT)
-    return _changed(invoice, actor, now, _event(EventType.COMMENT, actor, now, text))
+    return record(invoice, EventType.COMMENT, text, actor=actor, now=now)
 
 
 def ensure_deletable(invoice: Invoice) -> None:
+    """Only drafts that never took a number: a numbered one is cancelled, so numbers keep no gap."""
     ensure_allowed(invoice, Action.DELETE)
+    if invoice.invoice_number is not None:
+        raise NumberedInvoiceError(invoice.id, invoice.invoice_number)
 
 
-def _changed(
-    invoice: Invoice, actor: Actor, now: datetime, event: InvoiceEvent, **changes: object
-) -> Invoice:
-    return invoice.model_copy(
-        update={
-            **changes,
-            "events": [*invoice.events, event],
-            "updated": now,
-            "updated_by": actor.user_id,
-        }
-    )
+def _camel(names: Iterable[str]) -> list[str]:
+    return sorted(to_camel(name) for name in names)
 
 
 def _due_date(invoice_date: date, terms: int) -> date:
@@ -185,12 +220,6 @@ def _due_date(invoice_date: date, terms: int) -> date:
         problem = f"invoiceDate plus paymentTermDays must not be after {LATEST_DATE}"
         raise InvalidInputError([FieldProblem("paymentTermDays", problem)])
     return due
-
-
-def _event(kind: EventType, actor: Actor, now: datetime, description: str) -> InvoiceEvent:
-    return InvoiceEvent(
-        id=new_id(), type=kind, date=now, author_id=actor.user_id, description=description
-    )
 
 
 def _priced_row(source: RowInput | InvoiceRow, row_id: str, currency: str) -> InvoiceRow:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.invoicing import InvoiceDefaults
+from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.services.retry import RetryPolicy
 
 
 class Clock(Protocol):
@@ -30,6 +34,15 @@ class Page(Generic[T]):
     cursor: str | None
 
 
+@dataclass(frozen=True)
+class IssueContext:
+    """What issuing an invoice reads in one call: the invoice, its tenant's counter and settings."""
+
+    invoice: Invoice
+    counter: InvoiceCounter
+    settings: TenantSettings
+
+
 class InvoiceRepository(Protocol):
     def get(self, tenant_id: str, invoice_id: str) -> Invoice | None: ...
 
@@ -44,6 +57,15 @@ class InvoiceRepository(Protocol):
     def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
         """Replace the invoice if its stored version is still `expected_version`; returns it at
         the next version. Raises ConcurrentModificationError or InvoiceNotFoundError."""
+        ...
+
+    def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None: ...
+
+    def save_issued(
+        self, invoice: Invoice, *, expected_version: int, counter: InvoiceCounter
+    ) -> Invoice:
+        """Write the invoice and the counter that gave it its number in one transaction, each
+        only at the version read, so a number is never used twice and never skipped."""
         ...
 
     def delete(self, invoice: Invoice) -> None:
@@ -70,3 +92,19 @@ class ApiKeyRepository(Protocol):
     def add(self, record: ApiKeyRecord) -> None: ...
 
     def find(self, tenant_id: str, key_hash: str) -> ApiKeyRecord | None: ...
+
+
+class TenantSettingsRepository(Protocol):
+    def get(self, tenant_id: str) -> TenantSettings: ...
+
+    def put(self, tenant_id: str, settings: TenantSettings) -> None: ...
+
+
+@dataclass(frozen=True)
+class InvoicePorts:
+    """What invoice use cases need from outside: storage, time, defaults and a retry policy."""
+
+    repo: InvoiceRepository
+    clock: Clock
+    defaults: InvoiceDefaults = field(default_factory=InvoiceDefaults)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)

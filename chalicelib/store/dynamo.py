@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -15,8 +16,9 @@ from chalicelib.domain.errors import TemporarilyUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, KeysAndAttributesTypeDef
 
+_BATCH_GET_ROUNDS = 5
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -72,3 +74,23 @@ def throttling_as_unavailable() -> Iterator[None]:
         if is_throttled(exc):
             raise store_busy() from exc
         raise
+
+
+def batch_get(
+    client: DynamoDBClient, table: str, item_keys: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Strongly consistent BatchGetItem of up to 100 keys, retrying unprocessed keys with backoff
+    (DynamoDB returns them under load; moto never does)."""
+    request: dict[str, KeysAndAttributesTypeDef] = {
+        table: {"Keys": list(item_keys), "ConsistentRead": True}
+    }
+    items: list[dict[str, Any]] = []
+    for round_number in range(_BATCH_GET_ROUNDS):
+        with throttling_as_unavailable():
+            response = client.batch_get_item(RequestItems=request)
+        items.extend(response["Responses"].get(table, []))
+        request = cast(dict[str, "KeysAndAttributesTypeDef"], response.get("UnprocessedKeys"))
+        if not request:
+            return items
+        time.sleep(0.05 * 2**round_number)
+    raise store_busy()

@@ -1,44 +1,37 @@
 """Invoices in DynamoDB: one item per invoice under its tenant's partition, written conditionally
-on the version it was read at."""
+on the version it was read at; issuing writes the invoice and its counter in one transaction."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-import simplejson
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.errors import (
-    ConcurrentModificationError,
-    FieldProblem,
-    InvalidInputError,
-    InvoiceNotFoundError,
-    InvoiceTooLargeError,
-)
+from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice
-from chalicelib.services.ports import Page
+from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.services.ports import IssueContext, Page
 from chalicelib.store import keys
-from chalicelib.store.dynamo import (
-    error_code,
-    from_item,
-    is_throttled,
-    key,
-    store_busy,
-    to_item,
+from chalicelib.store.dynamo import batch_get, error_code, is_throttled, store_busy
+from chalicelib.store.items import (
+    counter_item,
+    counter_key,
+    counter_of,
+    cursor_after,
+    invoice_id_of,
+    invoice_item,
+    invoice_key,
+    invoice_of,
+    is_written_by,
+    settings_key,
+    settings_of,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef
-
-# DynamoDB refuses items over 400 KB; stay clear of it with room for key attributes.
-MAX_ITEM_BYTES = 380_000
-_BATCH_GET_ROUNDS = 5
 
 
 class DynamoInvoiceRepository:
@@ -51,30 +44,36 @@ class DynamoInvoiceRepository:
             return None
         with _translated_errors():
             response = self._client.get_item(
-                TableName=self._table, Key=_invoice_key(tenant_id, invoice_id), ConsistentRead=True
+                TableName=self._table, Key=invoice_key(tenant_id, invoice_id), ConsistentRead=True
             )
-        return _invoice(response["Item"]) if "Item" in response else None
+        return invoice_of(response["Item"]) if "Item" in response else None
 
     def get_many(self, tenant_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
         wanted = [i for i in dict.fromkeys(invoice_ids) if keys.is_storable_id(i)]
         if not wanted:
             return []
-        request: dict[str, KeysAndAttributesTypeDef] = {
-            self._table: {
-                "Keys": [_invoice_key(tenant_id, i) for i in wanted],
-                "ConsistentRead": True,
-            }
+        item_keys = [invoice_key(tenant_id, invoice_id) for invoice_id in wanted]
+        return [invoice_of(item) for item in batch_get(self._client, self._table, item_keys)]
+
+    def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None:
+        if not keys.is_storable_id(invoice_id):
+            return None
+        item_keys = [
+            invoice_key(tenant_id, invoice_id),
+            counter_key(tenant_id),
+            settings_key(tenant_id),
+        ]
+        by_sort_key = {
+            item["SK"]["S"]: item for item in batch_get(self._client, self._table, item_keys)
         }
-        items: list[dict[str, Any]] = []
-        for round_number in range(_BATCH_GET_ROUNDS):
-            with _translated_errors():
-                response = self._client.batch_get_item(RequestItems=request)
-            items.extend(response["Responses"].get(self._table, []))
-            request = cast(dict[str, "KeysAndAttributesTypeDef"], response.get("UnprocessedKeys"))
-            if not request:
-                return [_invoice(item) for item in items]
-            time.sleep(0.05 * 2**round_number)
-        raise store_busy()
+        invoice = by_sort_key.get(keys.invoice_sk(invoice_id))
+        if invoice is None:
+            return None
+        return IssueContext(
+            invoice=invoice_of(invoice),
+            counter=counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK)),
+            settings=settings_of(by_sort_key.get(keys.SETTINGS_SK)),
+        )
 
     def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]:
         query: dict[str, Any] = {
@@ -88,34 +87,42 @@ class DynamoInvoiceRepository:
             "ConsistentRead": True,
         }
         if cursor is not None:
-            query["ExclusiveStartKey"] = _invoice_key(tenant_id, _invoice_id_of(cursor))
+            query["ExclusiveStartKey"] = invoice_key(tenant_id, invoice_id_of(cursor))
         with _translated_errors():
             response = self._client.query(**query)
-        invoices = [_invoice(item) for item in response["Items"]]
+        invoices = [invoice_of(item) for item in response["Items"]]
         last = response.get("LastEvaluatedKey")
-        next_cursor = _cursor(invoices[-1].id) if last and invoices else None
+        next_cursor = cursor_after(invoices[-1].id) if last and invoices else None
         return Page(items=invoices, cursor=next_cursor)
 
     def add(self, invoice: Invoice) -> Invoice:
         stored = invoice.model_copy(update={"version": 1})
-        with _translated_errors(invoice.id):
-            self._client.put_item(
-                TableName=self._table,
-                Item=_item(stored),
-                ConditionExpression="attribute_not_exists(PK)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+        self._put(stored, "attribute_not_exists(PK)", {})
         return stored
 
     def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
         stored = invoice.model_copy(update={"version": expected_version + 1})
+        self._put(stored, "version = :expected", {":expected": {"N": str(expected_version)}})
+        return stored
+
+    def save_issued(
+        self, invoice: Invoice, *, expected_version: int, counter: InvoiceCounter
+    ) -> Invoice:
+        stored = invoice.model_copy(update={"version": expected_version + 1})
+        advanced = counter.model_copy(update={"version": counter.version + 1})
+        actions: list[Any] = [
+            {"Put": self._versioned_put(invoice_item(stored), expected_version)},
+            {
+                "Put": self._versioned_put(
+                    counter_item(invoice.tenant_id, advanced), counter.version
+                )
+            },
+        ]
         with _translated_errors(invoice.id):
-            self._client.put_item(
-                TableName=self._table,
-                Item=_item(stored),
-                ConditionExpression="version = :expected",
-                ExpressionAttributeValues={":expected": {"N": str(expected_version)}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            self._client.transact_write_items(
+                TransactItems=actions,
+                # Makes botocore's own retry of a transaction whose answer was lost a no-op.
+                ClientRequestToken=str(uuid.uuid4()),
             )
         return stored
 
@@ -123,7 +130,7 @@ class DynamoInvoiceRepository:
         with _translated_errors(invoice.id):
             self._client.delete_item(
                 TableName=self._table,
-                Key=_invoice_key(invoice.tenant_id, invoice.id),
+                Key=invoice_key(invoice.tenant_id, invoice.id),
                 ConditionExpression="version = :expected",
                 ExpressionAttributeValues={":expected": {"N": str(invoice.version)}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -134,7 +141,7 @@ class DynamoInvoiceRepository:
             {
                 "Delete": {
                     "TableName": self._table,
-                    "Key": _invoice_key(invoice.tenant_id, invoice.id),
+                    "Key": invoice_key(invoice.tenant_id, invoice.id),
                     "ConditionExpression": "version = :expected",
                     "ExpressionAttributeValues": {":expected": {"N": str(invoice.version)}},
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -143,43 +150,46 @@ class DynamoInvoiceRepository:
             for invoice in invoices
         ]
         with _translated_errors(*(invoice.id for invoice in invoices)):
-            self._client.transact_write_items(TransactItems=actions)
+            self._client.transact_write_items(
+                TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
+            )
+
+    def _put(self, stored: Invoice, condition: str, values: dict[str, Any]) -> None:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": invoice_item(stored),
+            "ConditionExpression": condition,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if values:
+            request["ExpressionAttributeValues"] = values
+        try:
+            with _translated_errors(stored.id):
+                self._client.put_item(**request)
+        except ConcurrentModificationError as exc:
+            if not _is_own_earlier_write(exc, stored):
+                raise
+
+    def _versioned_put(self, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
+        if expected_version == 0:  # a counter that does not exist yet
+            return {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        return {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
 
 
-def _invoice_key(tenant_id: str, invoice_id: str) -> dict[str, Any]:
-    return key(keys.tenant_pk(tenant_id), keys.invoice_sk(invoice_id))
-
-
-def _item(invoice: Invoice) -> dict[str, Any]:
-    attributes = {
-        **invoice.model_dump(mode="python", by_alias=True, exclude_none=True),
-        "PK": keys.tenant_pk(invoice.tenant_id),
-        "SK": keys.invoice_sk(invoice.id),
-        "entity": "INVOICE",
-        "version": invoice.version,
-    }
-    size = len(simplejson.dumps(attributes, use_decimal=True).encode())
-    if size > MAX_ITEM_BYTES:
-        raise InvoiceTooLargeError(invoice.id, size, MAX_ITEM_BYTES)
-    return to_item(attributes)
-
-
-def _invoice(item: dict[str, Any]) -> Invoice:
-    return Invoice.model_validate(from_item(item))
-
-
-def _cursor(invoice_id: str) -> str:
-    return base64.urlsafe_b64encode(invoice_id.encode()).decode().rstrip("=")
-
-
-def _invoice_id_of(cursor: str) -> str:
-    try:
-        invoice_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        invoice_id = ""
-    if not keys.is_storable_id(invoice_id):
-        raise InvalidInputError([FieldProblem("cursor", "is not a cursor this API returned")])
-    return invoice_id
+def _is_own_earlier_write(exc: ConcurrentModificationError, stored: Invoice) -> bool:
+    cause = exc.__cause__
+    item: Any = cause.response.get("Item") if isinstance(cause, ClientError) else None
+    return item is not None and is_written_by(item, stored)
 
 
 @contextmanager

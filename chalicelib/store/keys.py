@@ -6,6 +6,9 @@ import re
 
 INVOICE_PREFIX = "INV#"
 API_KEY_PREFIX = "APIKEY#"
+IDEMPOTENCY_PREFIX = "IDEM"  # Powertools appends "#<hash of the Idempotency-Key>"
+INVOICE_COUNTER_SK = "COUNTER#INVOICE"
+SETTINGS_SK = "SETTINGS"
 
 # Ids we issue are UUIDs; anything else (too long, or with a key separator) cannot exist.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -21,6 +21,7 @@ from chalicelib.domain.values import Actor
 from chalicelib.services.ports import InvoiceRepository
 from chalicelib.store.invoices import DynamoInvoiceRepository
 from invoicing_cli.local import TABLE_NAME
+from tests.dynamodb_local import LocalTable
 from tests.fakes import InMemoryInvoiceRepository
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
@@ -186,3 +187,10 @@ class TestDynamoInvoiceRepository(InvoiceRepositoryContract):
         assert item["version"] == {"N": "1"}
         assert item["tenantId"] == {"S": "acme"}
         assert item["total"] == {"N": "10.00"}
+
+
+@pytest.mark.dynamodb_local
+class TestDynamoInvoiceRepositoryOnDynamoDBLocal(InvoiceRepositoryContract):
+    @pytest.fixture
+    def repo(self, ddb_local: LocalTable) -> InvoiceRepository:
+        return DynamoInvoiceRepository(ddb_local.client, ddb_local.table_name)

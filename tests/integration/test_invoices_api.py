@@ -352,7 +352,7 @@ class TestIssuedInvoicesAreFrozen:
     @pytest.mark.parametrize(
         ("method", "suffix", "body"),
         [
-            ("PATCH", "/update", {"note": "x"}),
+            ("PATCH", "/update", {"currency": "USD"}),
             ("POST", "/rows", {"quantity": 1, "unitPrice": 1}),
             ("DELETE", "/rows/{row}", None),
             ("DELETE", "", None),
@@ -364,7 +364,7 @@ class TestIssuedInvoicesAreFrozen:
         path = f"{BASE}/{issued['id']}{suffix.format(row=issued['rows'][0]['id'])}"
         reply = acme.request(method, path, body)
         problem = assert_problem(reply, 409)
-        assert "SENT" in problem["detail"] and "comment" in problem["detail"]
+        assert "SENT" in problem["detail"]
         assert stored(acme, issued["id"]) == issued
 
     def test_an_issued_invoice_still_takes_comments(

@@ -20,8 +20,9 @@ BASE = "/api/v1/invoices"
 class Attack:
     method: str
     route: str  # the route as registered, to prove every route is covered
-    path: str  # with {id} and {row} of the victim's invoice
+    path: str  # with {id}, {row} and {tx} of the victim's invoice
     body: Any = None
+    victim: str = "draft"  # the state in which the owner's same request succeeds
 
 
 ATTACKS_BY_ID = [
@@ -32,6 +33,19 @@ ATTACKS_BY_ID = [
     Attack("POST", "/invoices/{invoiceId}/comment", "/{id}/comment", "pwned"),
     Attack("DELETE", "/invoices/{invoiceId}", "/{id}"),
     Attack("DELETE", "/invoices/delete-list", "/delete-list?ids={id}"),
+    Attack("PATCH", "/invoices/{invoiceId}/mark-as-sent", "/{id}/mark-as-sent"),
+    Attack("PATCH", "/invoices/{invoiceId}/cancel", "/{id}/cancel"),
+    Attack(
+        "PATCH", "/invoices/{invoiceId}/add-payment", "/{id}/add-payment", {"amount": 1}, "sent"
+    ),
+    Attack(
+        "DELETE",
+        "/invoices/{invoiceId}/{transactionId}/remove-payment",
+        "/{id}/{tx}/remove-payment",
+        victim="sent",
+    ),
+    Attack("PATCH", "/invoices/{invoiceId}/mark-as-paid", "/{id}/mark-as-paid", victim="sent"),
+    Attack("PATCH", "/invoices/{invoiceId}/unmark-as-paid", "/{id}/unmark-as-paid", victim="paid"),
 ]
 ATTACKS_BY_LIST = [
     Attack("GET", "/invoices/find", "/find?ids={id}"),
@@ -42,15 +56,23 @@ ATTACKS_BY_LIST = [
 CREATES = [("POST", "/invoices"), ("POST", "/invoices/empty")]
 
 
+def acme_invoice(api: Api, state: str = "draft") -> dict[str, Any]:
+    """An invoice of acme's in `state`: draft, sent (with one payment) or paid."""
+    acme = api.as_tenant("acme")
+    rows = [{"description": "Secret", "quantity": 1, "unitPrice": 9}]
+    invoice: dict[str, Any] = acme.post(BASE, {"currency": "EUR", "rows": rows}).json()
+    path = f"{BASE}/{invoice['id']}"
+    if state in ("sent", "paid"):
+        acme.patch(f"{path}/mark-as-sent")
+        invoice = acme.patch(f"{path}/add-payment", {"amount": 2}).json()
+    if state == "paid":
+        invoice = acme.patch(f"{path}/mark-as-paid").json()
+    return invoice
+
+
 @pytest.fixture
 def victim(api: Api) -> dict[str, Any]:
-    reply = api.as_tenant("acme").post(
-        BASE,
-        {"currency": "EUR", "rows": [{"description": "Secret", "quantity": 1, "unitPrice": 9}]},
-    )
-    assert reply.status == 201
-    invoice: dict[str, Any] = reply.json()
-    return invoice
+    return acme_invoice(api)
 
 
 def stored_item(invoice_id: str) -> dict[str, Any] | None:
@@ -61,18 +83,23 @@ def stored_item(invoice_id: str) -> dict[str, Any] | None:
 
 
 def target(attack: Attack, invoice: dict[str, Any]) -> str:
-    return BASE + attack.path.format(id=invoice["id"], row=invoice["rows"][0]["id"])
+    transactions = invoice["transactions"] or [{"id": "none"}]
+    return BASE + attack.path.format(
+        id=invoice["id"], row=invoice["rows"][0]["id"], tx=transactions[0]["id"]
+    )
 
 
 @pytest.mark.parametrize("attack", ATTACKS_BY_ID, ids=lambda a: f"{a.method} {a.route}")
-def test_another_tenant_gets_404_and_changes_nothing(
-    api: Api, victim: dict[str, Any], attack: Attack
-) -> None:
+def test_another_tenant_gets_404_and_changes_nothing(api: Api, attack: Attack) -> None:
+    victim = acme_invoice(api, attack.victim)
     before = stored_item(victim["id"])
     reply = api.as_tenant("globex").request(attack.method, target(attack, victim), attack.body)
     assert reply.status == 404, reply.body
     assert "Secret" not in reply.body.decode()
     assert stored_item(victim["id"]) == before
+    # The same request from the owner succeeds: the 404 was the tenant boundary, not the state.
+    owner = api.as_tenant("acme").request(attack.method, target(attack, victim), attack.body)
+    assert owner.status < 300, owner.body
 
 
 @pytest.mark.parametrize("attack", ATTACKS_BY_LIST, ids=lambda a: f"{a.method} {a.route}")

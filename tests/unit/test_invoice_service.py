@@ -10,13 +10,15 @@ import pytest
 from chalicelib.domain.commands import InvoiceFields, RowInput
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
+    FrozenFieldsError,
     InvalidStateError,
     InvoiceNotFoundError,
 )
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
-from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.values import Actor
 from chalicelib.services import invoices as service
+from chalicelib.services.ports import InvoicePorts, InvoiceRepository
+from chalicelib.services.retry import RetryPolicy
 from tests.fakes import FixedClock, InMemoryInvoiceRepository
 
 ACME = Actor(tenant_id="acme", user_id="alice")
@@ -61,19 +63,26 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+RETRIES = 3
+
+
+def _ports(repo: InvoiceRepository, clock: FixedClock | None = None) -> InvoicePorts:
+    """No pauses between retries: a test does not wait for jitter."""
+    no_pause = RetryPolicy(attempts=RETRIES, sleep=lambda _: None)
+    return InvoicePorts(repo=repo, clock=clock or FixedClock(), retry=no_pause)
+
+
 def _create(repo: InMemoryInvoiceRepository, actor: Actor = ACME, **data: Any) -> Invoice:
     return service.create_invoice(
         InvoiceFields.model_validate(data),
         actor=actor,
-        repo=repo,
-        clock=FixedClock(),
-        defaults=InvoiceDefaults(),
+        ports=_ports(repo),
     )
 
 
 def _update(repo: InMemoryInvoiceRepository, invoice_id: str, **data: Any) -> Invoice:
     return service.update_invoice(
-        invoice_id, InvoiceFields.model_validate(data), actor=ACME, repo=repo, clock=FixedClock()
+        invoice_id, InvoiceFields.model_validate(data), actor=ACME, ports=_ports(repo)
     )
 
 
@@ -89,12 +98,12 @@ def test_created_invoice_is_stored_at_version_one(
 
     assert created.version == 1
     assert created.created == clock.now()
-    assert service.get_invoice(created.id, actor=ACME, repo=repo) == created
+    assert service.get_invoice(created.id, actor=ACME, ports=_ports(repo)) == created
 
 
 def test_getting_an_unknown_invoice_names_it(repo: InMemoryInvoiceRepository) -> None:
     with pytest.raises(InvoiceNotFoundError, match="Invoice not found: missing") as refused:
-        service.get_invoice("missing", actor=ACME, repo=repo)
+        service.get_invoice("missing", actor=ACME, ports=_ports(repo))
 
     assert refused.value.invoice_ids == ("missing",)
 
@@ -103,7 +112,7 @@ def test_another_tenants_invoice_is_not_found(repo: InMemoryInvoiceRepository) -
     theirs = _create(repo, GLOBEX)
 
     with pytest.raises(InvoiceNotFoundError):
-        service.get_invoice(theirs.id, actor=ACME, repo=repo)
+        service.get_invoice(theirs.id, actor=ACME, ports=_ports(repo))
 
 
 def test_find_keeps_the_order_asked_and_collapses_duplicates(
@@ -111,7 +120,9 @@ def test_find_keeps_the_order_asked_and_collapses_duplicates(
 ) -> None:
     first, second, third = _create(repo), _create(repo), _create(repo)
 
-    found = service.find_invoices([third.id, first.id, third.id, second.id], actor=ACME, repo=repo)
+    found = service.find_invoices(
+        [third.id, first.id, third.id, second.id], actor=ACME, ports=_ports(repo)
+    )
 
     assert [invoice.id for invoice in found] == [third.id, first.id, second.id]
 
@@ -120,7 +131,7 @@ def test_find_leaves_out_unknown_and_other_tenants_ids(repo: InMemoryInvoiceRepo
     ours = _create(repo)
     theirs = _create(repo, GLOBEX)
 
-    found = service.find_invoices(["missing", theirs.id, ours.id], actor=ACME, repo=repo)
+    found = service.find_invoices(["missing", theirs.id, ours.id], actor=ACME, ports=_ports(repo))
 
     assert [invoice.id for invoice in found] == [ours.id]
 
@@ -131,7 +142,7 @@ def test_update_writes_the_change_at_the_next_version(repo: InMemoryInvoiceRepos
     updated = _update(repo, created.id, note="changed")
 
     assert (updated.note, updated.version) == ("changed", 2)
-    assert service.get_invoice(created.id, actor=ACME, repo=repo) == updated
+    assert service.get_invoice(created.id, actor=ACME, ports=_ports(repo)) == updated
 
 
 def test_empty_update_writes_nothing() -> None:
@@ -153,18 +164,18 @@ def test_update_retries_on_top_of_a_rival_write() -> None:
     assert repo.attempts == 2
     assert (updated.note, updated.client_id) == ("mine", "rival-1")
     assert updated.version == 3
-    assert service.get_invoice(created.id, actor=ACME, repo=repo) == updated
+    assert service.get_invoice(created.id, actor=ACME, ports=_ports(repo)) == updated
 
 
 def test_update_gives_up_after_the_last_attempt() -> None:
-    repo = RacingRepository(races=service.MAX_ATTEMPTS)
+    repo = RacingRepository(races=RETRIES)
     created = _create(repo)
 
     with pytest.raises(ConcurrentModificationError, match=created.id):
         _update(repo, created.id, note="mine")
 
-    assert repo.attempts == service.MAX_ATTEMPTS
-    assert service.get_invoice(created.id, actor=ACME, repo=repo).note is None
+    assert repo.attempts == RETRIES
+    assert service.get_invoice(created.id, actor=ACME, ports=_ports(repo)).note is None
 
 
 def test_updating_another_tenants_invoice_is_not_found(repo: InMemoryInvoiceRepository) -> None:
@@ -173,18 +184,18 @@ def test_updating_another_tenants_invoice_is_not_found(repo: InMemoryInvoiceRepo
     with pytest.raises(InvoiceNotFoundError):
         _update(repo, theirs.id, note="mine")
 
-    assert service.get_invoice(theirs.id, actor=GLOBEX, repo=repo).note is None
+    assert service.get_invoice(theirs.id, actor=GLOBEX, ports=_ports(repo)).note is None
 
 
-def test_updating_a_sent_invoice_is_refused_and_writes_nothing(
+def test_changing_the_content_of_a_sent_invoice_is_refused_and_writes_nothing(
     repo: InMemoryInvoiceRepository,
 ) -> None:
     sent = _stored_as(repo, InvoiceStatus.SENT)
 
-    with pytest.raises(InvalidStateError):
-        _update(repo, sent.id, note="late")
+    with pytest.raises(FrozenFieldsError):
+        _update(repo, sent.id, note="late", currency="USD")
 
-    assert service.get_invoice(sent.id, actor=ACME, repo=repo) == sent
+    assert service.get_invoice(sent.id, actor=ACME, ports=_ports(repo)) == sent
 
 
 def test_rows_are_added_and_removed_through_the_repository(
@@ -193,8 +204,10 @@ def test_rows_are_added_and_removed_through_the_repository(
     created = _create(repo)
     row = RowInput.model_validate({"quantity": "2", "unitPrice": "1.25"})
 
-    added = service.add_row(created.id, row, actor=ACME, repo=repo, clock=clock)
-    removed = service.remove_row(created.id, added.rows[0].id, actor=ACME, repo=repo, clock=clock)
+    added = service.add_row(created.id, row, actor=ACME, ports=_ports(repo, clock))
+    removed = service.remove_row(
+        created.id, added.rows[0].id, actor=ACME, ports=_ports(repo, clock)
+    )
 
     assert (str(added.total), added.version) == ("2.50", 2)
     assert (str(removed.total), removed.rows, removed.version) == ("0.00", [], 3)
@@ -205,7 +218,7 @@ def test_a_sent_invoice_can_still_be_commented(
 ) -> None:
     sent = _stored_as(repo, InvoiceStatus.SENT)
 
-    commented = service.add_comment(sent.id, "Reminder", actor=ACME, repo=repo, clock=clock)
+    commented = service.add_comment(sent.id, "Reminder", actor=ACME, ports=_ports(repo, clock))
 
     assert commented.events[-1].type is EventType.COMMENT
     assert commented.version == sent.version + 1
@@ -214,18 +227,18 @@ def test_a_sent_invoice_can_still_be_commented(
 def test_delete_removes_every_invoice_given(repo: InMemoryInvoiceRepository) -> None:
     first, second = _create(repo), _create(repo)
 
-    service.delete_invoices([first.id, second.id, first.id], actor=ACME, repo=repo)
+    service.delete_invoices([first.id, second.id, first.id], actor=ACME, ports=_ports(repo))
 
-    assert service.find_invoices([first.id, second.id], actor=ACME, repo=repo) == []
+    assert service.find_invoices([first.id, second.id], actor=ACME, ports=_ports(repo)) == []
 
 
 def test_delete_of_a_single_invoice(repo: InMemoryInvoiceRepository) -> None:
     created = _create(repo)
 
-    service.delete_invoice(created.id, actor=ACME, repo=repo)
+    service.delete_invoice(created.id, actor=ACME, ports=_ports(repo))
 
     with pytest.raises(InvoiceNotFoundError):
-        service.get_invoice(created.id, actor=ACME, repo=repo)
+        service.get_invoice(created.id, actor=ACME, ports=_ports(repo))
 
 
 def test_delete_with_one_missing_id_names_it_and_deletes_nothing(
@@ -235,11 +248,13 @@ def test_delete_with_one_missing_id_names_it_and_deletes_nothing(
     theirs = _create(repo, GLOBEX)
 
     with pytest.raises(InvoiceNotFoundError) as refused:
-        service.delete_invoices([first.id, "missing", theirs.id, second.id], actor=ACME, repo=repo)
+        service.delete_invoices(
+            [first.id, "missing", theirs.id, second.id], actor=ACME, ports=_ports(repo)
+        )
 
     assert refused.value.invoice_ids == ("missing", theirs.id)
-    assert len(service.find_invoices([first.id, second.id], actor=ACME, repo=repo)) == 2
-    assert service.get_invoice(theirs.id, actor=GLOBEX, repo=repo) == theirs
+    assert len(service.find_invoices([first.id, second.id], actor=ACME, ports=_ports(repo))) == 2
+    assert service.get_invoice(theirs.id, actor=GLOBEX, ports=_ports(repo)) == theirs
 
 
 def test_delete_with_one_invoice_not_in_draft_deletes_nothing(
@@ -249,18 +264,18 @@ def test_delete_with_one_invoice_not_in_draft_deletes_nothing(
     paid = _stored_as(repo, InvoiceStatus.PAID)
 
     with pytest.raises(InvalidStateError, match="PAID"):
-        service.delete_invoices([draft.id, paid.id], actor=ACME, repo=repo)
+        service.delete_invoices([draft.id, paid.id], actor=ACME, ports=_ports(repo))
 
-    assert len(service.find_invoices([draft.id, paid.id], actor=ACME, repo=repo)) == 2
+    assert len(service.find_invoices([draft.id, paid.id], actor=ACME, ports=_ports(repo))) == 2
 
 
 def test_delete_rechecks_invoices_after_a_rival_write() -> None:
     repo = RacingRepository(races=1)
     first, second = _create(repo), _create(repo)
 
-    service.delete_invoices([first.id, second.id], actor=ACME, repo=repo)
+    service.delete_invoices([first.id, second.id], actor=ACME, ports=_ports(repo))
 
-    assert service.find_invoices([first.id, second.id], actor=ACME, repo=repo) == []
+    assert service.find_invoices([first.id, second.id], actor=ACME, ports=_ports(repo)) == []
 
 
 def test_delete_refuses_an_invoice_sent_by_a_rival_meanwhile_and_deletes_nothing() -> None:
@@ -268,16 +283,16 @@ def test_delete_refuses_an_invoice_sent_by_a_rival_meanwhile_and_deletes_nothing
     first, second = _create(repo), _create(repo)
 
     with pytest.raises(InvalidStateError, match="SENT"):
-        service.delete_invoices([first.id, second.id], actor=ACME, repo=repo)
+        service.delete_invoices([first.id, second.id], actor=ACME, ports=_ports(repo))
 
-    assert len(service.find_invoices([first.id, second.id], actor=ACME, repo=repo)) == 2
+    assert len(service.find_invoices([first.id, second.id], actor=ACME, ports=_ports(repo))) == 2
 
 
 def test_delete_gives_up_after_the_last_attempt_and_deletes_nothing() -> None:
-    repo = RacingRepository(races=service.MAX_ATTEMPTS)
+    repo = RacingRepository(races=RETRIES)
     created = _create(repo)
 
     with pytest.raises(ConcurrentModificationError):
-        service.delete_invoices([created.id], actor=ACME, repo=repo)
+        service.delete_invoices([created.id], actor=ACME, ports=_ports(repo))
 
-    assert service.get_invoice(created.id, actor=ACME, repo=repo).id == created.id
+    assert service.get_invoice(created.id, actor=ACME, ports=_ports(repo)).id == created.id

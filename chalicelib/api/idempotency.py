@@ -1,0 +1,100 @@
+"""Safe retries: a POST, PATCH or DELETE that carries an Idempotency-Key runs once per tenant and
+key; a retry within 24 hours gets the first response (status, headers, body) again."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Request, Response
+
+from chalicelib.api.problems import chalice_error_as_problem, domain_problem, problem
+from chalicelib.api.security import PUBLIC_PATHS, current_actor
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.errors import DomainError, FieldProblem
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REPLAYED_HEADER = "Idempotent-Replayed"
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as Stripe and the IETF draft allow
+_KEPT_HEADERS = ("Content-Type", "ETag", "Location", "Link", "X-Next-Cursor")
+_COMPRESS_ABOVE = 64 * 1024  # keeps a large invoice's stored response inside one item
+
+
+class _NotKept(Exception):  # noqa: N818 - control flow, not an error
+    """A response that must not be replayed (a server error): Powertools then drops the record."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def idempotent_writes(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice HTTP middleware, registered after authentication (it needs the tenant)."""
+    key = request.headers.get("idempotency-key")
+    if (
+        key is None
+        or request.method not in WRITE_METHODS
+        or request.context.get("resourcePath") in PUBLIC_PATHS
+    ):
+        return get_response(request)
+    if not _KEY.fullmatch(key):
+        message = "must be 1 to 255 visible ASCII characters, such as a UUID"
+        return problem(400, f"Invalid request: Idempotency-Key: {message}",
+                       [FieldProblem("Idempotency-Key", message)])  # fmt: skip
+    try:
+        stored, replayed = get_deps().idempotency.run_once(
+            current_actor().tenant_id,
+            key,
+            fingerprint(request),
+            lambda: _kept(chalice_error_as_problem(get_response(request))),
+            lambda_context=request.lambda_context,
+        )
+    except _NotKept as not_kept:
+        return not_kept.response
+    except DomainError as exc:
+        return domain_problem(exc)
+    return _replay(stored, replayed=replayed)
+
+
+def fingerprint(request: Request) -> str:
+    """What makes two requests the same: route, path values, query and body."""
+    raw = request.raw_body or b""
+    query = request.query_params
+    parts = [
+        request.method,
+        request.path,
+        repr(sorted((request.uri_params or {}).items())),
+        repr(sorted((name, query.getlist(name)) for name in query) if query else []),
+    ]
+    digest = hashlib.sha256("\n".join(parts).encode())
+    digest.update(raw if isinstance(raw, bytes) else raw.encode())
+    return digest.hexdigest()
+
+
+def _kept(response: Response) -> dict[str, Any]:
+    if response.status_code >= 500:
+        raise _NotKept(response)
+    body = response.body if isinstance(response.body, str) else ""
+    kept: dict[str, Any] = {
+        "status": response.status_code,
+        "headers": {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS},
+    }
+    if len(body) > _COMPRESS_ABOVE:
+        kept["bodyZ"] = base64.b64encode(zlib.compress(body.encode())).decode()
+    else:
+        kept["body"] = body
+    return kept
+
+
+def _replay(kept: dict[str, Any], *, replayed: bool) -> Response:
+    body = kept.get("body")
+    if body is None:
+        body = zlib.decompress(base64.b64decode(kept["bodyZ"])).decode()
+    headers = dict(kept["headers"])
+    if replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return Response(body=body, status_code=int(kept["status"]), headers=headers)

@@ -1,0 +1,65 @@
+"""Lifecycle endpoints under /api/v1: issue, cancel and the payments of an invoice."""
+
+from __future__ import annotations
+
+from chalice.app import Response
+
+from chalicelib.api.http import json_body, no_content, query_str, validated
+from chalicelib.api.representations import invoice_response
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.security import write_context
+from chalicelib.domain.commands import Command
+from chalicelib.domain.invoice import PaymentMethod
+from chalicelib.domain.payments import PaymentDate, PaymentInput
+from chalicelib.services import lifecycle as service
+
+lifecycle = ApiBlueprint(__name__)
+
+
+class MarkAsPaidQuery(Command):
+    date: PaymentDate | None = None
+    payment_method: PaymentMethod = PaymentMethod.OTHER
+
+
+@lifecycle.route("/invoices/{invoiceId}/mark-as-sent", methods=["PATCH"])
+def mark_as_sent(invoiceId: str) -> Response:
+    request = lifecycle.current_request
+    return invoice_response(service.mark_as_sent(invoiceId, **write_context(request)))
+
+
+@lifecycle.route("/invoices/{invoiceId}/cancel", methods=["PATCH"])
+def cancel_invoice(invoiceId: str) -> Response:
+    request = lifecycle.current_request
+    return invoice_response(service.cancel(invoiceId, **write_context(request)))
+
+
+@lifecycle.route("/invoices/{invoiceId}/add-payment", methods=["PATCH"])
+def add_payment(invoiceId: str) -> Response:
+    request = lifecycle.current_request
+    payment = json_body(request, PaymentInput)
+    return invoice_response(service.add_payment(invoiceId, payment, **write_context(request)))
+
+
+@lifecycle.route("/invoices/{invoiceId}/{transactionId}/remove-payment", methods=["DELETE"])
+def remove_payment(invoiceId: str, transactionId: str) -> Response:
+    request = lifecycle.current_request
+    service.remove_payment(invoiceId, transactionId, **write_context(request))
+    return no_content()
+
+
+@lifecycle.route("/invoices/{invoiceId}/mark-as-paid", methods=["PATCH"])
+def mark_as_paid(invoiceId: str) -> Response:
+    """Optional query: `date` (when it was paid) and `paymentMethod`."""
+    request = lifecycle.current_request
+    given = {name: query_str(request, name) for name in ("date", "paymentMethod")}
+    query = validated(MarkAsPaidQuery, {k: v for k, v in given.items() if v is not None})
+    invoice = service.mark_as_paid(
+        invoiceId, paid_on=query.date, method=query.payment_method, **write_context(request)
+    )
+    return invoice_response(invoice)
+
+
+@lifecycle.route("/invoices/{invoiceId}/unmark-as-paid", methods=["PATCH"])
+def unmark_as_paid(invoiceId: str) -> Response:
+    request = lifecycle.current_request
+    return invoice_response(service.unmark_as_paid(invoiceId, **write_context(request)))

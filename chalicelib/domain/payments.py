@@ -1,0 +1,197 @@
+"""Payments: each one recorded as a transaction; `paid` follows, and the invoice is PAID exactly
+when its payments reach its total."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+from chalicelib.domain.commands import Command
+from chalicelib.domain.errors import (
+    FieldProblem,
+    InvalidInputError,
+    PaymentExceedsBalanceError,
+    TransactionNotFoundError,
+)
+from chalicelib.domain.events import record
+from chalicelib.domain.invoice import (
+    EventType,
+    Invoice,
+    InvoiceStatus,
+    PaymentMethod,
+    Transaction,
+)
+from chalicelib.domain.lifecycle import Action, ensure_allowed, open_status
+from chalicelib.domain.money import ZERO, minor_units, round_money
+from chalicelib.domain.values import Actor, PlainDecimal, ShortText, Timestamp, new_id
+
+PaymentAmount = Annotated[PlainDecimal, Field(gt=0, le=10**15, allow_inf_nan=False)]
+
+
+def _midnight_utc_for_a_date(value: object) -> object:
+    # A payment date may be a day ("2026-11-21"); it is stored as that day's start in UTC.
+    return f"{value}T00:00:00Z" if isinstance(value, str) and len(value.strip()) == 10 else value
+
+
+PaymentDate = Annotated[Timestamp, BeforeValidator(_midnight_utc_for_a_date)]
+
+
+class PaymentInput(Command):
+    amount: PaymentAmount
+    date: PaymentDate | None = None
+    payment_method: PaymentMethod = PaymentMethod.OTHER
+    description: ShortText | None = None
+
+
+def balance(invoice: Invoice) -> Decimal:
+    return invoice.total - invoice.paid
+
+
+def add_payment(
+    invoice: Invoice, payment: PaymentInput, *, actor: Actor, now: datetime, today: date
+) -> Invoice:
+    ensure_allowed(invoice, Action.ADD_PAYMENT)
+    if round_money(payment.amount, invoice.currency) != payment.amount:
+        message = (
+            f"{invoice.currency} amounts have at most "
+            f"{minor_units(invoice.currency)} decimal places"
+        )
+        raise InvalidInputError([FieldProblem("amount", message)])
+    if payment.amount > balance(invoice):
+        raise PaymentExceedsBalanceError(
+            invoice.id, payment.amount, balance(invoice), invoice.currency
+        )
+    transaction = _transaction(
+        invoice, payment.amount, payment.date or now, payment.payment_method, actor, now
+    ).model_copy(update={"description": payment.description})
+    transactions = [*invoice.transactions, transaction]
+    return record(
+        invoice,
+        EventType.PAYMENT_ADDED,
+        f"Payment {transaction.id} of {payment.amount} {invoice.currency} added",
+        actor=actor,
+        now=now,
+        **_payment_state(invoice, transactions, today),
+    )
+
+
+def mark_as_paid(
+    invoice: Invoice,
+    *,
+    paid_on: datetime | None,
+    method: PaymentMethod,
+    actor: Actor,
+    now: datetime,
+    today: date,
+) -> Invoice:
+    """Record one payment for whatever is still open (a refund on a credit note), then PAID."""
+    ensure_allowed(invoice, Action.MARK_AS_PAID)
+    open_amount = balance(invoice)
+    if not open_amount:
+        return record(
+            invoice,
+            EventType.MARKED_AS_PAID,
+            "Marked as paid",
+            actor=actor,
+            now=now,
+            status=InvoiceStatus.PAID,
+            date_paid=paid_on or now,
+        )
+    settling = _transaction(invoice, open_amount, paid_on or now, method, actor, now)
+    transactions = [*invoice.transactions, settling]
+    return record(
+        invoice,
+        EventType.MARKED_AS_PAID,
+        f"Marked as paid with payment {settling.id} of {open_amount} {invoice.currency}",
+        actor=actor,
+        now=now,
+        **_payment_state(invoice, transactions, today),
+    )
+
+
+def remove_payment(
+    invoice: Invoice, transaction_id: str, *, actor: Actor, now: datetime, today: date
+) -> Invoice:
+    ensure_allowed(invoice, Action.REMOVE_PAYMENT)
+    kept = [t for t in invoice.transactions if t.id != transaction_id]
+    if len(kept) == len(invoice.transactions):
+        raise TransactionNotFoundError(invoice.id, transaction_id)
+    return record(
+        invoice,
+        EventType.PAYMENT_REMOVED,
+        f"Payment {transaction_id} removed",
+        actor=actor,
+        now=now,
+        **_payment_state(invoice, kept, today),
+    )
+
+
+def unmark_as_paid(invoice: Invoice, *, actor: Actor, now: datetime, today: date) -> Invoice:
+    """Undo the payment that settled the invoice (its latest); earlier payments stay recorded."""
+    ensure_allowed(invoice, Action.UNMARK_AS_PAID)
+    return record(
+        invoice,
+        EventType.UNMARKED_AS_PAID,
+        "Unmarked as paid",
+        actor=actor,
+        now=now,
+        **_payment_state(invoice, invoice.transactions[:-1], today),
+    )
+
+
+def paid_excluding_tax(invoice: Invoice, paid: Decimal) -> Decimal:
+    """The net share of what was paid: exact when settled, proportional (rounded) before."""
+    if paid == invoice.total:
+        return invoice.total_excluding_tax
+    if invoice.total == 0:
+        return round_money(ZERO, invoice.currency)
+    return round_money(paid * invoice.total_excluding_tax / invoice.total, invoice.currency)
+
+
+def _payment_state(
+    invoice: Invoice, transactions: list[Transaction], today: date
+) -> dict[str, object]:
+    """What follows from a set of payments: paid, status and datePaid. Settled means payments
+    exist and add up to the total; an invoice without payments is PAID only when marked so."""
+    paid = functools.reduce(
+        lambda total, t: total + t.amount, transactions, round_money(ZERO, invoice.currency)
+    )
+    settled = bool(transactions) and paid == invoice.total
+    if settled:
+        status = InvoiceStatus.PAID
+    elif invoice.status == InvoiceStatus.PAID:
+        status = open_status(invoice.due_date, today)
+    else:
+        status = invoice.status
+    return {
+        "transactions": transactions,
+        "paid": paid,
+        "paid_excluding_tax": paid_excluding_tax(invoice, paid),
+        "status": status,
+        "date_paid": transactions[-1].date if settled else None,
+    }
+
+
+def _transaction(
+    invoice: Invoice,
+    amount: Decimal,
+    paid_on: datetime,
+    method: PaymentMethod,
+    actor: Actor,
+    now: datetime,
+) -> Transaction:
+    return Transaction(
+        id=new_id(),
+        tenant_id=invoice.tenant_id,
+        amount=amount,
+        date=paid_on,
+        payment_method=method,
+        created=now,
+        created_by=actor.user_id,
+        updated=now,
+        updated_by=actor.user_id,
+    )

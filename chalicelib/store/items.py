@@ -1,0 +1,101 @@
+"""How invoices, their counter and tenant settings are written as DynamoDB items, and back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import simplejson
+
+from chalicelib.domain.errors import FieldProblem, InvalidInputError, InvoiceTooLargeError
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.store import keys
+from chalicelib.store.dynamo import from_item, key, to_item
+
+# DynamoDB refuses items over 400 KB; stay clear of it with room for key attributes.
+MAX_ITEM_BYTES = 380_000
+
+
+def invoice_key(tenant_id: str, invoice_id: str) -> dict[str, Any]:
+    return key(keys.tenant_pk(tenant_id), keys.invoice_sk(invoice_id))
+
+
+def counter_key(tenant_id: str) -> dict[str, Any]:
+    return key(keys.tenant_pk(tenant_id), keys.INVOICE_COUNTER_SK)
+
+
+def settings_key(tenant_id: str) -> dict[str, Any]:
+    return key(keys.tenant_pk(tenant_id), keys.SETTINGS_SK)
+
+
+def invoice_item(invoice: Invoice) -> dict[str, Any]:
+    attributes = {
+        **invoice.model_dump(mode="python", by_alias=True, exclude_none=True),
+        "PK": keys.tenant_pk(invoice.tenant_id),
+        "SK": keys.invoice_sk(invoice.id),
+        "entity": "INVOICE",
+        "version": invoice.version,
+    }
+    size = len(simplejson.dumps(attributes, use_decimal=True).encode())
+    if size > MAX_ITEM_BYTES:
+        raise InvoiceTooLargeError(invoice.id, size, MAX_ITEM_BYTES)
+    return to_item(attributes)
+
+
+def invoice_of(item: dict[str, Any]) -> Invoice:
+    return Invoice.model_validate(from_item(item)).in_minor_units()
+
+
+def counter_item(tenant_id: str, counter: InvoiceCounter) -> dict[str, Any]:
+    return to_item(
+        {
+            "PK": keys.tenant_pk(tenant_id),
+            "SK": keys.INVOICE_COUNTER_SK,
+            "entity": "INVOICE_COUNTER",
+            "last": counter.last,
+            "version": counter.version,
+        }
+    )
+
+
+def counter_of(item: dict[str, Any] | None) -> InvoiceCounter:
+    return InvoiceCounter() if item is None else InvoiceCounter.model_validate(from_item(item))
+
+
+def settings_item(tenant_id: str, settings: TenantSettings) -> dict[str, Any]:
+    attributes = settings.model_dump(mode="python", by_alias=True, exclude_none=True)
+    return to_item(
+        {
+            **attributes,
+            "PK": keys.tenant_pk(tenant_id),
+            "SK": keys.SETTINGS_SK,
+            "entity": "SETTINGS",
+        }
+    )
+
+
+def settings_of(item: dict[str, Any] | None) -> TenantSettings:
+    return TenantSettings() if item is None else TenantSettings.model_validate(from_item(item))
+
+
+def is_written_by(item: dict[str, Any], invoice: Invoice) -> bool:
+    """Whether a stored item is exactly this write (same version, same event ids and times): a
+    write whose response was lost, retried by botocore, finds itself already done."""
+    return from_item(item) == from_item(invoice_item(invoice))
+
+
+def cursor_after(invoice_id: str) -> str:
+    return base64.urlsafe_b64encode(invoice_id.encode()).decode().rstrip("=")
+
+
+def invoice_id_of(cursor: str) -> str:
+    try:
+        invoice_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        invoice_id = ""
+    if not keys.is_storable_id(invoice_id):
+        raise InvalidInputError([FieldProblem("cursor", "is not a cursor this API returned")])
+    return invoice_id
