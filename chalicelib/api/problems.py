@@ -15,17 +15,22 @@ from chalicelib.domain.errors import (
     ConflictError,
     DomainError,
     FieldProblem,
+    IdempotencyKeyReusedError,
     InvalidInputError,
     NotFoundError,
+    PreconditionFailedError,
     TemporarilyUnavailableError,
 )
 from chalicelib.domain.values import format_timestamp
 
-_STATUS_OF: Sequence[tuple[type[DomainError], int]] = (
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS_OF: Sequence[tuple[type[DomainError], int]] = (
     (AuthenticationError, 401),
     (InvalidInputError, 400),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (PreconditionFailedError, 412),
+    (IdempotencyKeyReusedError, 422),
     (TemporarilyUnavailableError, 503),
 )
 
@@ -61,7 +66,7 @@ def problem(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> 
 
 
 def domain_problem(exc: DomainError) -> Response:
-    status = next(code for kind, code in _STATUS_OF if isinstance(exc, kind))
+    status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
     problems = exc.problems if isinstance(exc, InvalidInputError) else ()
     return problem(status, str(exc), problems)
 
