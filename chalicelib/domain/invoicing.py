@@ -112,27 +112,57 @@ def new_invoice(
 def apply_changes(
     invoice: Invoice, fields: InvoiceFields, *, actor: Actor, now: datetime
 ) -> Invoice:
-    """Change the fields present in the request; an empty change returns the invoice as it was.
-    Once the invoice leaves DRAFT, only its annotations may change."""
+    """Change the fields whose value the request changes; when none does, the invoice is returned
+    as it was (no event, nothing to write). Once it leaves DRAFT, only annotations may change."""
     ensure_allowed(invoice, Action.UPDATE)
     present = fields.model_fields_set
     cleared = sorted(name for name in present & REQUIRED_FIELDS if getattr(fields, name) is None)
     if cleared:
         raise InvalidInputError([FieldProblem(to_camel(n), "must not be null") for n in cleared])
-    if not present:
-        return invoice
-    content = present & CONTENT_FIELDS
+    # A client may send the whole invoice back: a value it repeats is no change.
+    changed = {name for name in present if not _same(invoice, fields, name)}
+    content = changed & CONTENT_FIELDS
     if content and invoice.status != InvoiceStatus.DRAFT:
         raise FrozenFieldsError(
             invoice.id, invoice.status, _camel(content), _camel(ANNOTATION_FIELDS)
         )
-    changes = {name: getattr(fields, name) for name in present if name in ANNOTATION_FIELDS}
-    if "recurring_agreement" in present:
+    if not changed:
+        return invoice
+    changes = {name: getattr(fields, name) for name in changed & ANNOTATION_FIELDS}
+    if "recurring_agreement" in changed:
         changes["recurring_agreement"] = _agreement(fields.recurring_agreement)
     if content:
         changes |= _content_changes(invoice, fields)
-    description = f"Changed {', '.join(_camel(present))}"
+    description = f"Changed {', '.join(_camel(changed))}"
     return record(invoice, EventType.UPDATE, description, actor=actor, now=now, **changes)
+
+
+def _same(invoice: Invoice, fields: InvoiceFields, name: str) -> bool:
+    if name == "rows":
+        requested = fields.rows or []
+        return len(requested) == len(invoice.rows) and all(
+            _same_row(row, stored) for row, stored in zip(requested, invoice.rows, strict=True)
+        )
+    if name == "recurring_agreement":
+        return _agreement(fields.recurring_agreement) == invoice.recurring_agreement
+    return bool(getattr(fields, name) == getattr(invoice, name))
+
+
+def _same_row(row: RowInput, stored: InvoiceRow) -> bool:
+    return row.id in (None, stored.id) and all(
+        getattr(row, name) == getattr(stored, name) for name in _ROW_INPUTS
+    )
+
+
+_ROW_INPUTS = (
+    "description",
+    "product_id",
+    "quantity",
+    "quantity_type",
+    "unit_price",
+    "tax_rate",
+    "type",
+)
 
 
 def _content_changes(invoice: Invoice, fields: InvoiceFields) -> dict[str, object]:

@@ -44,6 +44,11 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return _EXACT.add(_EXACT.quantize(amount, exponent), ZERO)
 
 
+def prorate(amount: Decimal, part: Decimal, whole: Decimal, currency: str) -> Decimal:
+    """amount x part / whole, computed in the wide context and rounded once to the currency."""
+    return round_money(_EXACT.divide(_EXACT.multiply(amount, part), whole), currency)
+
+
 def plain(number: Decimal) -> Decimal:
     """The same number written without an exponent (1E+2 becomes 100), so JSON shows it plainly."""
     if number.is_zero():

@@ -26,7 +26,7 @@ from chalicelib.domain.invoice import (
     Transaction,
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed, open_status
-from chalicelib.domain.money import ZERO, minor_units, round_money
+from chalicelib.domain.money import ZERO, minor_units, prorate, round_money
 from chalicelib.domain.values import Actor, PlainDecimal, ShortText, Timestamp, new_id
 
 PaymentAmount = Annotated[PlainDecimal, Field(gt=0, le=10**15, allow_inf_nan=False)]
@@ -55,24 +55,24 @@ def add_payment(
     invoice: Invoice, payment: PaymentInput, *, actor: Actor, now: datetime, today: date
 ) -> Invoice:
     ensure_allowed(invoice, Action.ADD_PAYMENT)
-    if round_money(payment.amount, invoice.currency) != payment.amount:
+    # Written in the currency's minor units (10.5 EUR as 10.50), as every other amount is.
+    amount = round_money(payment.amount, invoice.currency)
+    if amount != payment.amount:
         message = (
             f"{invoice.currency} amounts have at most "
             f"{minor_units(invoice.currency)} decimal places"
         )
         raise InvalidInputError([FieldProblem("amount", message)])
-    if payment.amount > balance(invoice):
-        raise PaymentExceedsBalanceError(
-            invoice.id, payment.amount, balance(invoice), invoice.currency
-        )
+    if amount > balance(invoice):
+        raise PaymentExceedsBalanceError(invoice.id, amount, balance(invoice), invoice.currency)
     transaction = _transaction(
-        invoice, payment.amount, payment.date or now, payment.payment_method, actor, now
+        invoice, amount, payment.date or now, payment.payment_method, actor, now
     ).model_copy(update={"description": payment.description})
     transactions = [*invoice.transactions, transaction]
     return record(
         invoice,
         EventType.PAYMENT_ADDED,
-        f"Payment {transaction.id} of {payment.amount} {invoice.currency} added",
+        f"Payment {transaction.id} of {amount} {invoice.currency} added",
         actor=actor,
         now=now,
         **_payment_state(invoice, transactions, today),
@@ -149,7 +149,7 @@ def paid_excluding_tax(invoice: Invoice, paid: Decimal) -> Decimal:
         return invoice.total_excluding_tax
     if invoice.total == 0:
         return round_money(ZERO, invoice.currency)
-    return round_money(paid * invoice.total_excluding_tax / invoice.total, invoice.currency)
+    return prorate(paid, invoice.total_excluding_tax, invoice.total, invoice.currency)
 
 
 def _payment_state(

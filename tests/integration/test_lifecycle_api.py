@@ -275,6 +275,17 @@ class TestPayments:
         assert paid["datePaid"] is not None
 
 
+def test_a_client_may_send_an_issued_invoice_back_whole_to_change_its_note(acme: Api) -> None:
+    issued = sent(acme)
+    reply = acme.patch(f"{BASE}/{issued['id']}/update", {**issued, "note": "Paid by phone"})
+    assert reply.status == 200, reply.body
+    changed = reply.json()
+    assert changed["note"] == "Paid by phone"
+    assert (changed["rows"], changed["total"]) == (issued["rows"], issued["total"])
+    refused = acme.patch(f"{BASE}/{issued['id']}/update", {**issued, "currency": "USD"})
+    assert refused.status == 409
+
+
 class TestIfMatch:
     def test_a_write_at_the_current_etag_succeeds_and_moves_it(self, acme: Api) -> None:
         invoice = create(acme)

@@ -422,3 +422,28 @@ def test_an_empty_update_of_a_sent_invoice_changes_nothing() -> None:
     sent = _new().model_copy(update={"status": InvoiceStatus.SENT})
 
     assert _update(sent) is sent
+
+
+def test_an_issued_invoice_sent_back_whole_with_a_new_note_only_changes_the_note() -> None:
+    issued = _new(rows=[_row("2", "10.50")]).model_copy(update={"status": InvoiceStatus.SENT})
+    whole = issued.model_dump(mode="python", by_alias=True)
+
+    changed = _update(issued, **{**whole, "note": "Thanks!"})
+
+    assert changed.note == "Thanks!"
+    assert (changed.rows, changed.total, changed.currency) == (issued.rows, issued.total, "EUR")
+    assert changed.events[-1].description == "Changed note"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("currency", "USD"), ("paymentTermDays", 99), ("rows", [{"quantity": 3, "unitPrice": 1}])],
+)
+def test_a_frozen_field_sent_back_with_another_value_is_still_refused(
+    field: str, value: object
+) -> None:
+    issued = _new(rows=[_row("2", "10.50")]).model_copy(update={"status": InvoiceStatus.SENT})
+    whole = issued.model_dump(mode="python", by_alias=True)
+
+    with pytest.raises(FrozenFieldsError, match=f"Cannot change {field} "):
+        _update(issued, **{**whole, field: value, "note": "x"})
