@@ -87,19 +87,19 @@ def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     Set DYNAMODB_LOCAL_ENDPOINT to use one that is already running instead.
     """
-    try:
-        running = os.environ.get(ENDPOINT_VARIABLE)
-        if running:
-            require_answer(running)
-            yield running
-            return
-        with ExitStack() as stack:
-            log = tmp_path_factory.mktemp("dynamodb-local") / "dynamodb-local.log"
-            url = stack.enter_context(run_dynamodb_local(log))
-            yield url
-    except DynamoDBLocalError as exc:
-        # Failing, never skipping: CI must not pass without the tests moto cannot stand in for.
-        pytest.fail(str(exc), pytrace=False)
+    running = os.environ.get(ENDPOINT_VARIABLE)
+    with ExitStack() as stack:
+        try:
+            if running:
+                require_answer(running)
+                url = running
+            else:
+                log = tmp_path_factory.mktemp("dynamodb-local") / "dynamodb-local.log"
+                url = stack.enter_context(run_dynamodb_local(log))
+        except DynamoDBLocalError as exc:
+            # Failing, never skipping: CI must not pass without the tests moto cannot stand in for.
+            raise pytest.fail.Exception(str(exc), pytrace=False) from None
+        yield url
 
 
 @pytest.fixture

@@ -1,22 +1,35 @@
-"""What each request costs in DynamoDB calls: the issue's bars, counted, never timed."""
+"""What each request costs in DynamoDB calls: the issue's bars, counted, never timed.
+
+Issue 2: a read by id or a create is 1 call; a change is a read and a conditional write (2).
+Issue 3: a state change or payment costs one TransactWriteItems or one conditional write after
+its read (2 calls), plus the idempotency record's own calls when the request carries an
+Idempotency-Key: Powertools' conditional PutItem of the in-progress record before the work and
+its UpdateItem of the completed one after it. A replay costs that one PutItem, which fails and
+returns the stored record."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app import app
 from chalicelib.bootstrap import get_deps
+from chalicelib.domain.invoice import InvoiceStatus
 from invoicing_cli.local import PROJECT_DIR
-from tests.support import Api, DynamoCalls
+from tests.support import Api, DynamoCalls, Reply
 
 BASE = "/api/v1/invoices"
 ROW = {"description": "Item", "quantity": 2, "unitPrice": 10, "taxRate": 20}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Powertools' record of an Idempotency-Key: put in progress before the work, completed after.
+KEYED_BEFORE, KEYED_AFTER = ["PutItem"], ["UpdateItem"]
 
 
 @pytest.fixture
@@ -24,58 +37,242 @@ def acme(api: Api) -> Api:
     return api.as_tenant("acme")
 
 
-def create(acme: Api) -> dict[str, Any]:
-    invoice: dict[str, Any] = acme.post(BASE, {"rows": [ROW, ROW]}).json()
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    method: str
+    route: str  # as registered under /api/v1, to prove every route has a budget
+    path: str  # under /api/v1/invoices, with {id}, {row}, {tx} and {other} from prepare()
+    operations: list[str]  # exactly the DynamoDB calls one request makes, in order
+    body: Any = None
+    state: str = "draft"  # what the invoice must be for the request to succeed
+
+
+BUDGETS = [
+    Budget("create", "POST", "/invoices", "", ["PutItem"], {"rows": [ROW]}),
+    Budget("create empty", "POST", "/invoices/empty", "/empty", ["PutItem"]),
+    Budget("read by id", "GET", "/invoices/find/{invoiceId}", "/find/{id}", ["GetItem"]),
+    Budget("find ids", "GET", "/invoices/find", "/find?ids={id},x", ["BatchGetItem"]),
+    Budget("find list", "GET", "/invoices/find-list", "/find-list?ids={id}", ["BatchGetItem"]),
+    Budget("find-all page", "GET", "/invoices/find-all", "/find-all?limit=2", ["Query"]),
+    Budget(
+        "update",
+        "PATCH",
+        "/invoices/{invoiceId}/update",
+        "/{id}/update",
+        ["GetItem", "PutItem"],
+        {"note": "n"},
+    ),
+    Budget(
+        "add row", "POST", "/invoices/{invoiceId}/rows", "/{id}/rows", ["GetItem", "PutItem"], ROW
+    ),
+    Budget(
+        "remove row",
+        "DELETE",
+        "/invoices/{invoiceId}/rows/{rowId}",
+        "/{id}/rows/{row}",
+        ["GetItem", "PutItem"],
+    ),
+    Budget(
+        "comment",
+        "POST",
+        "/invoices/{invoiceId}/comment",
+        "/{id}/comment",
+        ["GetItem", "PutItem"],
+        "hi",
+    ),
+    Budget("delete", "DELETE", "/invoices/{invoiceId}", "/{id}", ["BatchGetItem", "DeleteItem"]),
+    Budget(
+        "delete list",
+        "DELETE",
+        "/invoices/delete-list",
+        "/delete-list?ids={id},{other}",
+        ["BatchGetItem", "TransactWriteItems"],
+    ),
+    # Issuing reads invoice, counter and settings in one BatchGetItem, then writes the invoice
+    # and its counter in one transaction.
+    Budget(
+        "mark as sent",
+        "PATCH",
+        "/invoices/{invoiceId}/mark-as-sent",
+        "/{id}/mark-as-sent",
+        ["BatchGetItem", "TransactWriteItems"],
+    ),
+    Budget(
+        "cancel",
+        "PATCH",
+        "/invoices/{invoiceId}/cancel",
+        "/{id}/cancel",
+        ["GetItem", "PutItem"],
+        state="sent",
+    ),
+    Budget(
+        "add payment",
+        "PATCH",
+        "/invoices/{invoiceId}/add-payment",
+        "/{id}/add-payment",
+        ["GetItem", "PutItem"],
+        {"amount": 5},
+        state="sent",
+    ),
+    Budget(
+        "remove payment",
+        "DELETE",
+        "/invoices/{invoiceId}/{transactionId}/remove-payment",
+        "/{id}/{tx}/remove-payment",
+        ["GetItem", "PutItem"],
+        state="sent",
+    ),
+    Budget(
+        "mark as paid",
+        "PATCH",
+        "/invoices/{invoiceId}/mark-as-paid",
+        "/{id}/mark-as-paid",
+        ["GetItem", "PutItem"],
+        state="sent",
+    ),
+    Budget(
+        "unmark as paid",
+        "PATCH",
+        "/invoices/{invoiceId}/unmark-as-paid",
+        "/{id}/unmark-as-paid",
+        ["GetItem", "PutItem"],
+        state="paid",
+    ),
+]
+WRITES = [budget for budget in BUDGETS if budget.method in WRITE_METHODS]
+# An invoice that already has its number (scheduled after numbering) keeps it: no counter step.
+MARK_NUMBERED_AS_SENT = Budget(
+    "mark as sent, numbered",
+    "PATCH",
+    "/invoices/{invoiceId}/mark-as-sent",
+    "/{id}/mark-as-sent",
+    ["BatchGetItem", "PutItem"],
+    state="numbered",
+)
+
+
+def prepare(acme: Api, state: str) -> dict[str, str]:
+    """A few invoices, then one in `state` (draft with two rows; sent with one payment; paid;
+    numbered: scheduled with a number already taken) and a second draft, all before counting."""
+    for _ in range(3):
+        created(acme)
+    invoice = created(acme, rows=[ROW, ROW])
+    path = f"{BASE}/{invoice['id']}"
+    if state in ("sent", "paid"):
+        assert acme.patch(f"{path}/mark-as-sent").status == 200
+        invoice = acme.patch(f"{path}/add-payment", {"amount": 5}).json()
+    if state == "paid":
+        invoice = acme.patch(f"{path}/mark-as-paid").json()
+    if state == "numbered":
+        schedule_with_a_number(invoice["id"])
+    payments = invoice["transactions"]
+    return {
+        "id": invoice["id"],
+        "row": invoice["rows"][0]["id"],
+        "tx": payments[0]["id"] if payments else "none",
+        "other": created(acme)["id"],
+    }
+
+
+def created(acme: Api, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    invoice: dict[str, Any] = acme.post(BASE, {"rows": rows or [ROW]}).json()
     return invoice
 
 
-Call = Callable[[Api, dict[str, Any]], Any]
-
-BUDGETS: list[tuple[str, Call, list[str]]] = [
-    ("create", lambda a, _: a.post(BASE, {"rows": [ROW]}), ["PutItem"]),
-    ("create empty", lambda a, _: a.post(f"{BASE}/empty"), ["PutItem"]),
-    ("read by id", lambda a, i: a.get(f"{BASE}/find/{i['id']}"), ["GetItem"]),
-    ("find ids", lambda a, i: a.get(f"{BASE}/find?ids={i['id']},x"), ["BatchGetItem"]),
-    ("find list", lambda a, i: a.get(f"{BASE}/find-list?ids={i['id']}"), ["BatchGetItem"]),
-    ("find-all page", lambda a, _: a.get(f"{BASE}/find-all?limit=2"), ["Query"]),
-    (
-        "update",
-        lambda a, i: a.patch(f"{BASE}/{i['id']}/update", {"note": "n"}),
-        ["GetItem", "PutItem"],
-    ),
-    ("add row", lambda a, i: a.post(f"{BASE}/{i['id']}/rows", ROW), ["GetItem", "PutItem"]),
-    (
-        "remove row",
-        lambda a, i: a.delete(f"{BASE}/{i['id']}/rows/{i['rows'][0]['id']}"),
-        ["GetItem", "PutItem"],
-    ),
-    ("comment", lambda a, i: a.post(f"{BASE}/{i['id']}/comment", "hi"), ["GetItem", "PutItem"]),
-    ("delete", lambda a, i: a.delete(f"{BASE}/{i['id']}"), ["BatchGetItem", "DeleteItem"]),
-    (
-        "delete list",
-        lambda a, i: a.delete(f"{BASE}/delete-list?ids={i['id']},{i['other']}"),
-        ["BatchGetItem", "TransactWriteItems"],
-    ),
-]
+def schedule_with_a_number(invoice_id: str) -> None:
+    repo = get_deps().invoices
+    draft = repo.get("acme", invoice_id)
+    assert draft is not None
+    numbered = draft.model_copy(
+        update={"status": InvoiceStatus.SCHEDULED, "invoice_number": "INV-2026-0042"}
+    )
+    repo.save(numbered, expected_version=draft.version)
 
 
-@pytest.mark.parametrize(("name", "call", "expected"), BUDGETS, ids=[b[0] for b in BUDGETS])
+def send(acme: Api, budget: Budget, ids: dict[str, str], **headers: str) -> Reply:
+    return acme.request(
+        budget.method, BASE + budget.path.format(**ids), budget.body, headers=headers
+    )
+
+
+def test_every_route_has_a_budget() -> None:
+    registered = {
+        (method, path.removeprefix("/api/v1"))
+        for path, methods in app.routes.items()
+        if path.startswith("/api/v1/")
+        for method in methods
+    }
+    assert registered == {(budget.method, budget.route) for budget in BUDGETS}
+
+
+@pytest.mark.parametrize(
+    "budget", [*BUDGETS, MARK_NUMBERED_AS_SENT], ids=lambda budget: budget.name
+)
 def test_each_request_makes_exactly_its_budgeted_dynamodb_calls(
-    acme: Api, dynamo_calls: DynamoCalls, name: str, call: Call, expected: list[str]
+    acme: Api, dynamo_calls: DynamoCalls, budget: Budget
 ) -> None:
-    for _ in range(3):
-        create(acme)
-    invoice = {**create(acme), "other": create(acme)["id"]}
+    ids = prepare(acme, budget.state)
     dynamo_calls.reset()
-    reply = call(acme, invoice)
+    reply = send(acme, budget, ids)
     assert reply.status in (200, 201, 204), reply.body
-    assert dynamo_calls.operations == expected
+    assert dynamo_calls.operations == budget.operations
+
+
+@pytest.mark.parametrize("budget", WRITES, ids=lambda budget: budget.name)
+def test_every_write_after_a_read_is_conditional(
+    acme: Api, dynamo_calls: DynamoCalls, budget: Budget
+) -> None:
+    ids = prepare(acme, budget.state)
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    def capture(params: dict[str, Any], model: Any, **_: Any) -> None:
+        sent.append((model.name, params))
+
+    get_deps().dynamodb.meta.events.register("provide-client-params.dynamodb", capture)
+    assert send(acme, budget, ids).status in (200, 201, 204)
+    writes = [
+        action
+        for operation, params in sent
+        for action in (
+            [next(iter(item.values())) for item in params["TransactItems"]]
+            if operation == "TransactWriteItems"
+            else [params]
+        )
+        if operation in ("PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems")
+    ]
+    assert writes
+    assert all("ConditionExpression" in write for write in writes)
+
+
+@pytest.mark.parametrize("budget", WRITES, ids=lambda budget: budget.name)
+def test_a_keyed_write_costs_its_budget_plus_the_records_put_and_update(
+    acme: Api, dynamo_calls: DynamoCalls, budget: Budget
+) -> None:
+    ids = prepare(acme, budget.state)
+    dynamo_calls.reset()
+    reply = send(acme, budget, ids, **{"Idempotency-Key": str(uuid.uuid4())})
+    assert reply.status in (200, 201, 204), reply.body
+    assert dynamo_calls.operations == [*KEYED_BEFORE, *budget.operations, *KEYED_AFTER]
+
+
+@pytest.mark.parametrize("budget", WRITES, ids=lambda budget: budget.name)
+def test_a_replay_costs_one_conditional_put_and_no_scan(
+    acme: Api, dynamo_calls: DynamoCalls, budget: Budget
+) -> None:
+    ids = prepare(acme, budget.state)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = send(acme, budget, ids, **key)
+    dynamo_calls.reset()
+    replay = send(acme, budget, ids, **key)
+    assert (replay.status, replay.headers.get("Idempotent-Replayed")) == (first.status, "true")
+    assert dynamo_calls.operations == ["PutItem"]
 
 
 def test_a_lost_race_costs_one_more_read_and_write_not_an_error(
     acme: Api, dynamo_calls: DynamoCalls
 ) -> None:
-    invoice = create(acme)
+    invoice = created(acme)
     repo = get_deps().invoices
     original_get = repo.get
     raced = False
@@ -100,10 +297,14 @@ def test_a_lost_race_costs_one_more_read_and_write_not_an_error(
 
 
 def test_no_request_ever_scans(acme: Api, dynamo_calls: DynamoCalls) -> None:
-    invoice = create(acme)
-    for _, call, _ in BUDGETS:
-        call(acme, {**invoice, "other": create(acme)["id"]})
-        invoice = create(acme)
+    for budget in [*BUDGETS, MARK_NUMBERED_AS_SENT]:
+        ids = prepare(acme, budget.state)
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        send(acme, budget, ids)
+        if budget.method in WRITE_METHODS:
+            ids = prepare(acme, budget.state)
+            send(acme, budget, ids, **key)
+            send(acme, budget, ids, **key)
     assert dynamo_calls.count > 0
     assert "Scan" not in dynamo_calls.operations
 
