@@ -179,3 +179,30 @@ def test_bad_requests_get_the_documented_error_body(stack: Stack) -> None:
 def test_token_prints_only_a_token() -> None:
     printed = invoicing("token", "--tenant", "acme", "--ttl", "60")
     assert printed.count(".") == 2 and " " not in printed and "\n" not in printed
+
+
+def test_an_invoice_is_issued_and_paid_and_a_retried_payment_counts_once(stack: Stack) -> None:
+    api = f"{stack.url}/api/v1/invoices"
+    auth = stack.auth("lifecycle")
+    body = {
+        "currency": "EUR",
+        "invoiceDate": "2026-11-21",
+        "rows": [{"quantity": 1, "unitPrice": 50}],
+    }
+    invoice = requests.post(api, json=body, headers=auth, timeout=10).json()
+    path = f"{api}/{invoice['id']}"
+    issued = requests.patch(f"{path}/mark-as-sent", headers=auth, timeout=10)
+    assert issued.json()["invoiceNumber"] == "INV-2026-0001"
+
+    keyed = {**auth, "Idempotency-Key": "bank-import-line-17"}
+    first = requests.patch(f"{path}/add-payment", json={"amount": 20}, headers=keyed, timeout=10)
+    retry = requests.patch(f"{path}/add-payment", json={"amount": 20}, headers=keyed, timeout=10)
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    assert first.json()["paid"] == 20
+
+    stale = {**auth, "If-Match": issued.headers["ETag"]}
+    assert requests.patch(f"{path}/mark-as-paid", headers=stale, timeout=10).status_code == 412
+    paid = requests.patch(f"{path}/mark-as-paid", headers=auth, timeout=10).json()
+    assert (paid["status"], paid["paid"], len(paid["transactions"])) == ("PAID", 50, 2)
