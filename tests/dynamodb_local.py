@@ -138,8 +138,8 @@ def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log_path: Path
         except (BotoCoreError, ClientError):
             time.sleep(0.1)
             continue
-        # Another worker's JVM may have won the port and answered: ours must still be running.
-        time.sleep(0.2)
+        # If another worker's JVM won the port in between, it may be the one that answered and
+        # ours is exiting; the next attempt then picks another port.
         return process.poll() is None
     raise DynamoDBLocalError(
         f"DynamoDB Local did not answer {url} within {STARTUP_SECONDS}s:\n{_tail(log_path)}"
