@@ -20,7 +20,6 @@ from chalicelib.domain.errors import DomainError, FieldProblem
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as Stripe and the IETF draft allow
-_KEPT_HEADERS = ("Content-Type", "ETag", "Location", "Link", "X-Next-Cursor")
 _COMPRESS_ABOVE = 64 * 1024  # keeps a large invoice's stored response inside one item
 
 
@@ -81,7 +80,7 @@ def _kept(response: Response) -> dict[str, Any]:
     body = response.body if isinstance(response.body, str) else ""
     kept: dict[str, Any] = {
         "status": response.status_code,
-        "headers": {k: v for k, v in response.headers.items() if k in _KEPT_HEADERS},
+        "headers": dict(response.headers),
     }
     if len(body) > _COMPRESS_ABOVE:
         kept["bodyZ"] = base64.b64encode(zlib.compress(body.encode())).decode()

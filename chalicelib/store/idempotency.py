@@ -3,7 +3,11 @@ Idempotency-Key, kept 24 hours, in the tenant's own partition."""
 
 from __future__ import annotations
 
+import functools
+import logging
+import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
 
 from chalicelib.domain.errors import (
@@ -17,7 +21,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 RETENTION_SECONDS = 24 * 3600
+COMPLETION_ATTEMPTS = 3
 StoredResponse = dict[str, Any]
+REQUEST = "request"  # the keyword Powertools hashes: {"key": ..., "fingerprint": ...}
+
+_tenant: ContextVar[str] = ContextVar("idempotency_tenant")
+log = logging.getLogger(__name__)
 
 
 class DynamoIdempotencyStore:
@@ -53,47 +62,67 @@ class DynamoIdempotencyStore:
             raise_on_no_idempotency_key=True,
             expires_after_seconds=RETENTION_SECONDS,
         )
-        if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+        if hasattr(lambda_context, "get_remaining_time_in_millis"):
             # A record left "in progress" by a timed-out Lambda expires with that invocation.
             config.register_lambda_context(lambda_context)
-        ran = False
+        done: list[StoredResponse] = []
 
         def run(request: dict[str, str]) -> StoredResponse:  # noqa: ARG001 - Powertools hashes it
-            nonlocal ran
-            ran = True
-            return work()
+            done.append(work())
+            return done[-1]
 
+        persistence = self._layer
         once = cast(
             Callable[..., StoredResponse],
             idempotent_function(
-                data_keyword_argument="request",
-                persistence_store=self._persistence(tenant_id),
+                data_keyword_argument=REQUEST,
+                persistence_store=persistence,
                 config=config,
                 key_prefix=keys.IDEMPOTENCY_PREFIX,
             )(run),
         )
+        request = {"key": key, "fingerprint": fingerprint}
+        token = _tenant.set(tenant_id)
         try:
-            result = once(request={"key": key, "fingerprint": fingerprint})
+            return once(request=request), not done
         except IdempotencyValidationError as exc:
             raise IdempotencyKeyReusedError() from exc
         except IdempotencyAlreadyInProgressError as exc:
             raise RequestInProgressError() from exc
         except IdempotencyPersistenceLayerError as exc:
-            raise TemporarilyUnavailableError("Safe-retry records are unavailable") from exc
-        return result, not ran
+            if not done:
+                raise TemporarilyUnavailableError("Safe-retry records are unavailable") from exc
+            # The work is done: answer with it, never with an error that invites a retry.
+            _complete(persistence, request, done[-1], key)
+            return done[-1], False
+        finally:
+            _tenant.reset(token)
 
-    def _persistence(self, tenant_id: str) -> Any:
-        from aws_lambda_powertools.utilities.idempotency import (
-            DynamoDBPersistenceLayer,
-        )
+    @functools.cached_property
+    def _persistence_class(self) -> type[Any]:
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-        # The tenant's partition, not Powertools' default single static partition: no hot key,
-        # and a key is scoped to its tenant by construction.
-        return DynamoDBPersistenceLayer(
+        class TenantPartitionedLayer(DynamoDBPersistenceLayer):
+            """Powertools' layer, with its partition key taken per request from the tenant
+            instead of one static partition for every tenant (a hot key)."""
+
+            @property
+            def static_pk_value(self) -> str:
+                return keys.tenant_pk(_tenant.get())
+
+            @static_pk_value.setter
+            def static_pk_value(self, _: str) -> None:
+                """Set once by the constructor; the request's tenant decides instead."""
+
+        return TenantPartitionedLayer
+
+    @functools.cached_property
+    def _layer(self) -> Any:
+        # Built once: Powertools' constructor registers a handler on the client it is given.
+        return self._persistence_class(
             table_name=self._table,
             key_attr="PK",
             sort_key_attr="SK",
-            static_pk_value=keys.tenant_pk(tenant_id),
             expiry_attr="expiresAt",
             in_progress_expiry_attr="inProgressExpiresAt",
             status_attr="idempotencyStatus",
@@ -101,3 +130,15 @@ class DynamoIdempotencyStore:
             validation_key_attr="fingerprint",
             boto3_client=self._client,
         )
+
+
+def _complete(persistence: Any, request: dict[str, str], result: StoredResponse, key: str) -> None:
+    """Try again to mark the record completed, so that a retry replays instead of re-running."""
+    for attempt in range(COMPLETION_ATTEMPTS):
+        time.sleep(0.1 * 2**attempt)
+        try:
+            persistence.save_success(data=request, result=result)
+            return
+        except Exception:
+            log.warning("Completing the idempotency record for key %r failed", key, exc_info=True)
+    log.error("Idempotency record for key %r left in progress after its work succeeded", key)
