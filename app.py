@@ -8,6 +8,7 @@ from chalicelib.api.idempotency import idempotent_writes
 from chalicelib.api.invoices import invoices
 from chalicelib.api.lifecycle import lifecycle
 from chalicelib.api.security import authenticated_requests
+from chalicelib.api.settings import settings
 
 app = Chalice(app_name="invoicing")
 # Registration order is nesting order: authentication runs first and names the tenant.
@@ -16,3 +17,4 @@ app.register_middleware(idempotent_writes, "http")
 app.register_blueprint(health)
 app.register_blueprint(invoices, url_prefix="/api/v1")
 app.register_blueprint(lifecycle, url_prefix="/api/v1")
+app.register_blueprint(settings, url_prefix="/api/v1")

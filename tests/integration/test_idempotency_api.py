@@ -187,6 +187,10 @@ def deleted(*names: str) -> Effect:
     )
 
 
+def settings_saved(before: Stored, after: Stored, _: dict[str, str]) -> bool:
+    return "SETTINGS" not in before.items and "SETTINGS" in after.items
+
+
 def took_the_first_number(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
     issued = after.invoices[ids["id"]]
     return before.numbers_taken == 0 and after.numbers_taken == 1 and "invoiceNumber" in issued
@@ -196,7 +200,7 @@ def took_the_first_number(before: Stored, after: Stored, ids: dict[str, str]) ->
 class Write:
     method: str
     route: str  # as registered under /api/v1, to prove every write route is covered
-    path: str  # under /api/v1/invoices, with {id}, {row}, {tx} and {other} from prepare()
+    path: str  # under /api/v1/invoices (or from /api), with {id}, {row}, {tx}, {other}
     effect: Effect  # what the first request did, once
     body: Any = None
     state: str = "draft"  # what the invoice must be for the request to succeed
@@ -266,11 +270,19 @@ WRITES = [
         state="sent",
         status=204,
     ),
+    Write(
+        "PUT",
+        "/settings",
+        "/api/v1/settings",
+        settings_saved,
+        {"numberingFormat": "F-{YYYY}-{SEQ:04}"},
+    ),
 ]
 
 
 def send(acme: Api, write: Write, ids: dict[str, str], headers: dict[str, str]) -> Reply:
-    path = BASE + write.path.format(**ids)
+    given = write.path.format(**ids)
+    path = given if given.startswith("/api/") else BASE + given
     return acme.request(write.method, path, write.body, headers=headers)
 
 

@@ -54,6 +54,8 @@ ATTACKS_BY_LIST = [
 ]
 # Creating writes into the caller's own tenant: checked by what each tenant then sees.
 CREATES = [("POST", "/invoices"), ("POST", "/invoices/empty")]
+# A tenant's settings: each tenant reads and replaces only its own.
+SETTINGS = [("GET", "/settings"), ("PUT", "/settings")]
 
 
 def acme_invoice(api: Api, state: str = "draft") -> dict[str, Any]:
@@ -124,6 +126,15 @@ def test_an_invoice_is_created_in_the_callers_tenant_only(
     ]
 
 
+def test_a_tenant_reads_and_replaces_only_its_own_settings(api: Api) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    acme.request("PUT", "/api/v1/settings", {"numberingFormat": "ACME-{SEQ}"})
+    reply = globex.request("PUT", "/api/v1/settings", {"numberingFormat": "G-{SEQ}"})
+    assert reply.status == 200
+    assert acme.get("/api/v1/settings").json() == {"numberingFormat": "ACME-{SEQ}"}
+    assert globex.get("/api/v1/settings").json() == {"numberingFormat": "G-{SEQ}"}
+
+
 def test_a_tenant_named_in_the_body_or_query_is_ignored(api: Api, victim: dict[str, Any]) -> None:
     globex = api.as_tenant("globex")
     reply = globex.post(BASE, {"currency": "EUR", "tenantId": "acme"})
@@ -138,5 +149,9 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         if path.startswith("/api/v1/")
         for method in methods
     }
-    covered = {(a.method, a.route) for a in ATTACKS_BY_ID + ATTACKS_BY_LIST} | set(CREATES)
+    covered = (
+        {(a.method, a.route) for a in ATTACKS_BY_ID + ATTACKS_BY_LIST}
+        | set(CREATES)
+        | set(SETTINGS)
+    )
     assert registered == covered
