@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ from invoicing_cli.local import local_token
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+API = "/api/v1"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,25 @@ class Api:
 
     def delete(self, path: str, **kwargs: Any) -> Reply:
         return self.request("DELETE", path, **kwargs)
+
+
+def api_routes(methods: Collection[str] | None = None) -> set[tuple[str, str]]:
+    """Every (method, route) the app registers under /api/v1, the route without that prefix: what
+    a test must cover route by route."""
+    from app import app
+
+    return {
+        (method, path.removeprefix(API))
+        for path, by_method in app.routes.items()
+        if path.startswith(f"{API}/")
+        for method in by_method
+        if methods is None or method in methods
+    }
+
+
+def api_path(path: str) -> str:
+    """A path as written in route tables: relative to /api/v1/invoices unless it starts /api/."""
+    return path if path.startswith("/api/") else f"{API}/invoices{path}"
 
 
 class DynamoCalls:

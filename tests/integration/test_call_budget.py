@@ -19,11 +19,10 @@ from typing import Any
 
 import pytest
 
-from app import app
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.invoice import InvoiceStatus
 from invoicing_cli.local import PROJECT_DIR
-from tests.support import Api, DynamoCalls, Reply
+from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
 BASE = "/api/v1/invoices"
 ROW = {"description": "Item", "quantity": 2, "unitPrice": 10, "taxRate": 20}
@@ -202,19 +201,12 @@ def schedule_with_a_number(invoice_id: str) -> None:
 
 
 def send(acme: Api, budget: Budget, ids: dict[str, str], **headers: str) -> Reply:
-    given = budget.path.format(**ids)
-    path = given if given.startswith("/api/") else BASE + given
+    path = api_path(budget.path.format(**ids))
     return acme.request(budget.method, path, budget.body, headers=headers)
 
 
 def test_every_route_has_a_budget() -> None:
-    registered = {
-        (method, path.removeprefix("/api/v1"))
-        for path, methods in app.routes.items()
-        if path.startswith("/api/v1/")
-        for method in methods
-    }
-    assert registered == {(budget.method, budget.route) for budget in BUDGETS}
+    assert api_routes() == {(budget.method, budget.route) for budget in BUDGETS}
 
 
 @pytest.mark.parametrize(
