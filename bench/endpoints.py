@@ -1,5 +1,6 @@
-"""How many DynamoDB calls one request to each core invoice endpoint (issue 2) makes, and its
-in-process median latency next to a bare one-GetItem route measured in the same run.
+"""How many DynamoDB calls one request to each invoice endpoint makes (the core endpoints of
+issue 2, the lifecycle and safe retries of issue 3), and its in-process median latency next to a
+bare one-GetItem route measured in the same run.
 
 Run from the repository root: `make bench`, or `.venv/bin/python -m bench.endpoints`."""
 
@@ -12,7 +13,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import Any
 
 from chalice.test import Client
 
@@ -30,59 +30,16 @@ from bench.harness import (
     timed,
     use_local_environment,
 )
+from bench.lifecycle import ISSUE_3_CASES
 from bench.report import TIMES, Measured, problems, table
+from bench.workload import API, OTHER_TENANT, TENANT, Bench, Case, invoice_body, row_body
 from chalicelib.bootstrap import get_deps
 from invoicing_cli.local import PROJECT_DIR
 
-TENANT = "bench-acme"
-OTHER_TENANT = "bench-globex"
-API = "/api/v1/invoices"
 IDS_PER_LOOKUP = 10
 # The baseline's client is new when measuring starts: its first calls load models and endpoints.
 WARM_UP_REQUESTS = 20
 BASELINE_ENDPOINT = "`GET /baseline/{tenantId}/{invoiceId}` (bare route, one GetItem)"
-
-
-@dataclass(frozen=True)
-class Options:
-    requests: int
-    invoices: int
-    seed: int
-
-
-@dataclass(frozen=True)
-class Bench:
-    """The app behind the test client, as the benchmark's tenant, with its seeded invoices."""
-
-    client: Client
-    rng: random.Random
-    auth: dict[str, str]
-    ids: list[str]
-
-    def pick(self, i: int) -> str:
-        return self.ids[i % len(self.ids)]
-
-    def fresh_invoice(self) -> dict[str, Any]:
-        """A new draft for a destructive request, created before timing starts."""
-        call = json_call(
-            "POST", API, invoice_body(self.rng), headers=self.auth, expected_status=201
-        )
-        created: dict[str, Any] = send_json(self.client, call)
-        return created
-
-
-def row_body(rng: random.Random) -> dict[str, Any]:
-    return {
-        "description": f"Consulting, day {rng.randint(1, 31)}",
-        "quantity": rng.randint(1, 8),
-        "unitPrice": rng.choice([150, 99.5, 1200, 12.25]),
-        "taxRate": rng.choice([0, 10, 20]),
-    }
-
-
-def invoice_body(rng: random.Random) -> dict[str, Any]:
-    rows = [row_body(rng) for _ in range(rng.randint(5, 10))]
-    return {"currency": "EUR", "paymentTermDays": 30, "rows": rows}
 
 
 def seed(client: Client, rng: random.Random, tenant: str, count: int) -> list[str]:
@@ -173,14 +130,7 @@ def list_deletes(b: Bench, n: int) -> list[Call]:
     return [Call("DELETE", f"{API}/delete-list?ids={ids}", 204, b.auth) for ids in pairs]
 
 
-@dataclass(frozen=True)
-class Case:
-    endpoint: str
-    bar: int
-    calls: Callable[[Bench, int], list[Call]]
-
-
-CASES = (
+ISSUE_2_CASES = (
     Case("`POST /invoices` (5-10 rows)", 1, creates),
     Case("`POST /invoices/empty`", 1, empty_creates),
     Case("`GET /invoices/find/{invoiceId}`", 1, finds_by_id),
@@ -194,6 +144,21 @@ CASES = (
     Case("`DELETE /invoices/{invoiceId}`", 2, deletes),
     Case("`DELETE /invoices/delete-list?ids=a,b` (2 ids)", 2, list_deletes),
 )
+
+
+CASES_OF_ISSUE: dict[int, tuple[Case, ...]] = {2: ISSUE_2_CASES, 3: ISSUE_3_CASES}
+
+
+@dataclass(frozen=True)
+class Options:
+    requests: int
+    invoices: int
+    seed: int
+    issues: tuple[int, ...] = tuple(CASES_OF_ISSUE)
+
+    @property
+    def cases(self) -> list[Case]:
+        return [case for issue in self.issues for case in CASES_OF_ISSUE[issue]]
 
 
 def baseline_calls(ids: Sequence[str], n: int) -> list[Call]:
@@ -216,21 +181,29 @@ def measure(options: Options) -> tuple[Measured, list[Measured]]:
         seed(client, rng, OTHER_TENANT, options.invoices // 3)
         return measure_cases(
             Bench(client, rng, bearer(TENANT), ids),
-            Target(client, CallLog(get_deps().dynamodb)),
             Target(bare, CallLog(baseline_client())),
             options.requests,
+            options.cases,
         )
 
 
+def fresh_target(client: Client) -> Target:
+    """The app with its dependencies built anew, as in a new process: what one case leaves on
+    the app's DynamoDB client (docs/benchmarks.md, issue 3) does not slow the cases after it."""
+    get_deps.cache_clear()
+    return Target(client, CallLog(get_deps().dynamodb))
+
+
 def measure_cases(
-    bench: Bench, target: Target, yardstick: Target, n: int
+    bench: Bench, yardstick: Target, n: int, cases: Sequence[Case]
 ) -> tuple[Measured, list[Measured]]:
     """Every case's requests alternate with baseline requests; the baseline pools all of its."""
     for call in baseline_calls(bench.ids, WARM_UP_REQUESTS):
         timed(yardstick, call)
     base: list[Sample] = []
     measured = []
-    for case in CASES:
+    for case in cases:
+        target = fresh_target(bench.client)
         samples, base_samples = run_interleaved(
             target, case.calls(bench, n), yardstick, baseline_calls(bench.ids, n)
         )
@@ -251,6 +224,7 @@ def summary(options: Options, baseline_run: Measured, measured: Sequence[Measure
     return "\n".join(
         [
             f"Machine: {python} on {platform.platform()}; moto {version('moto')} in process.",
+            f"Endpoints of issue {' and '.join(map(str, options.issues))}.",
             f"N = {options.requests} requests per endpoint; data: {options.invoices} invoices of "
             f"5-10 rows for one tenant, {options.invoices // 3} for a second.",
             f"Baseline (bare route, one GetItem): median {baseline_run.median_ns / 1e6:.2f} ms "
@@ -273,10 +247,18 @@ def parse(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--requests", type=int, default=200, help="requests per endpoint")
     parser.add_argument("--invoices", type=int, default=300, help="invoices seeded for the tenant")
     parser.add_argument("--seed", type=int, default=2, help="seed for bodies and id choices")
+    parser.add_argument(
+        "--issue",
+        type=int,
+        action="append",
+        choices=sorted(CASES_OF_ISSUE),
+        help="measure only this issue's endpoints (repeatable; default: all)",
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or args.invoices < IDS_PER_LOOKUP:
         parser.error(f"need at least 1 request and {IDS_PER_LOOKUP} invoices")
-    return Options(requests=args.requests, invoices=args.invoices, seed=args.seed)
+    issues = tuple(sorted(set(args.issue))) if args.issue else tuple(CASES_OF_ISSUE)
+    return Options(args.requests, args.invoices, args.seed, issues)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -96,13 +96,17 @@ class CallLog:
 
 @dataclass(frozen=True)
 class Call:
-    """One HTTP request to send, built (with any data it destroys) before timing starts."""
+    """One HTTP request to send, built (with any data it destroys) before timing starts.
+
+    `prepare` holds requests sent untimed and uncounted right before it, to put an invoice back
+    into the state the request needs (mark as paid again before unmarking it, say)."""
 
     method: str
     path: str
     expected_status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    prepare: tuple[Call, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,8 @@ class Target:
 
 
 def timed(target: Target, call: Call) -> Sample:
+    for step in call.prepare:
+        send_json(target.client, step)
     target.log.take()
     start = time.perf_counter_ns()
     response = target.client.http.request(
