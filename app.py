@@ -7,6 +7,7 @@ from chalicelib.api.health import health
 from chalicelib.api.idempotency import idempotent_writes
 from chalicelib.api.invoices import invoices
 from chalicelib.api.lifecycle import lifecycle
+from chalicelib.api.reports import reports
 from chalicelib.api.security import authenticated_requests
 from chalicelib.api.settings import settings
 
@@ -17,4 +18,5 @@ app.register_middleware(idempotent_writes, "http")
 app.register_blueprint(health)
 app.register_blueprint(invoices, url_prefix="/api/v1")
 app.register_blueprint(lifecycle, url_prefix="/api/v1")
+app.register_blueprint(reports, url_prefix="/api/v1")
 app.register_blueprint(settings, url_prefix="/api/v1")

@@ -12,6 +12,7 @@ from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.services.authentication import JwtRules, JwtVerifier
 from chalicelib.services.ports import (
     ApiKeyRepository,
+    InvoiceIndex,
     InvoicePorts,
     InvoiceRepository,
     SystemClock,
@@ -21,6 +22,7 @@ from chalicelib.settings import Settings
 from chalicelib.store.api_keys import DynamoApiKeyRepository
 from chalicelib.store.dynamo import dynamodb_client
 from chalicelib.store.idempotency import DynamoIdempotencyStore
+from chalicelib.store.index import DynamoInvoiceIndex
 from chalicelib.store.invoices import DynamoInvoiceRepository
 from chalicelib.store.settings import DynamoTenantSettingsRepository
 
@@ -36,6 +38,7 @@ class Deps:
     api_keys: ApiKeyRepository
     tenant_settings: TenantSettingsRepository
     idempotency: DynamoIdempotencyStore
+    index: InvoiceIndex
     jwt_verifier: JwtVerifier
 
     @property
@@ -62,6 +65,7 @@ def get_deps() -> Deps:
         api_keys=DynamoApiKeyRepository(client, table),
         tenant_settings=DynamoTenantSettingsRepository(client, table),
         idempotency=DynamoIdempotencyStore(client, table),
+        index=DynamoInvoiceIndex(client, table),
         jwt_verifier=_jwt_verifier(settings),
     )
 

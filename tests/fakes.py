@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.domain.aggregates import Figures, combined, delta
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
     FieldProblem,
@@ -32,6 +33,7 @@ class InMemoryInvoiceRepository:
     def __init__(self) -> None:
         self._items: dict[tuple[str, str], Invoice] = {}
         self._counters: dict[str, InvoiceCounter] = {}
+        self._figures: dict[str, Figures] = {}
         self.settings: dict[str, TenantSettings] = {}
 
     def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
@@ -58,13 +60,21 @@ class InMemoryInvoiceRepository:
             raise ConcurrentModificationError(invoice.id)
         stored = invoice.model_copy(update={"version": 1})
         self._items[key] = stored
+        self._move_figures(invoice.tenant_id, delta(None, stored))
         return stored
 
-    def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
-        self._check_version(invoice.tenant_id, invoice.id, expected_version)
-        stored = invoice.model_copy(update={"version": expected_version + 1})
+    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
+        self._check_version(invoice.tenant_id, invoice.id, previous.version)
+        stored = invoice.model_copy(update={"version": previous.version + 1})
         self._items[(invoice.tenant_id, invoice.id)] = stored
+        self._move_figures(invoice.tenant_id, delta(previous, stored))
         return stored
+
+    def figures(self, tenant_id: str) -> Figures:
+        return dict(self._figures.get(tenant_id, {}))
+
+    def _move_figures(self, tenant_id: str, change: Figures) -> None:
+        self._figures[tenant_id] = combined([self._figures.get(tenant_id, {}), change])
 
     def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None:
         invoice = self.get(tenant_id, invoice_id)
@@ -77,12 +87,12 @@ class InMemoryInvoiceRepository:
         )
 
     def save_issued(
-        self, invoice: Invoice, *, expected_version: int, counter: InvoiceCounter
+        self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter
     ) -> Invoice:
         current = self._counters.get(invoice.tenant_id, InvoiceCounter())
         if current.version != counter.version:
             raise ConcurrentModificationError(invoice.id)
-        saved = self.save(invoice, expected_version=expected_version)
+        saved = self.save(invoice, previous=previous)
         self._counters[invoice.tenant_id] = counter.model_copy(
             update={"version": counter.version + 1}
         )
@@ -99,6 +109,7 @@ class InMemoryInvoiceRepository:
             self._check_version(invoice.tenant_id, invoice.id, invoice.version)
         for invoice in invoices:
             del self._items[(invoice.tenant_id, invoice.id)]
+            self._move_figures(invoice.tenant_id, delta(invoice, None))
 
     def _check_version(self, tenant_id: str, invoice_id: str, version: int) -> None:
         current = self._items.get((tenant_id, invoice_id))

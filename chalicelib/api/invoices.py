@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from chalice.app import Request, Response
 
@@ -13,10 +12,10 @@ from chalicelib.api.http import (
     json_response,
     no_content,
     parsed_json,
-    query_int,
     query_list,
-    query_str,
+    validated,
 )
+from chalicelib.api.paging import page_params, page_response
 from chalicelib.api.problems import HttpError
 from chalicelib.api.representations import invoice_json, invoice_response
 from chalicelib.api.routing import ApiBlueprint
@@ -25,10 +24,11 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.domain.commands import MAX_COMMENT_LENGTH, InvoiceFields, RowInput
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.services import invoices as service
+from chalicelib.store.dynamo import MAX_TRANSACTION_ITEMS
 
-MAX_IDS = 100
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
+MAX_IDS = 100  # one BatchGetItem
+# Deleted all or none in one transaction, which also carries the tenant's figures.
+MAX_DELETE_IDS = MAX_TRANSACTION_ITEMS - 1
 
 invoices = ApiBlueprint(__name__)
 
@@ -62,25 +62,24 @@ def find_invoice_list() -> Response:
 
 @invoices.route("/invoices/find-all", methods=["GET"])
 def find_all_invoices() -> Response:
-    request = invoices.current_request
-    limit = query_int(request, "limit", default=DEFAULT_PAGE_SIZE, low=1, high=MAX_PAGE_SIZE)
+    limit, cursor = page_params(invoices.current_request)
     page = service.list_invoices(
-        actor=current_actor(),
-        ports=get_deps().ports,
-        limit=limit,
-        cursor=query_str(request, "cursor"),
+        actor=current_actor(), ports=get_deps().ports, limit=limit, cursor=cursor
     )
-    headers = {}
-    if page.cursor is not None:
-        query = urlencode({"limit": limit, "cursor": page.cursor})
-        headers = {"Link": f'<find-all?{query}>; rel="next"', "X-Next-Cursor": page.cursor}
-    return json_response([invoice_json(i) for i in page.items], headers=headers)
+    return page_response(page, limit, "find-all")
 
 
 @invoices.route("/invoices/{invoiceId}/update", methods=["PATCH"])
 def update_invoice(invoiceId: str) -> Response:
     request = invoices.current_request
     fields = json_body(request, InvoiceFields)
+    return invoice_response(service.update_invoice(invoiceId, fields, **write_context(request)))
+
+
+@invoices.route("/invoices/{invoiceId}/link-opportunity/{opportunityId}", methods=["PATCH"])
+def link_opportunity(invoiceId: str, opportunityId: str) -> Response:
+    request = invoices.current_request
+    fields = validated(InvoiceFields, {"opportunityId": opportunityId})
     return invoice_response(service.update_invoice(invoiceId, fields, **write_context(request)))
 
 
@@ -116,7 +115,7 @@ def delete_invoice(invoiceId: str) -> Response:
 
 @invoices.route("/invoices/delete-list", methods=["DELETE"])
 def delete_invoice_list() -> Response:
-    ids = _ids(invoices.current_request, required=True)
+    ids = _ids(invoices.current_request, required=True, most=MAX_DELETE_IDS)
     service.delete_invoices(ids, actor=current_actor(), ports=get_deps().ports)
     return no_content()
 
@@ -132,7 +131,7 @@ def _found(ids: list[str]) -> Response:
     return json_response([invoice_json(invoice) for invoice in found])
 
 
-def _ids(request: Request, *, required: bool) -> list[str]:
+def _ids(request: Request, *, required: bool, most: int = MAX_IDS) -> list[str]:
     ids = query_list(request, "ids")
     if required and not ids:
         raise HttpError(
@@ -140,11 +139,11 @@ def _ids(request: Request, *, required: bool) -> list[str]:
             "Invalid request: ids: at least one id is required",
             [FieldProblem("ids", "at least one id is required")],
         )
-    if len(ids) > MAX_IDS:
+    if len(ids) > most:
         raise HttpError(
             400,
-            f"Invalid request: ids: at most {MAX_IDS} ids per request",
-            [FieldProblem("ids", f"at most {MAX_IDS} ids per request")],
+            f"Invalid request: ids: at most {most} ids per request",
+            [FieldProblem("ids", f"at most {most} ids per request")],
         )
     return ids
 

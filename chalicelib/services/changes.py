@@ -50,7 +50,7 @@ def modify(
         if changed is current:
             return current
         try:
-            return ports.repo.save(changed, expected_version=current.version)
+            return ports.repo.save(changed, previous=current)
         except ConcurrentModificationError:
             continue
     raise ConcurrentModificationError(invoice_id)

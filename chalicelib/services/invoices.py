@@ -18,7 +18,12 @@ def create_invoice(fields: InvoiceFields, *, actor: Actor, ports: InvoicePorts) 
     invoice = invoicing.new_invoice(
         fields, actor=actor, now=ports.clock.now(), defaults=ports.defaults
     )
-    return ports.repo.add(invoice)
+    for _ in ports.retry.tries():
+        try:
+            return ports.repo.add(invoice)
+        except ConcurrentModificationError:
+            continue  # another write held the tenant's figures at the same moment
+    raise ConcurrentModificationError(invoice.id)
 
 
 def get_invoice(invoice_id: str, *, actor: Actor, ports: InvoicePorts) -> Invoice:

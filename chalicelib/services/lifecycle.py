@@ -34,8 +34,8 @@ def mark_as_sent(
         )
         try:
             if counter is None:
-                return ports.repo.save(sent, expected_version=current.version)
-            return ports.repo.save_issued(sent, expected_version=current.version, counter=counter)
+                return ports.repo.save(sent, previous=current)
+            return ports.repo.save_issued(sent, previous=current, counter=counter)
         except ConcurrentModificationError:
             continue
     raise ConcurrentModificationError(invoice_id)

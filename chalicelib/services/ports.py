@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Generic, Protocol, TypeVar
 
+from chalicelib.domain.aggregates import Figures
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.numbering import InvoiceCounter
@@ -54,15 +55,16 @@ class InvoiceRepository(Protocol):
         """Store a new invoice; returns it at version 1."""
         ...
 
-    def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
-        """Replace the invoice if its stored version is still `expected_version`; returns it at
-        the next version. Raises ConcurrentModificationError or InvoiceNotFoundError."""
+    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
+        """Replace `previous` (as read) with `invoice`, only if the stored version is still the
+        one read; returns it at the next version, with the tenant's figures moved in the same
+        write. Raises ConcurrentModificationError or InvoiceNotFoundError."""
         ...
 
     def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None: ...
 
     def save_issued(
-        self, invoice: Invoice, *, expected_version: int, counter: InvoiceCounter
+        self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter
     ) -> Invoice:
         """Write the invoice and the counter that gave it its number in one transaction, each
         only at the version read, so a number is never used twice and never skipped."""
@@ -74,6 +76,10 @@ class InvoiceRepository(Protocol):
 
     def delete_all(self, invoices: Sequence[Invoice]) -> None:
         """Delete all of them in one transaction, each only at the version given, or none."""
+        ...
+
+    def figures(self, tenant_id: str) -> Figures:
+        """The tenant's counts and amounts (domain.aggregates), kept in step with every write."""
         ...
 
 
@@ -92,6 +98,18 @@ class ApiKeyRepository(Protocol):
     def add(self, record: ApiKeyRecord) -> None: ...
 
     def find(self, tenant_id: str, key_hash: str) -> ApiKeyRecord | None: ...
+
+
+class InvoiceIndex(Protocol):
+    """Lists read from the table's secondary indexes: eventually consistent, bounded per page."""
+
+    def invoice_date_range(self, tenant_id: str) -> tuple[date | None, date | None]: ...
+
+    def by_opportunity(
+        self, tenant_id: str, opportunity_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Invoice]: ...
+
+    def recurring(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]: ...
 
 
 class TenantSettingsRepository(Protocol):

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, KeysAndAttributesTypeDef
 
 _BATCH_GET_ROUNDS = 5
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit on the actions of one TransactWriteItems
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -81,6 +82,8 @@ def batch_get(
 ) -> list[dict[str, Any]]:
     """Strongly consistent BatchGetItem of up to 100 keys, retrying unprocessed keys with backoff
     (DynamoDB returns them under load; moto never does)."""
+    if not item_keys:
+        return []  # DynamoDB refuses an empty request
     request: dict[str, KeysAndAttributesTypeDef] = {
         table: {"Keys": list(item_keys), "ConsistentRead": True}
     }

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.domain.aggregates import Figures, combined, delta
 from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
@@ -17,10 +18,12 @@ from chalicelib.services.ports import IssueContext, Page
 from chalicelib.store import keys
 from chalicelib.store.dynamo import batch_get, error_code, is_throttled, store_busy
 from chalicelib.store.items import (
+    STATS_SHARDS,
     counter_item,
     counter_key,
     counter_of,
     cursor_after,
+    figures_of,
     invoice_id_of,
     invoice_item,
     invoice_key,
@@ -28,6 +31,8 @@ from chalicelib.store.items import (
     is_written_by,
     settings_key,
     settings_of,
+    stats_key,
+    stats_shard,
 )
 
 if TYPE_CHECKING:
@@ -97,47 +102,34 @@ class DynamoInvoiceRepository:
 
     def add(self, invoice: Invoice) -> Invoice:
         stored = invoice.model_copy(update={"version": 1})
-        self._put(stored, "attribute_not_exists(PK)", {})
+        self._commit([stored.id], [self._put(stored, 0)], delta(None, stored), stored)
         return stored
 
-    def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
-        stored = invoice.model_copy(update={"version": expected_version + 1})
-        self._put(stored, "version = :expected", {":expected": {"N": str(expected_version)}})
+    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
+        stored = invoice.model_copy(update={"version": previous.version + 1})
+        actions = [self._put(stored, previous.version)]
+        self._commit([stored.id], actions, delta(previous, stored), stored)
         return stored
 
     def save_issued(
-        self, invoice: Invoice, *, expected_version: int, counter: InvoiceCounter
+        self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter
     ) -> Invoice:
-        stored = invoice.model_copy(update={"version": expected_version + 1})
+        stored = invoice.model_copy(update={"version": previous.version + 1})
         advanced = counter.model_copy(update={"version": counter.version + 1})
-        actions: list[Any] = [
-            {"Put": self._versioned_put(invoice_item(stored), expected_version)},
-            {
-                "Put": self._versioned_put(
-                    counter_item(invoice.tenant_id, advanced), counter.version
-                )
-            },
+        actions = [
+            self._put(stored, previous.version),
+            {"Put": self._conditional(counter_item(invoice.tenant_id, advanced), counter.version)},
         ]
-        with _translated_errors(invoice.id):
-            self._client.transact_write_items(
-                TransactItems=actions,
-                # Makes botocore's own retry of a transaction whose answer was lost a no-op.
-                ClientRequestToken=str(uuid.uuid4()),
-            )
+        self._commit([stored.id], actions, delta(previous, stored), stored)
         return stored
 
     def delete(self, invoice: Invoice) -> None:
-        with _translated_errors(invoice.id):
-            self._client.delete_item(
-                TableName=self._table,
-                Key=invoice_key(invoice.tenant_id, invoice.id),
-                ConditionExpression="version = :expected",
-                ExpressionAttributeValues={":expected": {"N": str(invoice.version)}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+        self.delete_all([invoice])
 
     def delete_all(self, invoices: Sequence[Invoice]) -> None:
-        actions: list[Any] = [
+        if not invoices:
+            return
+        actions = [
             {
                 "Delete": {
                     "TableName": self._table,
@@ -149,33 +141,56 @@ class DynamoInvoiceRepository:
             }
             for invoice in invoices
         ]
-        with _translated_errors(*(invoice.id for invoice in invoices)):
-            self._client.transact_write_items(
-                TransactItems=actions, ClientRequestToken=str(uuid.uuid4())
-            )
+        figures = combined(delta(invoice, None) for invoice in invoices)
+        self._commit([invoice.id for invoice in invoices], actions, figures, invoices[0])
 
-    def _put(self, stored: Invoice, condition: str, values: dict[str, Any]) -> None:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "Item": invoice_item(stored),
-            "ConditionExpression": condition,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        if values:
-            request["ExpressionAttributeValues"] = values
+    def figures(self, tenant_id: str) -> Figures:
+        """The tenant's figures: the sum of its shards, read in one call."""
+        item_keys = [stats_key(tenant_id, shard) for shard in range(STATS_SHARDS)]
+        return combined(
+            figures_of(item) for item in batch_get(self._client, self._table, item_keys)
+        )
+
+    def _commit(
+        self, invoice_ids: list[str], actions: list[Any], figures: Figures, anchor: Invoice
+    ) -> None:
+        """One write: alone when it changes no figure, else in one transaction with the figures'
+        change on the shard of `anchor`, so they move exactly when the invoice does."""
+        if figures:
+            actions = [*actions, self._figures_update(anchor, figures)]
+        with _translated_errors(*invoice_ids):
+            if len(actions) > 1:
+                self._client.transact_write_items(
+                    TransactItems=actions,
+                    # Makes botocore's own retry of a transaction whose answer was lost a no-op.
+                    ClientRequestToken=str(uuid.uuid4()),
+                )
+                return
+            (kind, request), *_ = actions[0].items()
+            self._single(kind, request, anchor)
+
+    def _single(self, kind: str, request: dict[str, Any], written: Invoice) -> None:
+        if kind == "Delete":
+            self._client.delete_item(**request)
+            return
         try:
-            with _translated_errors(stored.id):
-                self._client.put_item(**request)
-        except ConcurrentModificationError as exc:
-            if not _is_own_earlier_write(exc, stored):
+            self._client.put_item(**request)
+        except ClientError as exc:
+            item: Any = exc.response.get("Item")
+            if item is None or not is_written_by(item, written):
                 raise
 
-    def _versioned_put(self, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
-        if expected_version == 0:  # a counter that does not exist yet
+    def _put(self, stored: Invoice, expected_version: int) -> dict[str, Any]:
+        return {"Put": self._conditional(invoice_item(stored), expected_version)}
+
+    def _conditional(self, item: dict[str, Any], expected_version: int) -> dict[str, Any]:
+        """A put only over the version read, or only where nothing is yet (version 0)."""
+        if expected_version == 0:
             return {
                 "TableName": self._table,
                 "Item": item,
                 "ConditionExpression": "attribute_not_exists(PK)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         return {
             "TableName": self._table,
@@ -185,11 +200,19 @@ class DynamoInvoiceRepository:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
 
-
-def _is_own_earlier_write(exc: ConcurrentModificationError, stored: Invoice) -> bool:
-    cause = exc.__cause__
-    item: Any = cause.response.get("Item") if isinstance(cause, ClientError) else None
-    return item is not None and is_written_by(item, stored)
+    def _figures_update(self, anchor: Invoice, figures: Figures) -> dict[str, Any]:
+        names = sorted(figures)
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": stats_key(anchor.tenant_id, stats_shard(anchor.id)),
+                "UpdateExpression": "ADD " + ", ".join(f"#f{i} :v{i}" for i in range(len(names))),
+                "ExpressionAttributeNames": {f"#f{i}": name for i, name in enumerate(names)},
+                "ExpressionAttributeValues": {
+                    f":v{i}": {"N": str(figures[name])} for i, name in enumerate(names)
+                },
+            }
+        }
 
 
 @contextmanager

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import zlib
+from decimal import Decimal
 from typing import Any
 
 import simplejson
@@ -17,6 +19,9 @@ from chalicelib.store.dynamo import from_item, key, to_item
 
 # DynamoDB refuses items over 400 KB; stay clear of it with room for key attributes.
 MAX_ITEM_BYTES = 380_000
+# A tenant's figures are spread over this many items, so concurrent writes rarely share one.
+STATS_SHARDS = 8
+_NOT_FIGURES = frozenset({"PK", "SK", "entity"})
 
 
 def invoice_key(tenant_id: str, invoice_id: str) -> dict[str, Any]:
@@ -25,6 +30,18 @@ def invoice_key(tenant_id: str, invoice_id: str) -> dict[str, Any]:
 
 def counter_key(tenant_id: str) -> dict[str, Any]:
     return key(keys.tenant_pk(tenant_id), keys.INVOICE_COUNTER_SK)
+
+
+def stats_key(tenant_id: str, shard: int) -> dict[str, Any]:
+    return key(keys.tenant_pk(tenant_id), keys.stats_sk(shard))
+
+
+def stats_shard(invoice_id: str) -> int:
+    return zlib.crc32(invoice_id.encode()) % STATS_SHARDS
+
+
+def figures_of(item: dict[str, Any]) -> dict[str, Decimal]:
+    return {name: value for name, value in from_item(item).items() if name not in _NOT_FIGURES}
 
 
 def settings_key(tenant_id: str) -> dict[str, Any]:
@@ -38,11 +55,26 @@ def invoice_item(invoice: Invoice) -> dict[str, Any]:
         "SK": keys.invoice_sk(invoice.id),
         "entity": "INVOICE",
         "version": invoice.version,
+        **index_attributes(invoice),
     }
     size = len(simplejson.dumps(attributes, use_decimal=True).encode())
     if size > MAX_ITEM_BYTES:
         raise InvoiceTooLargeError(invoice.id, size, MAX_ITEM_BYTES)
     return to_item(attributes)
+
+
+def index_attributes(invoice: Invoice) -> dict[str, str]:
+    """The attributes that place an invoice in the global secondary indexes; an index holds
+    only the invoices that carry its key attributes (sparse)."""
+    attributes = {"byInvoiceDate": keys.ordered(invoice.invoice_date.isoformat(), invoice.id)}
+    if invoice.opportunity_id:
+        attributes["opportunityPK"] = keys.opportunity_pk(invoice.tenant_id, invoice.opportunity_id)
+    agreement = invoice.recurring_agreement
+    if agreement is not None:
+        attributes["recurringPK"] = keys.recurring_pk(invoice.tenant_id)
+        next_date = agreement.next_invoice_date.isoformat() if agreement.next_invoice_date else ""
+        attributes["byNextInvoiceDate"] = keys.ordered(next_date, invoice.id)
+    return attributes
 
 
 def invoice_of(item: dict[str, Any]) -> Invoice:

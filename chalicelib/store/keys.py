@@ -22,6 +22,29 @@ def invoice_sk(invoice_id: str) -> str:
     return f"{INVOICE_PREFIX}{invoice_id}"
 
 
+# Global secondary indexes (infra/template.json) and the attributes that key them.
+BY_INVOICE_DATE = "ByInvoiceDate"
+BY_OPPORTUNITY = "ByOpportunity"
+RECURRING = "Recurring"
+
+
+def opportunity_pk(tenant_id: str, opportunity_id: str) -> str:
+    return f"T#{tenant_id}#OPP#{opportunity_id}"
+
+
+def recurring_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#RECURRING"
+
+
+def ordered(value: str, invoice_id: str) -> str:
+    """An index sort key: the value, then the id, so equal values keep a stable order."""
+    return f"{value}#{invoice_id}"
+
+
+def stats_sk(shard: int) -> str:
+    return f"STATS#{shard}"
+
+
 def api_key_sk(key_hash: str) -> str:
     return f"{API_KEY_PREFIX}{key_hash}"
 

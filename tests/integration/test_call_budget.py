@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ import pytest
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.invoice import InvoiceStatus
-from invoicing_cli.local import PROJECT_DIR
+from chalicelib.domain.values import new_id
+from invoicing_cli.local import PROJECT_DIR, TABLE_NAME
+from tests.figures import load_straight
 from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
 BASE = "/api/v1/invoices"
@@ -48,12 +51,45 @@ class Budget:
 
 
 BUDGETS = [
-    Budget("create", "POST", "/invoices", "", ["PutItem"], {"rows": [ROW]}),
-    Budget("create empty", "POST", "/invoices/empty", "/empty", ["PutItem"]),
+    # A write that moves the tenant's figures (a status, an amount) carries their change in the
+    # same transaction; one that moves none (a note, a draft's rows) is a single PutItem.
+    Budget("create", "POST", "/invoices", "", ["TransactWriteItems"], {"rows": [ROW]}),
+    Budget("create empty", "POST", "/invoices/empty", "/empty", ["TransactWriteItems"]),
     Budget("read by id", "GET", "/invoices/find/{invoiceId}", "/find/{id}", ["GetItem"]),
     Budget("find ids", "GET", "/invoices/find", "/find?ids={id},x", ["BatchGetItem"]),
     Budget("find list", "GET", "/invoices/find-list", "/find-list?ids={id}", ["BatchGetItem"]),
     Budget("find-all page", "GET", "/invoices/find-all", "/find-all?limit=2", ["Query"]),
+    # Issue 4: the tenant's figures are read from their 8 shard items in one BatchGetItem.
+    Budget(
+        "count by status",
+        "GET",
+        "/invoices/count-by-status",
+        "/count-by-status",
+        ["BatchGetItem"],
+    ),
+    Budget("stats", "GET", "/invoices/stats", "/stats", ["BatchGetItem"]),
+    Budget("date range", "GET", "/invoices/date-range", "/date-range", ["Query", "Query"]),
+    Budget(
+        "by opportunity",
+        "GET",
+        "/invoices/by-opportunity/{opportunityId}",
+        "/by-opportunity/deal",
+        ["Query", "BatchGetItem"],
+    ),
+    Budget(
+        "with recurring agreements",
+        "GET",
+        "/invoices/with-recurring-drafts",
+        "/with-recurring-drafts",
+        ["Query", "BatchGetItem"],
+    ),
+    Budget(
+        "link opportunity",
+        "PATCH",
+        "/invoices/{invoiceId}/link-opportunity/{opportunityId}",
+        "/{id}/link-opportunity/deal",
+        ["GetItem", "PutItem"],
+    ),
     Budget(
         "update",
         "PATCH",
@@ -80,7 +116,9 @@ BUDGETS = [
         ["GetItem", "PutItem"],
         "hi",
     ),
-    Budget("delete", "DELETE", "/invoices/{invoiceId}", "/{id}", ["BatchGetItem", "DeleteItem"]),
+    Budget(
+        "delete", "DELETE", "/invoices/{invoiceId}", "/{id}", ["BatchGetItem", "TransactWriteItems"]
+    ),
     Budget(
         "delete list",
         "DELETE",
@@ -102,7 +140,7 @@ BUDGETS = [
         "PATCH",
         "/invoices/{invoiceId}/cancel",
         "/{id}/cancel",
-        ["GetItem", "PutItem"],
+        ["GetItem", "TransactWriteItems"],
         state="sent",
     ),
     Budget(
@@ -110,7 +148,7 @@ BUDGETS = [
         "PATCH",
         "/invoices/{invoiceId}/add-payment",
         "/{id}/add-payment",
-        ["GetItem", "PutItem"],
+        ["GetItem", "TransactWriteItems"],
         {"amount": 5},
         state="sent",
     ),
@@ -119,7 +157,7 @@ BUDGETS = [
         "DELETE",
         "/invoices/{invoiceId}/{transactionId}/remove-payment",
         "/{id}/{tx}/remove-payment",
-        ["GetItem", "PutItem"],
+        ["GetItem", "TransactWriteItems"],
         state="sent",
     ),
     Budget(
@@ -127,7 +165,7 @@ BUDGETS = [
         "PATCH",
         "/invoices/{invoiceId}/mark-as-paid",
         "/{id}/mark-as-paid",
-        ["GetItem", "PutItem"],
+        ["GetItem", "TransactWriteItems"],
         state="sent",
     ),
     Budget(
@@ -135,7 +173,7 @@ BUDGETS = [
         "PATCH",
         "/invoices/{invoiceId}/unmark-as-paid",
         "/{id}/unmark-as-paid",
-        ["GetItem", "PutItem"],
+        ["GetItem", "TransactWriteItems"],
         state="paid",
     ),
     Budget("read settings", "GET", "/settings", "/api/v1/settings", ["GetItem"]),
@@ -157,7 +195,7 @@ MARK_NUMBERED_AS_SENT = Budget(
     "PATCH",
     "/invoices/{invoiceId}/mark-as-sent",
     "/{id}/mark-as-sent",
-    ["BatchGetItem", "PutItem"],
+    ["BatchGetItem", "TransactWriteItems"],
     state="numbered",
 )
 
@@ -166,7 +204,7 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
     """A few invoices, then one in `state` (draft with two rows; sent with one payment; paid;
     numbered: scheduled with a number already taken) and a second draft, all before counting."""
     for _ in range(3):
-        created(acme)
+        created(acme, deal="deal")  # in the opportunity's and the agreements' index lists too
     invoice = created(acme, rows=[ROW, ROW])
     path = f"{BASE}/{invoice['id']}"
     if state in ("sent", "paid"):
@@ -185,8 +223,14 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
     }
 
 
-def created(acme: Api, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    invoice: dict[str, Any] = acme.post(BASE, {"rows": rows or [ROW]}).json()
+def created(
+    acme: Api, rows: list[dict[str, Any]] | None = None, deal: str | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"rows": rows or [ROW]}
+    if deal is not None:
+        agreement = {"intervalMonths": 1, "nextInvoiceDate": "2026-12-01"}
+        body |= {"opportunityId": deal, "recurringAgreement": agreement}
+    invoice: dict[str, Any] = acme.post(BASE, body).json()
     return invoice
 
 
@@ -197,7 +241,7 @@ def schedule_with_a_number(invoice_id: str) -> None:
     numbered = draft.model_copy(
         update={"status": InvoiceStatus.SCHEDULED, "invoice_number": "INV-2026-0042"}
     )
-    repo.save(numbered, expected_version=draft.version)
+    repo.save(numbered, previous=draft)
 
 
 def send(acme: Api, budget: Budget, ids: dict[str, str], **headers: str) -> Reply:
@@ -224,7 +268,9 @@ def test_each_request_makes_exactly_its_budgeted_dynamodb_calls(
 
 @pytest.mark.parametrize("budget", CONDITIONAL_WRITES, ids=lambda budget: budget.name)
 def test_every_write_is_conditional(acme: Api, budget: Budget) -> None:
-    """On the version read, or on the item not existing yet: never a blind overwrite."""
+    """On the version read, or on the item not existing yet: never a blind overwrite. The one
+    unconditional action, the tenant's figures `ADD`, only rides in a transaction whose invoice
+    write is conditional, so it applies exactly when that write does."""
     ids = prepare(acme, budget.state)
     sent: list[tuple[str, dict[str, Any]]] = []
 
@@ -243,8 +289,15 @@ def test_every_write_is_conditional(acme: Api, budget: Budget) -> None:
         )
         if operation in ("PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems")
     ]
-    assert writes
-    assert all("ConditionExpression" in write for write in writes)
+    figures = [
+        w for w in writes if w.get("Key", {}).get("SK", {}).get("S", "").startswith("STATS#")
+    ]
+    others = [w for w in writes if w not in figures]
+    assert others
+    assert all("ConditionExpression" in write for write in others)
+    assert all(w["UpdateExpression"].startswith("ADD ") for w in figures)
+    in_transactions = [op for op, _ in sent if op == "TransactWriteItems"]
+    assert len(figures) <= len(in_transactions)
 
 
 @pytest.mark.parametrize("budget", WRITES, ids=lambda budget: budget.name)
@@ -271,6 +324,50 @@ def test_a_replay_costs_one_conditional_put_and_no_scan(
     assert dynamo_calls.operations == ["PutItem"]
 
 
+REPORTS = [budget for budget in BUDGETS if budget.name in ("count by status", "stats")]
+STATS_SHARDS = [f"STATS#{shard}" for shard in range(8)]
+
+
+def fill(acme: Api, invoices: int) -> Counter[str]:
+    """`invoices` invoices of acme's across every status: copies of one created through the API,
+    loaded straight into the table with their figures. Returns how many are in each status."""
+    repo = get_deps().invoices
+    first = repo.get("acme", created(acme)["id"])
+    assert first is not None
+    statuses = list(InvoiceStatus)
+    copies = []
+    for n in range(1, invoices):
+        status = statuses[n % len(statuses)]
+        paid = first.total if status == InvoiceStatus.PAID else first.paid
+        copies.append(first.model_copy(update={"id": new_id(), "status": status, "paid": paid}))
+    load_straight(get_deps().dynamodb, TABLE_NAME, copies)
+    return Counter(str(statuses[n % len(statuses)]) for n in range(invoices))
+
+
+def test_a_report_reads_the_8_figure_shards_in_one_call_whatever_the_number_of_invoices(
+    acme: Api, dynamo_calls: DynamoCalls
+) -> None:
+    in_each_status = fill(acme, 200)
+    batch_gets: list[dict[str, Any]] = []
+
+    def capture(params: dict[str, Any], **_: Any) -> None:
+        batch_gets.append(params)
+
+    get_deps().dynamodb.meta.events.register("provide-client-params.dynamodb.BatchGetItem", capture)
+    for budget in REPORTS:
+        batch_gets.clear()
+        dynamo_calls.reset()
+        reply = send(acme, budget, {})
+        assert reply.status == 200, reply.body
+        assert dynamo_calls.operations == ["BatchGetItem"], budget.name
+        (request,) = batch_gets
+        (keys,) = [table["Keys"] for table in request["RequestItems"].values()]
+        assert sorted(key["SK"]["S"] for key in keys) == STATS_SHARDS
+        assert {key["PK"]["S"] for key in keys} == {"T#acme"}
+        counts = reply.json() if budget.name == "count by status" else reply.json()["countByStatus"]
+        assert counts == in_each_status
+
+
 def test_a_lost_race_costs_one_more_read_and_write_not_an_error(
     acme: Api, dynamo_calls: DynamoCalls
 ) -> None:
@@ -284,9 +381,7 @@ def test_a_lost_race_costs_one_more_read_and_write_not_an_error(
         current = original_get(tenant_id, invoice_id)
         if not raced and current is not None:
             raced = True  # another writer saves between our read and our write
-            repo.save(
-                current.model_copy(update={"note": "other"}), expected_version=current.version
-            )
+            repo.save(current.model_copy(update={"note": "other"}), previous=current)
         return current
 
     repo.get = get_then_race  # type: ignore[method-assign]

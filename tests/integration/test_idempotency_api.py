@@ -270,6 +270,12 @@ WRITES = [
         status=204,
     ),
     Write(
+        "PATCH",
+        "/invoices/{invoiceId}/link-opportunity/{opportunityId}",
+        "/{id}/link-opportunity/deal-9",
+        became("opportunityId", "deal-9"),
+    ),
+    Write(
         "PUT",
         "/settings",
         "/api/v1/settings",

@@ -76,7 +76,7 @@ class InvoiceRepositoryContract:
     def test_save_at_the_read_version_bumps_it(self, repo: InvoiceRepository) -> None:
         stored = repo.add(draft())
         changed = stored.model_copy(update={"note": "changed"})
-        saved = repo.save(changed, expected_version=1)
+        saved = repo.save(changed, previous=stored)
         assert saved.version == 2
         read = repo.get("acme", stored.id)
         assert read is not None
@@ -86,16 +86,16 @@ class InvoiceRepositoryContract:
         self, repo: InvoiceRepository
     ) -> None:
         stored = repo.add(draft())
-        repo.save(stored.model_copy(update={"note": "first"}), expected_version=1)
+        repo.save(stored.model_copy(update={"note": "first"}), previous=stored)
         with pytest.raises(ConcurrentModificationError):
-            repo.save(stored.model_copy(update={"note": "second"}), expected_version=1)
+            repo.save(stored.model_copy(update={"note": "second"}), previous=stored)
         read = repo.get("acme", stored.id)
         assert read is not None
         assert (read.note, read.version) == ("first", 2)
 
     def test_save_of_a_missing_invoice_is_not_found(self, repo: InvoiceRepository) -> None:
         with pytest.raises(InvoiceNotFoundError):
-            repo.save(draft(), expected_version=1)
+            repo.save(draft(), previous=draft().model_copy(update={"version": 1}))
 
     def test_get_many_returns_only_existing_invoices_of_the_tenant(
         self, repo: InvoiceRepository
@@ -129,14 +129,14 @@ class InvoiceRepositoryContract:
         self, repo: InvoiceRepository
     ) -> None:
         stored = repo.add(draft())
-        repo.save(stored.model_copy(update={"note": "newer"}), expected_version=1)
+        repo.save(stored.model_copy(update={"note": "newer"}), previous=stored)
         with pytest.raises(ConcurrentModificationError):
             repo.delete(stored)
         assert repo.get("acme", stored.id) is not None
 
     def test_delete_all_is_all_or_nothing(self, repo: InvoiceRepository) -> None:
         first, second = repo.add(draft()), repo.add(draft())
-        repo.save(second.model_copy(update={"note": "newer"}), expected_version=1)
+        repo.save(second.model_copy(update={"note": "newer"}), previous=second)
         with pytest.raises(ConcurrentModificationError):
             repo.delete_all([first, second])
         assert repo.get("acme", first.id) is not None

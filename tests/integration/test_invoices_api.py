@@ -346,7 +346,7 @@ class TestIssuedInvoicesAreFrozen:
         repo = get_deps().invoices
         current = repo.get("acme", invoice["id"])
         assert current is not None
-        repo.save(current.model_copy(update={"status": InvoiceStatus.SENT}), expected_version=1)
+        repo.save(current.model_copy(update={"status": InvoiceStatus.SENT}), previous=current)
         return stored(acme, invoice["id"])
 
     @pytest.mark.parametrize(

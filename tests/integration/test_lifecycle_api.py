@@ -70,7 +70,7 @@ def force(tenant: str, invoice_id: str, **changes: Any) -> None:
     repo = get_deps().invoices
     current = repo.get(tenant, invoice_id)
     assert current is not None
-    repo.save(current.model_copy(update=changes), expected_version=current.version)
+    repo.save(current.model_copy(update=changes), previous=current)
 
 
 class TestNumbering:

@@ -45,11 +45,24 @@ ATTACKS_BY_ID = [
     ),
     Attack("PATCH", "/invoices/{invoiceId}/mark-as-paid", "/{id}/mark-as-paid", victim="sent"),
     Attack("PATCH", "/invoices/{invoiceId}/unmark-as-paid", "/{id}/unmark-as-paid", victim="paid"),
+    Attack(
+        "PATCH",
+        "/invoices/{invoiceId}/link-opportunity/{opportunityId}",
+        "/{id}/link-opportunity/stolen-deal",
+    ),
 ]
 ATTACKS_BY_LIST = [
     Attack("GET", "/invoices/find", "/find?ids={id}"),
     Attack("GET", "/invoices/find-list", "/find-list?ids={id}"),
     Attack("GET", "/invoices/find-all", "/find-all"),
+]
+# A tenant's counts and totals: each tenant's figures move with its own invoices only.
+REPORTS = [("GET", "/invoices/count-by-status"), ("GET", "/invoices/stats")]
+# Lists read from secondary indexes, whose partitions start with the tenant too.
+INDEX_LISTS = [
+    ("GET", "/invoices/date-range"),
+    ("GET", "/invoices/by-opportunity/{opportunityId}"),
+    ("GET", "/invoices/with-recurring-drafts"),
 ]
 # Creating writes into the caller's own tenant: checked by what each tenant then sees.
 CREATES = [("POST", "/invoices"), ("POST", "/invoices/empty")]
@@ -112,6 +125,29 @@ def test_another_tenant_lists_nothing_of_it(
     assert api.as_tenant("acme").request(attack.method, target(attack, victim)).json() != []
 
 
+@pytest.mark.parametrize(("method", "route"), REPORTS)
+def test_another_tenants_invoices_never_show_in_counts_or_totals(
+    api: Api, method: str, route: str
+) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    path = f"/api/v1{route}"
+    nothing = globex.request(method, path).json()
+    for state in ("draft", "sent", "paid"):
+        acme_invoice(api, state)
+    acme_invoice(api, "sent")  # a second one, left open
+    ours = acme.request(method, path).json()
+    assert globex.request(method, path).json() == nothing
+    assert ours != nothing
+    if route.endswith("count-by-status"):
+        assert set(nothing.values()) == {0}
+        assert ours == {**nothing, "DRAFT": 1, "SENT": 2, "PAID": 1}
+    else:
+        totals = ("totalInvoiced", "totalOutstanding", "totalOverdue", "totalPaid")
+        assert [nothing[name] for name in totals] == [0, 0, 0, 0]
+        assert set(nothing["countByStatus"].values()) == {0}
+        assert [ours[name] for name in totals] == [27, 14, 0, 13]  # 9.00 each, 2.00 paid
+
+
 @pytest.mark.parametrize(("method", "route"), CREATES)
 def test_an_invoice_is_created_in_the_callers_tenant_only(
     api: Api, method: str, route: str
@@ -141,10 +177,25 @@ def test_a_tenant_named_in_the_body_or_query_is_ignored(api: Api, victim: dict[s
     assert globex.get(f"{BASE}/find/{victim['id']}?tenantId=acme").status == 404
 
 
+def test_another_tenant_finds_nothing_of_ours_in_the_index_lists(api: Api) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    agreement = {"intervalDays": 30, "nextInvoiceDate": "2026-12-01"}
+    body = {"invoiceDate": "2001-01-01", "opportunityId": "deal", "recurringAgreement": agreement}
+    assert acme.post(BASE, body).status == 201
+    assert globex.get(f"{BASE}/by-opportunity/deal").json() == []
+    assert globex.get(f"{BASE}/with-recurring-drafts").json() == []
+    assert globex.get(f"{BASE}/date-range").json() == {"min": None, "max": None}
+    assert len(acme.get(f"{BASE}/by-opportunity/deal").json()) == 1
+    assert len(acme.get(f"{BASE}/with-recurring-drafts").json()) == 1
+    assert acme.get(f"{BASE}/date-range").json()["min"] == "2001-01-01T00:00:00Z"
+
+
 def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
     registered = api_routes()
     covered = (
         {(a.method, a.route) for a in ATTACKS_BY_ID + ATTACKS_BY_LIST}
+        | set(REPORTS)
+        | set(INDEX_LISTS)
         | set(CREATES)
         | set(SETTINGS)
     )

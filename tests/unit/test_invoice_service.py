@@ -34,9 +34,9 @@ class RacingRepository(InMemoryInvoiceRepository):
         self.rival = rival
         self.attempts = 0
 
-    def save(self, invoice: Invoice, *, expected_version: int) -> Invoice:
+    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
         self._race(invoice.tenant_id, invoice.id)
-        return super().save(invoice, expected_version=expected_version)
+        return super().save(invoice, previous=previous)
 
     def delete_all(self, invoices: Sequence[Invoice]) -> None:
         for invoice in invoices:
@@ -50,7 +50,7 @@ class RacingRepository(InMemoryInvoiceRepository):
         current = self.get(tenant_id, invoice_id)
         assert current is not None
         rival = current.model_copy(update=self.rival or {"client_id": f"rival-{self.attempts}"})
-        super().save(rival, expected_version=current.version)
+        super().save(rival, previous=current)
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def _update(repo: InMemoryInvoiceRepository, invoice_id: str, **data: Any) -> In
 
 def _stored_as(repo: InMemoryInvoiceRepository, status: InvoiceStatus) -> Invoice:
     draft = _create(repo)
-    return repo.save(draft.model_copy(update={"status": status}), expected_version=draft.version)
+    return repo.save(draft.model_copy(update={"status": status}), previous=draft)
 
 
 def test_created_invoice_is_stored_at_version_one(

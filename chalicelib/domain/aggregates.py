@@ -1,0 +1,101 @@
+"""A tenant's figures (counts by status, amounts invoiced, outstanding, overdue and paid): what
+each invoice contributes, so that every write can keep them in step in its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from pydantic import Field
+
+from chalicelib.domain.invoice import DomainModel, Invoice, InvoiceStatus
+from chalicelib.domain.money import ZERO, round_money
+
+Figures = dict[str, Decimal]
+
+_S = InvoiceStatus
+_ISSUED = frozenset({_S.SENT, _S.OVERDUE, _S.PAID})
+_OPEN = frozenset({_S.SENT, _S.OVERDUE})
+MEASURES = ("invoiced", "outstanding", "overdue", "paid")
+
+
+def contribution(invoice: Invoice | None) -> Figures:
+    """The figures one invoice adds to its tenant (none for no invoice)."""
+    if invoice is None:
+        return {}
+    figures = {f"count#{invoice.status}": Decimal(1)}
+    currency, status = invoice.currency, invoice.status
+    unpaid = invoice.total - invoice.paid
+    amounts = {
+        "invoiced": invoice.total if status in _ISSUED else ZERO,
+        "outstanding": unpaid if status in _OPEN else ZERO,
+        "overdue": unpaid if status == _S.OVERDUE else ZERO,
+        "paid": invoice.paid if status != _S.DRAFT else ZERO,
+    }
+    figures |= {f"{measure}#{currency}": amount for measure, amount in amounts.items() if amount}
+    return figures
+
+
+def delta(before: Invoice | None, after: Invoice | None) -> Figures:
+    """What a write changes in the figures: after minus before, only what is not zero."""
+    old, new = contribution(before), contribution(after)
+    changed = {name: new.get(name, ZERO) - old.get(name, ZERO) for name in old.keys() | new.keys()}
+    return {name: value for name, value in changed.items() if value}
+
+
+def combined(deltas: Iterable[Mapping[str, Decimal]]) -> Figures:
+    total: Figures = {}
+    for figures in deltas:
+        for name, value in figures.items():
+            total[name] = total.get(name, ZERO) + value
+    return {name: value for name, value in total.items() if value}
+
+
+class Totals(DomainModel):
+    total_invoiced: Decimal
+    total_outstanding: Decimal
+    total_overdue: Decimal
+    total_paid: Decimal
+
+
+class InvoiceStats(DomainModel):
+    count_by_status: dict[str, int]
+    total_invoiced: Decimal
+    total_outstanding: Decimal
+    total_overdue: Decimal
+    total_paid: Decimal
+    currency: str
+    by_currency: dict[str, Totals] | None = Field(default=None)
+
+
+def count_by_status(figures: Mapping[str, Decimal]) -> dict[str, int]:
+    """Every status, zero included, so a screen can show all of them."""
+    return {str(status): int(figures.get(f"count#{status}", ZERO)) for status in InvoiceStatus}
+
+
+def stats(figures: Mapping[str, Decimal], default_currency: str) -> InvoiceStats:
+    """Totals in the tenant's one currency, or in its default currency plus a breakdown by
+    currency when it invoices in several."""
+    currencies = sorted(
+        {name.split("#", 1)[1] for name in figures if not name.startswith("count#")}
+    )
+    main = currencies[0] if len(currencies) == 1 else default_currency
+    totals = {currency: _totals(figures, currency) for currency in {*currencies, main}}
+    return InvoiceStats(
+        count_by_status=count_by_status(figures),
+        **totals[main].model_dump(),
+        currency=main,
+        by_currency={c: totals[c] for c in currencies} if len(currencies) > 1 else None,
+    )
+
+
+def _totals(figures: Mapping[str, Decimal], currency: str) -> Totals:
+    def amount(measure: str) -> Decimal:
+        return round_money(figures.get(f"{measure}#{currency}", ZERO), currency)
+
+    return Totals(
+        total_invoiced=amount("invoiced"),
+        total_outstanding=amount("outstanding"),
+        total_overdue=amount("overdue"),
+        total_paid=amount("paid"),
+    )

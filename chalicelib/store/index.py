@@ -1,0 +1,117 @@
+"""Invoice lists served from global secondary indexes: a page of keys from the index, then the
+invoices in one BatchGetItem. Indexes are eventually consistent: a write appears a moment later."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.errors import FieldProblem, InvalidInputError
+from chalicelib.domain.invoice import Invoice
+from chalicelib.services.ports import Page
+from chalicelib.store import keys
+from chalicelib.store.dynamo import batch_get, throttling_as_unavailable
+from chalicelib.store.items import invoice_key, invoice_of
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class DynamoInvoiceIndex:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def invoice_date_range(self, tenant_id: str) -> tuple[date | None, date | None]:
+        """The earliest and latest invoice date: the two ends of one index, two calls."""
+        hash_key = ("PK", keys.tenant_pk(tenant_id))
+        first = self._keys(keys.BY_INVOICE_DATE, hash_key, "byInvoiceDate", 1, None, True)[0]
+        last = self._keys(keys.BY_INVOICE_DATE, hash_key, "byInvoiceDate", 1, None, False)[0]
+        return _date_of(first), _date_of(last)
+
+    def by_opportunity(
+        self, tenant_id: str, opportunity_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Invoice]:
+        hash_key = ("opportunityPK", keys.opportunity_pk(tenant_id, opportunity_id))
+        return self._page(tenant_id, keys.BY_OPPORTUNITY, hash_key, "byInvoiceDate", limit, cursor)
+
+    def recurring(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]:
+        """Invoices that carry a recurring agreement, the next one due first."""
+        hash_key = ("recurringPK", keys.recurring_pk(tenant_id))
+        return self._page(tenant_id, keys.RECURRING, hash_key, "byNextInvoiceDate", limit, cursor)
+
+    def _page(
+        self,
+        tenant_id: str,
+        index: str,
+        hash_key: tuple[str, str],
+        range_name: str,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Invoice]:
+        start = None if cursor is None else _start_key(tenant_id, hash_key, range_name, cursor)
+        found, last = self._keys(index, hash_key, range_name, limit, start, True)
+        ids = [_invoice_id_of(value) for value in found]
+        items = batch_get(self._client, self._table, [invoice_key(tenant_id, i) for i in ids])
+        by_id = {invoice.id: invoice for invoice in map(invoice_of, items)}
+        # The index can still list an invoice deleted a moment ago: it is left out.
+        invoices = [by_id[i] for i in ids if i in by_id]
+        return Page(items=invoices, cursor=_cursor(last[range_name]["S"]) if last else None)
+
+    def _keys(
+        self,
+        index: str,
+        hash_key: tuple[str, str],
+        range_name: str,
+        limit: int,
+        start: dict[str, Any] | None,
+        ascending: bool,
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": "#h = :h",
+            "ExpressionAttributeNames": {"#h": hash_key[0]},
+            "ExpressionAttributeValues": {":h": {"S": hash_key[1]}},
+            "Limit": limit,
+            "ScanIndexForward": ascending,
+        }
+        if start is not None:
+            query["ExclusiveStartKey"] = start
+        with throttling_as_unavailable():
+            response = self._client.query(**query)
+        values = [item[range_name]["S"] for item in response["Items"]]
+        return values, response.get("LastEvaluatedKey")
+
+
+def _date_of(values: list[str]) -> date | None:
+    return date.fromisoformat(values[0][:10]) if values else None
+
+
+def _invoice_id_of(range_value: str) -> str:
+    return range_value.rsplit("#", 1)[-1]
+
+
+def _cursor(range_value: str) -> str:
+    return base64.urlsafe_b64encode(range_value.encode()).decode().rstrip("=")
+
+
+def _start_key(
+    tenant_id: str, hash_key: tuple[str, str], range_name: str, cursor: str
+) -> dict[str, Any]:
+    """Where the next page starts, rebuilt around the caller's own tenant and index partition,
+    so a cursor can only move within what the caller may read."""
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        value = ""
+    invoice_id = _invoice_id_of(value)
+    if "#" not in value or not keys.is_storable_id(invoice_id):
+        raise InvalidInputError([FieldProblem("cursor", "is not a cursor this API returned")])
+    return {
+        **invoice_key(tenant_id, invoice_id),
+        hash_key[0]: {"S": hash_key[1]},
+        range_name: {"S": value},
+    }

@@ -1,0 +1,388 @@
+"""A tenant's figures: what each invoice contributes, what each write changes, and the counts and
+totals read back from them (decision 0012)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from chalicelib.domain import invoicing, payments, transitions
+from chalicelib.domain.aggregates import (
+    Figures,
+    combined,
+    contribution,
+    count_by_status,
+    delta,
+    stats,
+)
+from chalicelib.domain.commands import InvoiceFields
+from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
+from chalicelib.domain.invoicing import InvoiceDefaults
+from chalicelib.domain.numbering import DEFAULT_FORMAT, InvoiceCounter
+from chalicelib.domain.payments import PaymentInput
+from chalicelib.domain.values import Actor
+
+ALICE = Actor(tenant_id="acme", user_id="alice")
+NOW = datetime(2026, 11, 10, 9, 30, tzinfo=UTC)
+# Invoice date 2026-11-01 with 14 days' terms: due 2026-11-15.
+BEFORE_DUE = date(2026, 11, 10)
+AFTER_DUE = date(2026, 11, 16)
+S = InvoiceStatus
+D = Decimal
+
+
+def draft(unit_price: str = "100.00", tax_rate: str = "19", currency: str = "EUR") -> Invoice:
+    """One row: by default 100.00 net plus 19 % tax, 119.00 in all."""
+    fields = InvoiceFields.model_validate(
+        {
+            "currency": currency,
+            "invoiceDate": "2026-11-01",
+            "paymentTermDays": 14,
+            "rows": [{"quantity": "1", "unitPrice": unit_price, "taxRate": tax_rate}],
+        }
+    )
+    return invoicing.new_invoice(fields, actor=ALICE, now=NOW, defaults=InvoiceDefaults())
+
+
+def with_status(status: InvoiceStatus, paid: str = "0", **kwargs: str) -> Invoice:
+    return draft(**kwargs).model_copy(update={"status": status, "paid": D(paid)})
+
+
+def issued(invoice: Invoice) -> Invoice:
+    sent, _ = transitions.mark_as_sent(
+        invoice, InvoiceCounter(), DEFAULT_FORMAT, actor=ALICE, now=NOW
+    )
+    return sent
+
+
+def pay(invoice: Invoice, amount: str, today: date = BEFORE_DUE) -> Invoice:
+    payment = PaymentInput.model_validate({"amount": amount})
+    return payments.add_payment(invoice, payment, actor=ALICE, now=NOW, today=today)
+
+
+def flagged_overdue(invoice: Invoice) -> Invoice:
+    """What the overdue job will write: the same invoice, OVERDUE."""
+    return invoice.model_copy(update={"status": S.OVERDUE})
+
+
+class TestContribution:
+    @pytest.mark.parametrize(
+        ("invoice", "expected"),
+        [
+            (with_status(S.DRAFT), {"count#DRAFT": 1}),
+            (with_status(S.SCHEDULED), {"count#SCHEDULED": 1}),
+            (
+                with_status(S.SENT, "19.00"),
+                {
+                    "count#SENT": 1,
+                    "invoiced#EUR": D("119.00"),
+                    "outstanding#EUR": D("100.00"),
+                    "paid#EUR": D("19.00"),
+                },
+            ),
+            (
+                with_status(S.OVERDUE, "19.00"),
+                {
+                    "count#OVERDUE": 1,
+                    "invoiced#EUR": D("119.00"),
+                    "outstanding#EUR": D("100.00"),
+                    "overdue#EUR": D("100.00"),
+                    "paid#EUR": D("19.00"),
+                },
+            ),
+            (
+                with_status(S.PAID, "119.00"),
+                {"count#PAID": 1, "invoiced#EUR": D("119.00"), "paid#EUR": D("119.00")},
+            ),
+            (with_status(S.CANCELLED, "19.00"), {"count#CANCELLED": 1, "paid#EUR": D("19.00")}),
+        ],
+        ids=lambda value: value.status if isinstance(value, Invoice) else "",
+    )
+    def test_each_status_contributes_its_count_and_its_amounts(
+        self, invoice: Invoice, expected: Figures
+    ) -> None:
+        assert contribution(invoice) == expected
+
+    def test_a_draft_counts_and_adds_no_amount_whatever_its_total(self) -> None:
+        assert contribution(draft(unit_price="999999.99")) == {"count#DRAFT": 1}
+
+    def test_amounts_that_are_zero_are_left_out(self) -> None:
+        assert contribution(with_status(S.SENT)) == {
+            "count#SENT": 1,
+            "invoiced#EUR": D("119.00"),
+            "outstanding#EUR": D("119.00"),
+        }
+        assert contribution(with_status(S.CANCELLED)) == {"count#CANCELLED": 1}
+        nothing_to_pay = with_status(S.PAID, unit_price="0")
+        assert contribution(nothing_to_pay) == {"count#PAID": 1}
+
+    def test_amounts_are_named_by_the_invoices_currency(self) -> None:
+        assert contribution(with_status(S.SENT, "500", unit_price="1000", currency="JPY")) == {
+            "count#SENT": 1,
+            "invoiced#JPY": D(1190),
+            "outstanding#JPY": D(690),
+            "paid#JPY": D(500),
+        }
+
+    def test_no_invoice_contributes_nothing(self) -> None:
+        assert contribution(None) == {}
+
+
+class TestDelta:
+    def test_creating_a_draft_counts_one_draft(self) -> None:
+        assert delta(None, draft()) == {"count#DRAFT": 1}
+
+    def test_issuing_moves_the_count_and_invoices_the_total(self) -> None:
+        before = draft()
+        assert delta(before, issued(before)) == {
+            "count#DRAFT": -1,
+            "count#SENT": 1,
+            "invoiced#EUR": D("119.00"),
+            "outstanding#EUR": D("119.00"),
+        }
+
+    def test_a_partial_payment_moves_money_from_outstanding_to_paid(self) -> None:
+        before = issued(draft())
+        assert delta(before, pay(before, "19.00")) == {
+            "outstanding#EUR": D("-19.00"),
+            "paid#EUR": D("19.00"),
+        }
+
+    def test_settling_moves_the_count_to_paid_and_clears_outstanding(self) -> None:
+        before = pay(issued(draft()), "19.00")
+        assert delta(before, pay(before, "100.00")) == {
+            "count#SENT": -1,
+            "count#PAID": 1,
+            "outstanding#EUR": D("-100.00"),
+            "paid#EUR": D("100.00"),
+        }
+
+    def test_settling_an_overdue_invoice_also_clears_overdue(self) -> None:
+        before = flagged_overdue(pay(issued(draft()), "19.00"))
+        assert delta(before, pay(before, "100.00", AFTER_DUE)) == {
+            "count#OVERDUE": -1,
+            "count#PAID": 1,
+            "outstanding#EUR": D("-100.00"),
+            "overdue#EUR": D("-100.00"),
+            "paid#EUR": D("100.00"),
+        }
+
+    def test_the_overdue_job_moves_the_open_balance_into_overdue(self) -> None:
+        before = pay(issued(draft()), "19.00")
+        assert delta(before, flagged_overdue(before)) == {
+            "count#SENT": -1,
+            "count#OVERDUE": 1,
+            "overdue#EUR": D("100.00"),
+        }
+
+    def test_unmarking_as_paid_after_the_due_date_reopens_it_as_overdue(self) -> None:
+        before = payments.mark_as_paid(
+            pay(issued(draft()), "19.00"),
+            paid_on=None,
+            method=PaymentMethod.CASH,
+            actor=ALICE,
+            now=NOW,
+            today=BEFORE_DUE,
+        )
+        after = payments.unmark_as_paid(before, actor=ALICE, now=NOW, today=AFTER_DUE)
+        assert delta(before, after) == {
+            "count#PAID": -1,
+            "count#OVERDUE": 1,
+            "outstanding#EUR": D("100.00"),
+            "overdue#EUR": D("100.00"),
+            "paid#EUR": D("-100.00"),
+        }
+
+    def test_removing_a_payment_gives_it_back_to_outstanding(self) -> None:
+        before = pay(issued(draft()), "19.00")
+        transaction = before.transactions[0].id
+        after = payments.remove_payment(before, transaction, actor=ALICE, now=NOW, today=BEFORE_DUE)
+        assert delta(before, after) == {"outstanding#EUR": D("19.00"), "paid#EUR": D("-19.00")}
+
+    def test_cancelling_an_issued_invoice_keeps_what_was_paid(self) -> None:
+        before = pay(issued(draft()), "19.00")
+        after = transitions.cancel(before, actor=ALICE, now=NOW)
+        assert delta(before, after) == {
+            "count#SENT": -1,
+            "count#CANCELLED": 1,
+            "invoiced#EUR": D("-119.00"),
+            "outstanding#EUR": D("-100.00"),
+        }
+
+    def test_cancelling_a_draft_only_moves_the_count(self) -> None:
+        before = draft()
+        after = transitions.cancel(before, actor=ALICE, now=NOW)
+        assert delta(before, after) == {"count#DRAFT": -1, "count#CANCELLED": 1}
+
+    def test_deleting_a_draft_uncounts_it(self) -> None:
+        assert delta(draft(), None) == {"count#DRAFT": -1}
+
+    def test_a_note_or_a_comment_changes_no_figure(self) -> None:
+        before = pay(issued(draft()), "19.00")
+        noted = invoicing.apply_changes(
+            before, InvoiceFields(note="Paid by phone"), actor=ALICE, now=NOW
+        )
+        commented = invoicing.add_comment(before, "called", actor=ALICE, now=NOW)
+        assert noted.note == "Paid by phone"
+        assert delta(before, noted) == {}
+        assert delta(before, commented) == {}
+
+    def test_new_rows_on_a_draft_change_no_figure(self) -> None:
+        before = draft()
+        rows = InvoiceFields.model_validate({"rows": [{"quantity": 3, "unitPrice": "7.50"}]})
+        after = invoicing.apply_changes(before, rows, actor=ALICE, now=NOW)
+        assert (before.total, after.total) == (D("119.00"), D("22.50"))
+        assert delta(before, after) == {}
+
+    def test_the_deltas_of_a_whole_life_add_up_to_what_the_invoice_contributes_at_its_end(
+        self,
+    ) -> None:
+        created = draft()
+        sent = issued(created)
+        part_paid = pay(sent, "19.00")
+        overdue = flagged_overdue(part_paid)
+        more_paid = pay(overdue, "40.00", AFTER_DUE)
+        cancelled = transitions.cancel(more_paid, actor=ALICE, now=NOW)
+        states = [None, created, sent, part_paid, overdue, more_paid, cancelled]
+        changes = [delta(before, after) for before, after in itertools.pairwise(states)]
+        assert (
+            combined(changes)
+            == contribution(cancelled)
+            == {
+                "count#CANCELLED": 1,
+                "paid#EUR": D("59.00"),
+            }
+        )
+
+
+class TestCombined:
+    def test_sums_each_figure_and_drops_those_that_come_to_zero(self) -> None:
+        assert combined(
+            [
+                {"count#DRAFT": D(1), "paid#EUR": D("10.00")},
+                {"count#DRAFT": D(-1), "paid#EUR": D("2.50"), "paid#USD": D("1.00")},
+            ]
+        ) == {"paid#EUR": D("12.50"), "paid#USD": D("1.00")}
+
+    def test_nothing_combines_to_nothing(self) -> None:
+        assert combined([]) == {}
+
+    def test_a_write_and_its_undoing_cancel_out(self) -> None:
+        before = issued(draft())
+        after = pay(before, "19.00")
+        assert combined([delta(before, after), delta(after, before)]) == {}
+
+    def test_leaves_its_inputs_as_they_were(self) -> None:
+        first: Figures = {"count#SENT": D(1)}
+        combined([first, {"count#SENT": D(2)}])
+        assert first == {"count#SENT": D(1)}
+
+
+class TestCountByStatus:
+    def test_every_status_is_answered_with_zeros_included(self) -> None:
+        assert count_by_status({"count#SENT": D(3), "paid#EUR": D("5.00")}) == {
+            "DRAFT": 0,
+            "SCHEDULED": 0,
+            "SENT": 3,
+            "OVERDUE": 0,
+            "PAID": 0,
+            "CANCELLED": 0,
+        }
+
+    def test_counts_are_whole_numbers(self) -> None:
+        counts = count_by_status({"count#PAID": D("2")})
+        assert [type(count) for count in counts.values()] == [int] * 6
+
+
+def figures_of(*invoices: Invoice) -> Figures:
+    return combined(contribution(invoice) for invoice in invoices)
+
+
+class TestStats:
+    def test_a_tenant_with_one_currency_is_answered_in_it(self) -> None:
+        figures = figures_of(
+            with_status(S.SENT, "19.00", currency="USD"),
+            with_status(S.OVERDUE, "9.00", currency="USD"),
+            with_status(S.PAID, "119.00", currency="USD"),
+            with_status(S.CANCELLED, "5.00", currency="USD"),
+            with_status(S.DRAFT, currency="GBP"),  # a draft invoices nothing yet
+        )
+        result = stats(figures, default_currency="EUR")
+        assert result.currency == "USD"
+        assert result.by_currency is None
+        assert result.count_by_status == {
+            "DRAFT": 1, "SCHEDULED": 0, "SENT": 1, "OVERDUE": 1, "PAID": 1, "CANCELLED": 1,
+        }  # fmt: skip
+        assert [
+            str(amount)
+            for amount in (
+                result.total_invoiced,
+                result.total_outstanding,
+                result.total_overdue,
+                result.total_paid,
+            )
+        ] == ["357.00", "210.00", "110.00", "152.00"]
+
+    def test_a_tenant_with_several_currencies_gets_its_default_one_and_a_breakdown(
+        self,
+    ) -> None:
+        figures = figures_of(
+            with_status(S.SENT, "19.00"),
+            with_status(S.OVERDUE, unit_price="200", tax_rate="0", currency="USD"),
+        )
+        result = stats(figures, default_currency="EUR")
+        assert result.currency == "EUR"
+        assert (result.total_invoiced, result.total_outstanding) == (D("119.00"), D("100.00"))
+        assert (result.total_overdue, result.total_paid) == (D("0.00"), D("19.00"))
+        assert result.by_currency is not None
+        assert {
+            currency: [str(v) for v in totals.model_dump().values()]
+            for currency, totals in result.by_currency.items()
+        } == {
+            "EUR": ["119.00", "100.00", "0.00", "19.00"],
+            "USD": ["200.00", "200.00", "200.00", "0.00"],
+        }
+
+    def test_several_currencies_none_of_them_the_default_give_zero_top_level_totals(
+        self,
+    ) -> None:
+        figures = figures_of(
+            with_status(S.SENT, currency="USD"), with_status(S.SENT, currency="GBP")
+        )
+        result = stats(figures, default_currency="EUR")
+        assert (result.currency, str(result.total_invoiced)) == ("EUR", "0.00")
+        assert result.by_currency is not None
+        assert sorted(result.by_currency) == ["GBP", "USD"]
+
+    def test_a_tenant_with_nothing_has_zeros_in_the_default_currency(self) -> None:
+        result = stats({}, default_currency="EUR")
+        assert result.currency == "EUR"
+        assert result.by_currency is None
+        assert result.count_by_status == dict.fromkeys(
+            ["DRAFT", "SCHEDULED", "SENT", "OVERDUE", "PAID", "CANCELLED"], 0
+        )
+        totals = [
+            result.total_invoiced,
+            result.total_outstanding,
+            result.total_overdue,
+            result.total_paid,
+        ]
+        assert [str(amount) for amount in totals] == ["0.00"] * 4
+
+    @pytest.mark.parametrize(
+        ("currency", "amount", "written", "zero"),
+        [
+            ("JPY", "1190", "1190", "0"),
+            ("KWD", "1.25", "1.250", "0.000"),
+            ("EUR", "1E+2", "100.00", "0.00"),  # DynamoDB keeps a number's value, not its scale
+        ],
+    )
+    def test_amounts_are_written_with_the_currencys_minor_units(
+        self, currency: str, amount: str, written: str, zero: str
+    ) -> None:
+        result = stats({"count#SENT": D(1), f"invoiced#{currency}": D(amount)}, "EUR")
+        assert result.currency == currency
+        assert (str(result.total_invoiced), str(result.total_paid)) == (written, zero)
