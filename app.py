@@ -8,6 +8,7 @@ from chalicelib.api.idempotency import idempotent_writes
 from chalicelib.api.invoices import invoices
 from chalicelib.api.lifecycle import lifecycle
 from chalicelib.api.reports import reports
+from chalicelib.api.search import search
 from chalicelib.api.security import authenticated_requests
 from chalicelib.api.settings import settings
 
@@ -19,4 +20,5 @@ app.register_blueprint(health)
 app.register_blueprint(invoices, url_prefix="/api/v1")
 app.register_blueprint(lifecycle, url_prefix="/api/v1")
 app.register_blueprint(reports, url_prefix="/api/v1")
+app.register_blueprint(search, url_prefix="/api/v1")
 app.register_blueprint(settings, url_prefix="/api/v1")

@@ -15,6 +15,7 @@ from chalicelib.services.ports import (
     InvoiceIndex,
     InvoicePorts,
     InvoiceRepository,
+    InvoiceSearch,
     SystemClock,
     TenantSettingsRepository,
 )
@@ -24,6 +25,7 @@ from chalicelib.store.dynamo import dynamodb_client
 from chalicelib.store.idempotency import DynamoIdempotencyStore
 from chalicelib.store.index import DynamoInvoiceIndex
 from chalicelib.store.invoices import DynamoInvoiceRepository
+from chalicelib.store.search import DynamoInvoiceSearch
 from chalicelib.store.settings import DynamoTenantSettingsRepository
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ class Deps:
     tenant_settings: TenantSettingsRepository
     idempotency: DynamoIdempotencyStore
     index: InvoiceIndex
+    search: InvoiceSearch
     jwt_verifier: JwtVerifier
 
     @property
@@ -66,6 +69,7 @@ def get_deps() -> Deps:
         tenant_settings=DynamoTenantSettingsRepository(client, table),
         idempotency=DynamoIdempotencyStore(client, table),
         index=DynamoInvoiceIndex(client, table),
+        search=DynamoInvoiceSearch(client, table),
         jwt_verifier=_jwt_verifier(settings),
     )
 

@@ -74,10 +74,16 @@ def validated(model: type[M], data: Any) -> M:
 
 def query_list(request: Request, name: str) -> list[str]:
     """Values of a repeated or comma-separated query parameter: ?ids=a&ids=b or ?ids=a,b."""
+    return [part.strip() for raw in query_values(request, name) for part in raw.split(",")
+            if part.strip()]  # fmt: skip
+
+
+def query_values(request: Request, name: str) -> list[str]:
+    """Every value of a repeated query parameter, as sent: ?filters=a&filters=b."""
     params = request.query_params
     if params is None or name not in params:
         return []
-    return [part.strip() for raw in params.getlist(name) for part in raw.split(",") if part.strip()]
+    return list(params.getlist(name))
 
 
 def query_int(request: Request, name: str, *, default: int, low: int, high: int) -> int:

@@ -18,6 +18,9 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError, FieldProblem
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A search sent as a POST body changes nothing: a retry is safe as it is, and a replayed page
+# would be stale, so its key is ignored.
+READ_ONLY_ROUTES = frozenset({"/api/v1/invoices/dynamic-search"})
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as Stripe and the IETF draft allow
 _COMPRESS_ABOVE = 64 * 1024  # keeps a large invoice's stored response inside one item
@@ -37,7 +40,7 @@ def idempotent_writes(request: Request, get_response: Callable[[Request], Respon
     if (
         key is None
         or request.method not in WRITE_METHODS
-        or request.context.get("resourcePath") in PUBLIC_PATHS
+        or request.context.get("resourcePath") in PUBLIC_PATHS | READ_ONLY_ROUTES
     ):
         return get_response(request)
     if not _KEY.fullmatch(key):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Generic, Protocol, TypeVar
@@ -11,6 +11,7 @@ from chalicelib.domain.aggregates import Figures
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.services.retry import RetryPolicy
 
@@ -110,6 +111,23 @@ class InvoiceIndex(Protocol):
     ) -> Page[Invoice]: ...
 
     def recurring(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]: ...
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    invoices: list[Invoice]
+    total: int
+
+
+class InvoiceSearch(Protocol):
+    def search(
+        self,
+        tenant_id: str,
+        query: InvoiceQuery,
+        *,
+        today: date,
+        counts: Mapping[str, int] | None,
+    ) -> SearchResult: ...
 
 
 class TenantSettingsRepository(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import zlib
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from chalicelib.domain.errors import FieldProblem, InvalidInputError, InvoiceToo
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.values import format_timestamp
 from chalicelib.store import keys
 from chalicelib.store.dynamo import from_item, key, to_item
 
@@ -64,17 +66,40 @@ def invoice_item(invoice: Invoice) -> dict[str, Any]:
 
 
 def index_attributes(invoice: Invoice) -> dict[str, str]:
-    """The attributes that place an invoice in the global secondary indexes; an index holds
-    only the invoices that carry its key attributes (sparse)."""
-    attributes = {"byInvoiceDate": keys.ordered(invoice.invoice_date.isoformat(), invoice.id)}
+    """The attributes that place an invoice in the global secondary indexes (one sort order
+    each, and a few partitions by status, client and opportunity); an index holds only the
+    invoices that carry its key attributes."""
+    tenant, ordered = invoice.tenant_id, functools.partial(_ordered, invoice.id)
+    attributes = {
+        "byCreated": invoice.id,
+        "byInvoiceDate": ordered(invoice.invoice_date.isoformat()),
+        "byDueDate": ordered(invoice.due_date.isoformat()),
+        "byUpdated": ordered(format_timestamp(invoice.updated)),
+        "byNumber": ordered(invoice.invoice_number or ""),
+        "byTotal": ordered(keys.sortable_total(invoice.total)),
+        "statusPK": keys.status_pk(tenant, invoice.status),
+        "searchText": search_text(invoice),
+    }
+    if invoice.client_id:
+        attributes["clientPK"] = keys.client_pk(tenant, invoice.client_id)
     if invoice.opportunity_id:
-        attributes["opportunityPK"] = keys.opportunity_pk(invoice.tenant_id, invoice.opportunity_id)
+        attributes["opportunityPK"] = keys.opportunity_pk(tenant, invoice.opportunity_id)
     agreement = invoice.recurring_agreement
     if agreement is not None:
-        attributes["recurringPK"] = keys.recurring_pk(invoice.tenant_id)
+        attributes["recurringPK"] = keys.recurring_pk(tenant)
         next_date = agreement.next_invoice_date.isoformat() if agreement.next_invoice_date else ""
-        attributes["byNextInvoiceDate"] = keys.ordered(next_date, invoice.id)
+        attributes["byNextInvoiceDate"] = ordered(next_date)
     return attributes
+
+
+def search_text(invoice: Invoice) -> str:
+    """What free-text search looks in, case-folded as search terms are."""
+    parts = (invoice.invoice_number, invoice.contact_email, invoice.note, invoice.payment_reference)
+    return "\n".join(part for part in parts if part).casefold()
+
+
+def _ordered(invoice_id: str, value: str) -> str:
+    return keys.ordered(value, invoice_id)
 
 
 def invoice_of(item: dict[str, Any]) -> Invoice:

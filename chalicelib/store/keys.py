@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Context, Decimal
 
 INVOICE_PREFIX = "INV#"
 API_KEY_PREFIX = "APIKEY#"
@@ -23,9 +24,33 @@ def invoice_sk(invoice_id: str) -> str:
 
 
 # Global secondary indexes (infra/template.json) and the attributes that key them.
+BY_CREATED = "ByCreated"
 BY_INVOICE_DATE = "ByInvoiceDate"
+BY_DUE_DATE = "ByDueDate"
+BY_UPDATED = "ByUpdated"
+BY_NUMBER = "ByNumber"
+BY_TOTAL = "ByTotal"
+BY_STATUS = "ByStatus"
+BY_CLIENT = "ByClient"
 BY_OPPORTUNITY = "ByOpportunity"
 RECURRING = "Recurring"
+
+# Totals sort as fixed-width text: shifted positive (|total| < 10^24 by the input limits).
+_TOTAL_SHIFT = Decimal(10) ** 24
+_TOTAL_PLACES = Decimal("0.0001")
+_WIDE = Context(prec=40)
+
+
+def status_pk(tenant_id: str, status: str) -> str:
+    return f"T#{tenant_id}#STATUS#{status}"
+
+
+def client_pk(tenant_id: str, client_id: str) -> str:
+    return f"T#{tenant_id}#CLIENT#{client_id}"
+
+
+def sortable_total(total: Decimal) -> str:
+    return format(_WIDE.quantize(_WIDE.add(total, _TOTAL_SHIFT), _TOTAL_PLACES), "030.4f")
 
 
 def opportunity_pk(tenant_id: str, opportunity_id: str) -> str:

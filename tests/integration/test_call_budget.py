@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.api.idempotency import READ_ONLY_ROUTES
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import new_id
@@ -82,6 +83,30 @@ BUDGETS = [
         "/invoices/with-recurring-drafts",
         "/with-recurring-drafts",
         ["Query", "BatchGetItem"],
+    ),
+    # Issue 4: a page reads the figures for its total (no filter but status), one page of the
+    # sort field's index and the page's invoices; nothing in proportion to the tenant's size.
+    Budget(
+        "page by created",
+        "GET",
+        "/invoices/page",
+        "/page?pageSize=2",
+        ["BatchGetItem", "Query", "BatchGetItem"],
+    ),
+    Budget(
+        "dynamic search by query",
+        "GET",
+        "/invoices/dynamic-search",
+        "/dynamic-search?size=2&sort=total,desc",
+        ["BatchGetItem", "Query", "BatchGetItem"],
+    ),
+    Budget(
+        "dynamic search by body",
+        "POST",
+        "/invoices/dynamic-search",
+        "/dynamic-search",
+        ["BatchGetItem", "Query", "BatchGetItem"],
+        {"size": 2, "sort": [{"field": "dueDate", "ascending": False}]},
     ),
     Budget(
         "link opportunity",
@@ -186,7 +211,11 @@ BUDGETS = [
         {"numberingFormat": "F-{SEQ}"},
     ),
 ]
-WRITES = [budget for budget in BUDGETS if budget.method in WRITE_METHODS]
+WRITES = [
+    budget
+    for budget in BUDGETS
+    if budget.method in WRITE_METHODS and f"/api/v1{budget.route}" not in READ_ONLY_ROUTES
+]
 # Settings are a document the tenant replaces as a whole: the last writer wins, by design.
 CONDITIONAL_WRITES = [budget for budget in WRITES if budget.route != "/settings"]
 # An invoice that already has its number (scheduled after numbering) keeps it: no counter step.
@@ -398,7 +427,7 @@ def test_no_request_ever_scans(acme: Api, dynamo_calls: DynamoCalls) -> None:
         ids = prepare(acme, budget.state)
         key = {"Idempotency-Key": str(uuid.uuid4())}
         send(acme, budget, ids)
-        if budget.method in WRITE_METHODS:
+        if budget in WRITES:
             ids = prepare(acme, budget.state)
             send(acme, budget, ids, **key)
             send(acme, budget, ids, **key)

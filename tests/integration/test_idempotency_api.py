@@ -16,11 +16,12 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 
+from chalicelib.api.idempotency import READ_ONLY_ROUTES
 from chalicelib.bootstrap import get_deps
 from chalicelib.services import invoices as invoice_service
 from chalicelib.services import lifecycle as lifecycle_service
 from invoicing_cli.local import TABLE_NAME
-from tests.support import Api, Reply, api_path, api_routes
+from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
 BASE = "/api/v1/invoices"
 KEY = "Idempotency-Key"
@@ -292,7 +293,24 @@ def send(acme: Api, write: Write, ids: dict[str, str], headers: dict[str, str]) 
 
 
 def test_every_write_route_is_covered() -> None:
-    assert api_routes(WRITE_METHODS) == {(w.method, w.route) for w in WRITES}
+    read_only = {("POST", route.removeprefix("/api/v1")) for route in READ_ONLY_ROUTES}
+    assert api_routes(WRITE_METHODS) - read_only == {(w.method, w.route) for w in WRITES}
+
+
+def test_a_search_sent_as_post_is_never_replayed_nor_recorded(
+    acme: Api, dynamo_calls: DynamoCalls
+) -> None:
+    key = new_key()
+    first = acme.post(f"{BASE}/dynamic-search", {"size": 5}, headers=key)
+    created = acme.post(BASE, {"rows": [ROW]}).json()
+    dynamo_calls.reset()
+    again = acme.post(f"{BASE}/dynamic-search", {"size": 5}, headers=key)
+    assert (first.status, again.status) == (200, 200)
+    assert "Idempotent-Replayed" not in again.headers
+    assert [i["id"] for i in again.json()["content"]][-1] == created["id"]
+    assert again.json()["totalElements"] == first.json()["totalElements"] + 1
+    assert "PutItem" not in dynamo_calls.operations
+    assert not [sk for sk in Stored.of("acme").items if sk.startswith("IDEM")]
 
 
 @pytest.mark.parametrize("write", WRITES, ids=[f"{w.method} {w.route}" for w in WRITES])

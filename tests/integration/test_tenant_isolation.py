@@ -64,6 +64,12 @@ INDEX_LISTS = [
     ("GET", "/invoices/by-opportunity/{opportunityId}"),
     ("GET", "/invoices/with-recurring-drafts"),
 ]
+# Pages of the tenant's invoices, sorted, filtered and searched.
+PAGES = [
+    ("GET", "/invoices/page"),
+    ("GET", "/invoices/dynamic-search"),
+    ("POST", "/invoices/dynamic-search"),
+]
 # Creating writes into the caller's own tenant: checked by what each tenant then sees.
 CREATES = [("POST", "/invoices"), ("POST", "/invoices/empty")]
 # A tenant's settings: each tenant reads and replaces only its own.
@@ -190,12 +196,47 @@ def test_another_tenant_finds_nothing_of_ours_in_the_index_lists(api: Api) -> No
     assert acme.get(f"{BASE}/date-range").json()["min"] == "2001-01-01T00:00:00Z"
 
 
+@pytest.mark.parametrize(("method", "route"), PAGES)
+def test_another_tenant_pages_search_and_filters_nothing_of_ours(
+    api: Api, method: str, route: str
+) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    ours = acme_invoice(api, "sent")
+    acme.post(f"{BASE}/{ours['id']}/comment", "x")
+    acme.patch(f"{BASE}/{ours['id']}/update", {"note": "Secret project"})
+    globex.post(BASE, {"currency": "USD", "note": "theirs"})
+    query = {"search": ["secret"], "filters": {"status": "SENT", "currency": "EUR"}}
+    # Each ask, and how many of globex's own invoices (one USD draft) it matches.
+    asks = {
+        "GET /invoices/page": [
+            ("/page", 1),
+            ("/page?search=secret", 0),
+            ("/page?sortBy=status", 1),
+        ],
+        "GET /invoices/dynamic-search": [
+            ("/dynamic-search?search=secret", 0),
+            ("/dynamic-search?filters=status:SENT&filters=currency:EUR", 0),
+            ("/dynamic-search?sort=total,desc", 1),
+        ],
+        "POST /invoices/dynamic-search": [("/dynamic-search", 0)],
+    }[f"{method} {route}"]
+    body = query if method == "POST" else None
+    for ask, their_count in asks:
+        theirs = globex.request(method, f"{BASE}{ask}", body).json()
+        assert "Secret" not in str(theirs)
+        assert [i["tenantId"] for i in theirs["content"]] == ["globex"] * their_count
+        assert theirs["totalElements"] == their_count
+        mine = acme.request(method, f"{BASE}{ask}", body).json()
+        assert [invoice["id"] for invoice in mine["content"]] == [ours["id"]]
+
+
 def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
     registered = api_routes()
     covered = (
         {(a.method, a.route) for a in ATTACKS_BY_ID + ATTACKS_BY_LIST}
         | set(REPORTS)
         | set(INDEX_LISTS)
+        | set(PAGES)
         | set(CREATES)
         | set(SETTINGS)
     )
