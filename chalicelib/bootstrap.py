@@ -12,6 +12,7 @@ from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.services.authentication import JwtRules, JwtVerifier
 from chalicelib.services.ports import (
     ApiKeyRepository,
+    DocumentStore,
     InvoiceIndex,
     InvoicePorts,
     InvoiceRepository,
@@ -21,6 +22,7 @@ from chalicelib.services.ports import (
 )
 from chalicelib.settings import Settings
 from chalicelib.store.api_keys import DynamoApiKeyRepository
+from chalicelib.store.documents import S3Documents
 from chalicelib.store.dynamo import dynamodb_client
 from chalicelib.store.idempotency import DynamoIdempotencyStore
 from chalicelib.store.index import DynamoInvoiceIndex
@@ -42,6 +44,7 @@ class Deps:
     idempotency: DynamoIdempotencyStore
     index: InvoiceIndex
     search: InvoiceSearch
+    documents: DocumentStore
     jwt_verifier: JwtVerifier
 
     @property
@@ -70,6 +73,7 @@ def get_deps() -> Deps:
         idempotency=DynamoIdempotencyStore(client, table),
         index=DynamoInvoiceIndex(client, table),
         search=DynamoInvoiceSearch(client, table),
+        documents=S3Documents(settings.bucket_name),
         jwt_verifier=_jwt_verifier(settings),
     )
 

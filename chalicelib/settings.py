@@ -10,6 +10,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     table_name: str
+    bucket_name: str  # the documents bucket: PDFs, attachments, large exports
     # HS256 tokens are accepted only when a secret is set (local stack, tests).
     auth_jwt_secret: SecretStr | None = None
     # RS256 tokens are verified against this JWKS, for example a Cognito user pool's.

@@ -21,6 +21,8 @@ from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.search import DEFAULT_PAGE_SIZE, InvoiceQuery
+from chalicelib.domain.values import format_timestamp
+from chalicelib.services.exports import export_csv
 from chalicelib.services.ports import SearchResult
 from chalicelib.services.search import search_invoices
 
@@ -56,6 +58,35 @@ def dynamic_search() -> Response:
 @search.route("/invoices/dynamic-search", methods=["POST"])
 def dynamic_search_by_body() -> Response:
     return _page(validated(InvoiceQuery, parsed_json(search.current_request)))
+
+
+@search.route("/invoices/csv-export", methods=["GET"])
+def csv_export() -> Response:
+    """The dynamic search's parameters; every match unless `page` or `size` is given."""
+    query = validated(InvoiceQuery, _query_from_parameters(search.current_request))
+    deps = get_deps()
+    export = export_csv(
+        query,
+        actor=current_actor(),
+        ports=deps.ports,
+        search=deps.search,
+        documents=deps.documents,
+    )
+    disposition = f'attachment; filename="{export.filename}"'
+    if export.text is not None:
+        headers: dict[str, str | list[str]] = {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": disposition,
+        }
+        return Response(body=export.text, status_code=200, headers=headers)
+    assert export.link is not None and export.expires_at is not None
+    kept = {
+        "url": export.link,
+        "expiresAt": format_timestamp(export.expires_at),
+        "rows": export.rows,
+    }
+    # See Other: clients that follow redirects fetch the file itself (without our credential).
+    return json_response(kept, status=303, headers={"Location": export.link})
 
 
 def _query_from_parameters(request: Request) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Generic, Protocol, TypeVar
@@ -128,6 +128,16 @@ class InvoiceSearch(Protocol):
         today: date,
         counts: Mapping[str, int] | None,
     ) -> SearchResult: ...
+
+    def in_order(
+        self, tenant_id: str, query: InvoiceQuery, *, today: date, whole: bool
+    ) -> Iterator[list[Invoice]]: ...
+
+
+class DocumentStore(Protocol):
+    def keep_export(self, tenant_id: str, export_id: str, text: str, *, filename: str) -> str: ...
+
+    def link(self, key: str, *, seconds: int) -> str: ...
 
 
 class TenantSettingsRepository(Protocol):

@@ -23,6 +23,11 @@ def invoice_sk(invoice_id: str) -> str:
     return f"{INVOICE_PREFIX}{invoice_id}"
 
 
+# Objects in the documents bucket: every key starts with the tenant, as every partition does.
+def export_key(tenant_id: str, export_id: str) -> str:
+    return f"{tenant_id}/exports/{export_id}.csv"
+
+
 # Global secondary indexes (infra/template.json) and the attributes that key them.
 BY_CREATED = "ByCreated"
 BY_INVOICE_DATE = "ByInvoiceDate"

@@ -4,7 +4,9 @@ the index's small entries, and reads only the page's invoices in full."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -31,6 +33,8 @@ _INDEX_OF_SORT = {
     SortField.TOTAL: (keys.BY_TOTAL, "byTotal"),
 }
 _MAX_LIMIT = 10_000
+_BATCH = 100  # keys per BatchGetItem, DynamoDB's limit
+_PARALLEL_READS = 8
 
 
 @dataclass(frozen=True)
@@ -61,15 +65,36 @@ class DynamoInvoiceSearch:
         """`counts` (by status, from the tenant's figures) give the total without counting,
         when the query filters by nothing but status."""
         if query.search:
-            return self._searched(tenant_id, query, today)
+            matches = self._search_matches(tenant_id, query, today)
+            page = matches[query.offset : query.offset + query.size]
+            return SearchResult(invoices=self._invoices(tenant_id, page), total=len(matches))
         plans = plans_for(tenant_id, query, today)
-        needed = query.offset + query.size
-        # islice stops at the page's last entry without asking for the next one.
-        ids = list(islice(self._ids(plans, needed), query.offset, needed))
+        ids = self._page_of_ids(plans, query)
         total = _total(query, counts) if counts is not None else sum(map(self._count, plans))
         return SearchResult(invoices=self._invoices(tenant_id, ids), total=total)
 
-    def _ids(self, plans: list[Plan], needed: int) -> Iterator[str]:
+    def in_order(
+        self, tenant_id: str, query: InvoiceQuery, *, today: date, whole: bool
+    ) -> Iterator[list[Invoice]]:
+        """Every match (`whole`) or the query's page, in order, in chunks of up to 100 invoices
+        read by parallel BatchGetItems: no total is counted."""
+        if query.search:
+            ids = self._search_matches(tenant_id, query, today)
+            if not whole:
+                ids = ids[query.offset : query.offset + query.size]
+        else:
+            plans = plans_for(tenant_id, query, today)
+            ids = list(self._ids(plans, None)) if whole else self._page_of_ids(plans, query)
+        chunks = [ids[start : start + _BATCH] for start in range(0, len(ids), _BATCH)]
+        with ThreadPoolExecutor(_PARALLEL_READS) as pool:
+            yield from pool.map(functools.partial(self._invoices, tenant_id), chunks)
+
+    def _page_of_ids(self, plans: list[Plan], query: InvoiceQuery) -> list[str]:
+        needed = query.offset + query.size
+        # islice stops at the page's last entry without asking for the next one.
+        return list(islice(self._ids(plans, needed), query.offset, needed))
+
+    def _ids(self, plans: list[Plan], needed: int | None) -> Iterator[str]:
         for plan in plans:
             for item in self._entries(plan, needed):
                 yield _invoice_id_of(item[plan.range_name]["S"])
@@ -108,7 +133,7 @@ class DynamoInvoiceSearch:
             if start is None:
                 return total
 
-    def _searched(self, tenant_id: str, query: InvoiceQuery, today: date) -> SearchResult:
+    def _search_matches(self, tenant_id: str, query: InvoiceQuery, today: date) -> list[str]:
         """Free text matches anywhere in a text, which no key can narrow: every entry of the
         tenant's invoice-date index is read (keys and short attributes, about 100 bytes each),
         then the matches are sorted in memory. Linear in the tenant's size, by design."""
@@ -124,9 +149,7 @@ class DynamoInvoiceSearch:
             key=lambda entry: _sort_value(entry, query.sort.field),
             reverse=not query.sort.ascending,
         )
-        page = matches[query.offset : query.offset + query.size]
-        ids = [_invoice_id_of(entry["byInvoiceDate"]["S"]) for entry in page]
-        return SearchResult(invoices=self._invoices(tenant_id, ids), total=len(matches))
+        return [_invoice_id_of(entry["byInvoiceDate"]["S"]) for entry in matches]
 
     def _invoices(self, tenant_id: str, ids: list[str]) -> list[Invoice]:
         items = batch_get(self._client, self._table, [invoice_key(tenant_id, i) for i in ids])

@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from invoicing_cli.local import TABLE_NAME
+from chalicelib.services import exports
+from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
 from tests.support import Api, api_routes
 
 BASE = "/api/v1/invoices"
@@ -70,6 +71,8 @@ PAGES = [
     ("GET", "/invoices/dynamic-search"),
     ("POST", "/invoices/dynamic-search"),
 ]
+# The export reads as the pages do; a large one is kept under the caller's prefix in S3.
+EXPORTS = [("GET", "/invoices/csv-export")]
 # Creating writes into the caller's own tenant: checked by what each tenant then sees.
 CREATES = [("POST", "/invoices"), ("POST", "/invoices/empty")]
 # A tenant's settings: each tenant reads and replaces only its own.
@@ -230,6 +233,29 @@ def test_another_tenant_pages_search_and_filters_nothing_of_ours(
         assert [invoice["id"] for invoice in mine["content"]] == [ours["id"]]
 
 
+def test_another_tenants_export_holds_none_of_ours_nor_lands_in_our_prefix(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    ours = acme_invoice(api)
+    acme.patch(f"{BASE}/{ours['id']}/update", {"note": "Secret project"})
+    theirs = globex.post(BASE, {"currency": "USD", "note": "theirs"}).json()
+    export = f"{BASE}/csv-export"
+    for ask, expected in [
+        ("", [theirs["id"]]),
+        ("?search=secret", []),
+        ("?filters=currency:EUR", []),
+    ]:
+        reply = globex.get(f"{export}{ask}")
+        assert reply.status == 200
+        assert b"Secret" not in reply.body and ours["id"].encode() not in reply.body
+        assert [line.split(",")[0] for line in reply.body.decode().splitlines()[1:]] == expected
+    monkeypatch.setattr(exports, "INLINE_LIMIT", 10)  # every export is kept in S3 now
+    assert globex.get(export).status == 303
+    listed = boto3.client("s3").list_objects_v2(Bucket=BUCKET_NAME)["Contents"]
+    assert [item["Key"].split("/")[0] for item in listed] == ["globex"]
+
+
 def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
     registered = api_routes()
     covered = (
@@ -237,6 +263,7 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(REPORTS)
         | set(INDEX_LISTS)
         | set(PAGES)
+        | set(EXPORTS)
         | set(CREATES)
         | set(SETTINGS)
     )
