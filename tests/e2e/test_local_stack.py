@@ -206,3 +206,39 @@ def test_an_invoice_is_issued_and_paid_and_a_retried_payment_counts_once(stack: 
     assert requests.patch(f"{path}/mark-as-paid", headers=stale, timeout=10).status_code == 412
     paid = requests.patch(f"{path}/mark-as-paid", headers=auth, timeout=10).json()
     assert (paid["status"], paid["paid"], len(paid["transactions"])) == ("PAID", 50, 2)
+
+
+def test_a_finance_screen_pages_filters_counts_and_exports_over_http(stack: Stack) -> None:
+    api = f"{stack.url}/api/v1/invoices"
+    auth = stack.auth("finance-screen")
+    ids = []
+    for amount, note in [("10.00", "small"), ("30.50", "Large order"), ("20.25", "medium")]:
+        body = {"currency": "EUR", "note": note, "rows": [{"quantity": 1, "unitPrice": amount}]}
+        ids.append(requests.post(api, json=body, headers=auth, timeout=10).json()["id"])
+    requests.patch(f"{api}/{ids[1]}/mark-as-sent", headers=auth, timeout=10)
+
+    page = requests.get(
+        f"{api}/page?sortBy=total&direction=DESC&pageSize=2", headers=auth, timeout=10
+    )
+    assert page.status_code == 200
+    assert [i["id"] for i in page.json()["content"]] == [ids[1], ids[2]]
+    assert (page.json()["totalElements"], page.json()["totalPages"]) == (3, 2)
+    sent = requests.get(f"{api}/dynamic-search?filters=status:SENT", headers=auth, timeout=10)
+    assert [i["id"] for i in sent.json()["content"]] == [ids[1]]
+    found = requests.post(
+        f"{api}/dynamic-search", json={"search": ["LARGE"]}, headers=auth, timeout=10
+    )
+    assert [i["id"] for i in found.json()["content"]] == [ids[1]]
+    counts = requests.get(f"{api}/count-by-status", headers=auth, timeout=10).json()
+    assert (counts["DRAFT"], counts["SENT"]) == (2, 1)
+    assert (
+        '"totalOutstanding": 30.50' in requests.get(f"{api}/stats", headers=auth, timeout=10).text
+    )
+
+    export = requests.get(f"{api}/csv-export?sort=total,asc", headers=auth, timeout=10)
+    assert export.status_code == 200
+    assert export.headers["Content-Type"] == "text/csv; charset=utf-8"
+    lines = export.content.decode().split("\r\n")
+    assert lines[0].startswith("id,invoiceNumber,type,status,currency")
+    assert [line.split(",")[0] for line in lines[1:-1]] == [ids[0], ids[2], ids[1]]
+    assert lines[-1] == ""
