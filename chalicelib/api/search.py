@@ -10,17 +10,18 @@ from chalice.app import Request, Response
 from chalicelib.api.http import (
     json_response,
     parsed_json,
-    query_int,
     query_list,
     query_str,
     query_values,
     validated,
 )
+from chalicelib.api.problems import HttpError
 from chalicelib.api.representations import invoice_json
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
-from chalicelib.domain.search import DEFAULT_PAGE_SIZE, InvoiceQuery
+from chalicelib.domain.errors import FieldProblem
+from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.values import format_timestamp
 from chalicelib.services.exports import export_csv
 from chalicelib.services.ports import SearchResult
@@ -28,24 +29,26 @@ from chalicelib.services.search import search_invoices
 
 search = ApiBlueprint(__name__)
 _DIRECTIONS = {"ASC": True, "DESC": False}
+# /page's parameters, by the query field each one fills.
+_PAGE_PARAMETERS = {"page": "pageNumber", "size": "pageSize", "sort.field": "sortBy"}
 
 
 @search.route("/invoices/page", methods=["GET"])
 def invoice_page() -> Response:
     """`pageNumber`, `pageSize`, `sortBy`, `direction` (ASC or DESC) and free-text `search`."""
     request = search.current_request
-    data: dict[str, Any] = {
-        "page": query_int(request, "pageNumber", default=0, low=0, high=100_000),
-        "size": query_int(request, "pageSize", default=DEFAULT_PAGE_SIZE, low=1, high=10**6),
-        "search": (query_str(request, "search") or "").split(),
-    }
-    sort: dict[str, Any] = {}
+    data: dict[str, Any] = {"search": (query_str(request, "search") or "").split(), "sort": {}}
+    for name, parameter in (("page", "pageNumber"), ("size", "pageSize")):
+        if query_str(request, parameter):
+            data[name] = query_str(request, parameter)
     if query_str(request, "sortBy"):
-        sort["field"] = query_str(request, "sortBy")
+        data["sort"]["field"] = query_str(request, "sortBy")
     if query_str(request, "direction"):
-        direction = str(query_str(request, "direction")).upper()
-        sort["ascending"] = _DIRECTIONS.get(direction, direction)
-    return _page(validated(InvoiceQuery, {**data, "sort": sort}))
+        data["sort"]["ascending"] = _ascending("direction", str(query_str(request, "direction")))
+    try:
+        return _page(validated(InvoiceQuery, data))
+    except HttpError as exc:
+        raise _named_as_asked(exc, _PAGE_PARAMETERS) from None
 
 
 @search.route("/invoices/dynamic-search", methods=["GET"])
@@ -90,19 +93,52 @@ def csv_export() -> Response:
 
 
 def _query_from_parameters(request: Request) -> dict[str, Any]:
-    filters: dict[str, Any] = {}
-    for given in query_values(request, "filters"):
-        name, _, value = given.partition(":")
-        filters[name.strip()] = value.strip()
-    data: dict[str, Any] = {"search": query_list(request, "search"), "filters": filters}
+    data: dict[str, Any] = {
+        "search": query_list(request, "search"),
+        "filters": _filters(query_values(request, "filters")),
+    }
     for name in ("page", "size"):
         if query_str(request, name) is not None:
             data[name] = query_str(request, name)
     sort = query_str(request, "sort")
     if sort:
         field, _, direction = sort.partition(",")
-        data["sort"] = {"field": field.strip(), "ascending": direction.strip().lower() != "desc"}
+        ascending = _ascending("sort", direction) if direction.strip() else True
+        data["sort"] = {"field": field.strip(), "ascending": ascending}
     return data
+
+
+def _filters(given: list[str]) -> dict[str, Any]:
+    """`name:value` pairs. Status may repeat (the statuses add up); any other filter once."""
+    filters: dict[str, Any] = {}
+    for pair in given:
+        name, _, value = (part.strip() for part in pair.partition(":"))
+        if name == "status" and name in filters:
+            filters[name] = f"{filters[name]},{value}"
+        elif name in filters:
+            message = "given twice; each filter but status takes one value"
+            raise HttpError(400, f"Invalid request: filters.{name}: {message}",
+                            [FieldProblem(f"filters.{name}", message)])  # fmt: skip
+        else:
+            filters[name] = value
+    return filters
+
+
+def _ascending(parameter: str, direction: str) -> bool:
+    try:
+        return _DIRECTIONS[direction.strip().upper()]
+    except KeyError:
+        message = "the direction must be ASC or DESC"
+        raise HttpError(
+            400, f"Invalid request: {parameter}: {message}", [FieldProblem(parameter, message)]
+        ) from None
+
+
+def _named_as_asked(exc: HttpError, names: dict[str, str]) -> HttpError:
+    """The error names the query parameters the caller sent, not the query's own fields."""
+    problems = [FieldProblem(names.get(p.field, p.field), p.message) for p in exc.problems]
+    listed = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    return HttpError(exc.status, f"Invalid request: {listed}", problems)
 
 
 def _page(query: InvoiceQuery) -> Response:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from chalicelib.domain.commands import Command
 from chalicelib.domain.invoice import InvoiceStatus
@@ -17,7 +17,11 @@ from chalicelib.domain.values import CalendarDate, CurrencyCode, Reference
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_TERMS = 5
+MAX_PAGE = 100_000
 Term = Annotated[str, Field(min_length=1, max_length=100)]
+# No invoice total reaches it (store/keys.py sorts totals below it, and DynamoDB's numbers end at
+# 1e126): a bound beyond it is refused rather than sent.
+_TOTAL_LIMIT = Decimal(10) ** 24
 
 
 class SortField(StrEnum):
@@ -52,12 +56,21 @@ def _listed(value: Any) -> Any:
     return value
 
 
+def _once(statuses: list[InvoiceStatus]) -> list[InvoiceStatus]:
+    """A status named twice is read once (each status is one more Query of its partition)."""
+    return list(dict.fromkeys(statuses))
+
+
+_Statuses = Annotated[
+    list[InvoiceStatus], BeforeValidator(_listed), Field(min_length=1), AfterValidator(_once)
+]
+_Total = Annotated[Decimal, Field(allow_inf_nan=False, ge=-_TOTAL_LIMIT, le=_TOTAL_LIMIT)]
+
+
 class Filters(Command):
     """Every filter narrows the list; all of them must hold (AND)."""
 
-    status: Annotated[list[InvoiceStatus], BeforeValidator(_listed), Field(min_length=1)] | None = (
-        None
-    )
+    status: _Statuses | None = None
     client_id: Reference | None = None
     currency: CurrencyCode | None = None
     opportunity_id: Reference | None = None
@@ -66,8 +79,8 @@ class Filters(Command):
     due_date_from: CalendarDate | None = None
     due_date_to: CalendarDate | None = None
     overdue: bool | None = None
-    min_total: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
-    max_total: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
+    min_total: _Total | None = None
+    max_total: _Total | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -100,11 +113,23 @@ def _backwards(low: Bound | None, high: Bound | None) -> bool:
 
 
 def _capped(value: Any) -> Any:
-    """A page larger than the cap is served at the cap; the page's `size` says so."""
-    try:
-        return min(int(value), MAX_PAGE_SIZE) if not isinstance(value, bool) else value
-    except (TypeError, ValueError):
-        return value
+    """A page larger than the cap is served at the cap; the page's `size` says so. Anything
+    else (a fraction, text, a bool) is left for the field's own check to refuse."""
+    number = _as_decimal(value)
+    if number is not None and number == number.to_integral_value() and number > MAX_PAGE_SIZE:
+        return MAX_PAGE_SIZE
+    return value
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    """A finite number, or digits as text (a query parameter); None for anything else."""
+    if isinstance(value, str):
+        text = value.strip()
+        return Decimal(text) if text.isascii() and text.isdigit() else None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        number = Decimal(value)
+        return number if number.is_finite() else None
+    return None
 
 
 def _one_sort(value: Any) -> Any:
@@ -129,7 +154,7 @@ class InvoiceQuery(Command):
     ] = Field(default_factory=list)
     filters: Filters = Field(default_factory=Filters)
     sort: Annotated[Sort, BeforeValidator(_one_sort)] = Field(default_factory=Sort)
-    page: Annotated[int, Field(ge=0, le=100_000)] = 0
+    page: Annotated[int, Field(ge=0, le=MAX_PAGE)] = 0
     size: Annotated[int, BeforeValidator(_capped), Field(ge=1, le=MAX_PAGE_SIZE)] = (
         DEFAULT_PAGE_SIZE
     )

@@ -17,7 +17,7 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.search import InvoiceQuery, SortField
 from chalicelib.services.ports import SearchResult
 from chalicelib.store import keys
-from chalicelib.store.conditions import Condition, filter_condition
+from chalicelib.store.conditions import Condition, filter_condition, total_bound
 from chalicelib.store.dynamo import batch_get, throttling_as_unavailable
 from chalicelib.store.items import invoice_key, invoice_of
 
@@ -225,10 +225,8 @@ def _key_range(
         low, high = filters.due_date_from, filters.due_date_to
         return _bounds(_day(low), _day(high)), {"due_date_from", "due_date_to"}
     if field == SortField.TOTAL:
-        return _bounds(_amount(filters.min_total), _amount(filters.max_total)), {
-            "min_total",
-            "max_total",
-        }
+        least = _amount(filters.min_total, lower=True)
+        return _bounds(least, _amount(filters.max_total, lower=False)), {"min_total", "max_total"}
     return (None, None), set()
 
 
@@ -273,8 +271,8 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _amount(value: Decimal | None) -> str | None:
-    return None if value is None else keys.sortable_total(value)
+def _amount(value: Decimal | None, *, lower: bool) -> str | None:
+    return None if value is None else keys.sortable_total(total_bound(value, lower=lower))
 
 
 def _invoice_id_of(range_value: str) -> str:
@@ -287,11 +285,13 @@ def _sort_value(entry: Mapping[str, Any], field: SortField) -> tuple[Any, str]:
         return ("", invoice_id)
     if field == SortField.TOTAL:
         return (Decimal(entry["total"]["N"]), invoice_id)
+    if field == SortField.STATUS:
+        # As _status_plans reads them: a status's invoices by invoice date, its index's order.
+        return ((entry["status"]["S"], entry["invoiceDate"]["S"]), invoice_id)
     attribute = {
         SortField.INVOICE_DATE: "invoiceDate",
         SortField.DUE_DATE: "dueDate",
         SortField.UPDATED: "updated",
         SortField.INVOICE_NUMBER: "invoiceNumber",
-        SortField.STATUS: "status",
     }[field]
     return (entry.get(attribute, {}).get("S", ""), invoice_id)

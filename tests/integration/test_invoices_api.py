@@ -145,6 +145,23 @@ class TestCreate:
         assert_problem(reply, 400)
         assert acme.get(f"{BASE}/find-all").json() == []
 
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            '{"rows": [{"quantity": 1e5000000, "unitPrice": 1}]}',  # was a 500
+            '{"paymentTermDays": 1e5000000}',  # took seconds in validation
+            '{"rows": [{"quantity": 0e-100000, "unitPrice": 1}]}',
+            '{"rows": [{"quantity": 1, "unitPrice": 1e101}]}',
+        ],
+    )
+    def test_a_number_with_an_exponent_out_of_reach_is_a_400_at_parsing(
+        self, acme: Api, raw: str
+    ) -> None:
+        reply = acme.post(BASE, body=raw, headers={"Content-Type": "application/json"})
+        assert_problem(reply, 400)
+        assert "is out of range" in reply.json()["detail"]
+        assert acme.get(f"{BASE}/find-all").json() == []
+
     @pytest.mark.parametrize("raw", ["[]", '"text"', "42", "null"])
     def test_a_body_that_is_not_an_object_is_a_400(self, acme: Api, raw: str) -> None:
         reply = acme.post(BASE, body=raw, headers={"Content-Type": "application/json"})
