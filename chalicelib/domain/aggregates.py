@@ -3,7 +3,7 @@ each invoice contributes, so that every write can keep them in step in its own t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
 from pydantic import Field
@@ -23,8 +23,8 @@ def contribution(invoice: Invoice | None) -> Figures:
     """The figures one invoice adds to its tenant (none for no invoice)."""
     if invoice is None:
         return {}
-    figures = {f"count#{invoice.status}": Decimal(1)}
     currency, status = invoice.currency, invoice.status
+    figures = {f"count#{status}#{currency}": Decimal(1)}
     unpaid = invoice.total - invoice.paid
     amounts = {
         "invoiced": invoice.total if status in _ISSUED else ZERO,
@@ -70,7 +70,26 @@ class InvoiceStats(DomainModel):
 
 def count_by_status(figures: Mapping[str, Decimal]) -> dict[str, int]:
     """Every status, zero included, so a screen can show all of them."""
-    return {str(status): int(figures.get(f"count#{status}", ZERO)) for status in InvoiceStatus}
+    return {str(status): count_matching(figures, [status]) for status in InvoiceStatus}
+
+
+def count_matching(
+    figures: Mapping[str, Decimal],
+    statuses: Collection[str] | None = None,
+    currency: str | None = None,
+) -> int:
+    """How many invoices are in one of `statuses` (any when None) and in `currency` (any when
+    None): counts are kept by status and currency, the filters of a finance screen's tabs."""
+    wanted = {str(status) for status in statuses} if statuses is not None else None
+    total = ZERO
+    for name, value in figures.items():
+        kind, _, rest = name.partition("#")
+        status, _, in_currency = rest.partition("#")
+        if kind != "count" or (wanted is not None and status not in wanted):
+            continue
+        if currency is None or in_currency == currency:
+            total += value
+    return int(total)
 
 
 def stats(figures: Mapping[str, Decimal], default_currency: str) -> InvoiceStats:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Generic, Protocol, TypeVar
@@ -126,7 +126,7 @@ class InvoiceSearch(Protocol):
         query: InvoiceQuery,
         *,
         today: date,
-        counts: Mapping[str, int] | None,
+        total: int | None,
     ) -> SearchResult: ...
 
     def in_order(

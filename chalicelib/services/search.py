@@ -7,20 +7,23 @@ from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.values import Actor
 from chalicelib.services.ports import InvoicePorts, InvoiceSearch, SearchResult
 
+# Filters whose matches the tenant's figures count (kept by status and currency).
+_COUNTED_FILTERS = frozenset({"status", "currency"})
+
 
 def search_invoices(
     query: InvoiceQuery, *, actor: Actor, ports: InvoicePorts, search: InvoiceSearch
 ) -> SearchResult:
     today = ports.defaults.today(ports.clock.now())
-    counts = None
-    if not query.search and _filters_only_by_status(query):
-        # The total then comes from the tenant's figures: one small read instead of a count.
-        counts = aggregates.count_by_status(ports.repo.figures(actor.tenant_id))
-    return search.search(actor.tenant_id, query, today=today, counts=counts)
+    total = None
+    if not query.search and _given_filters(query) <= _COUNTED_FILTERS:
+        # The total then comes from the figures: one small read instead of counting entries.
+        figures = ports.repo.figures(actor.tenant_id)
+        filters = query.filters
+        total = aggregates.count_matching(figures, filters.status, filters.currency)
+    return search.search(actor.tenant_id, query, today=today, total=total)
 
 
-def _filters_only_by_status(query: InvoiceQuery) -> bool:
-    given = {
-        name for name in query.filters.model_fields_set if getattr(query.filters, name) is not None
-    }
-    return given <= {"status"}
+def _given_filters(query: InvoiceQuery) -> set[str]:
+    filters = query.filters
+    return {name for name in filters.model_fields_set if getattr(filters, name) is not None}

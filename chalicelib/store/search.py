@@ -60,17 +60,17 @@ class DynamoInvoiceSearch:
         query: InvoiceQuery,
         *,
         today: date,
-        counts: Mapping[str, int] | None,
+        total: int | None,
     ) -> SearchResult:
-        """`counts` (by status, from the tenant's figures) give the total without counting,
-        when the query filters by nothing but status."""
+        """`total`, when the caller knows it (from the tenant's figures), spares the count."""
         if query.search:
             matches = self._search_matches(tenant_id, query, today)
             page = matches[query.offset : query.offset + query.size]
             return SearchResult(invoices=self._invoices(tenant_id, page), total=len(matches))
         plans = plans_for(tenant_id, query, today)
         ids = self._page_of_ids(plans, query)
-        total = _total(query, counts) if counts is not None else sum(map(self._count, plans))
+        if total is None:
+            total = sum(map(self._count, plans))
         return SearchResult(invoices=self._invoices(tenant_id, ids), total=total)
 
     def in_order(
@@ -100,21 +100,21 @@ class DynamoInvoiceSearch:
                 yield _invoice_id_of(item[plan.range_name]["S"])
 
     def _entries(self, plan: Plan, needed: int | None = None) -> Iterator[dict[str, Any]]:
-        """The plan's entries in order. Unfiltered, exactly the `needed` ones are read; filtered,
-        reads start at twice that and double; with nothing `needed`, each call reads 1 MB."""
-        start, limit = None, None
-        if needed is not None:
-            limit = needed if plan.condition is None else min(_MAX_LIMIT, max(2 * needed, 100))
+        """The plan's entries in order. Unfiltered, exactly the `needed` ones are read (in more
+        than one call only when a 1 MB page ends first); filtered, reads start at twice that and
+        double; with nothing `needed`, each call reads 1 MB."""
+        start, read = None, 0
         while True:
             request = self._query(plan)
-            if limit is not None:
-                request["Limit"] = limit
-                limit = min(_MAX_LIMIT, 2 * limit)
+            if needed is not None:
+                request["Limit"] = _limit(plan, needed, read)
             if start is not None:
                 request["ExclusiveStartKey"] = start
             with throttling_as_unavailable():
                 response = self._client.query(**request)
-            yield from response.get("Items", [])
+            items = response.get("Items", [])
+            read += len(items)
+            yield from items
             start = response.get("LastEvaluatedKey")
             if start is None:
                 return
@@ -175,6 +175,12 @@ class DynamoInvoiceSearch:
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = values
         return request
+
+
+def _limit(plan: Plan, needed: int, read: int) -> int:
+    if plan.condition is None:
+        return max(needed - read, 1)
+    return min(_MAX_LIMIT, max(2 * needed, 100, 2 * read))
 
 
 def plans_for(tenant_id: str, query: InvoiceQuery, today: date) -> list[Plan]:
@@ -240,11 +246,6 @@ def _status_plans(tenant_id: str, query: InvoiceQuery, today: date) -> list[Plan
         replace(base, hash_key=("statusPK", keys.status_pk(tenant_id, s)), condition=condition)
         for s in ordered
     ]
-
-
-def _total(query: InvoiceQuery, counts: Mapping[str, int]) -> int:
-    statuses = query.filters.status or list(InvoiceStatus)
-    return sum(counts.get(str(status), 0) for status in set(statuses))
 
 
 def _range_condition(key_range: tuple[str | None, str | None], values: dict[str, Any]) -> str:

@@ -262,9 +262,12 @@ class TestSorting:
 # 2. Paging
 
 PAGINGS = {
-    # Totals from the tenant's figures; from a COUNT Query; from the matches counted in memory.
+    # Totals from the tenant's figures (by status and currency); from a COUNT Query; from the
+    # matches counted in memory.
     "sorted": "page?sortBy=total&direction=DESC&pageSize={size}&pageNumber={number}",
-    "filtered": "dynamic-search?filters=currency:EUR&sort=total,desc&size={size}&page={number}",
+    "a tab": "dynamic-search?filters=status:SENT&filters=currency:EUR&sort=total,desc"
+    "&size={size}&page={number}",
+    "filtered": "dynamic-search?filters=minTotal:1&sort=total,desc&size={size}&page={number}",
     "searched": "dynamic-search?search=PAGER&sort=total,desc&size={size}&page={number}",
 }
 
@@ -768,6 +771,24 @@ class TestCost:
             assert not {"Select", "FilterExpression"} & queries[0].keys(), by
             # The total from the tenant's figures; the page's invoices in one batch read.
             assert dynamo_calls.by_operation == {"Query": 1, "BatchGetItem": 2}, by
+
+    @pytest.mark.usefixtures("thirty")
+    def test_a_tab_of_statuses_in_a_currency_takes_its_total_from_the_figures(
+        self, acme: Api, dynamo_calls: DynamoCalls, queries: list[Json]
+    ) -> None:
+        counts = acme.get(f"{BASE}/count-by-status").json()
+        for filters, expected in [
+            ("filters=status:SENT,PAID&filters=currency:EUR", counts["SENT"] + counts["PAID"]),
+            ("filters=currency:EUR", sum(counts.values())),
+            ("filters=currency:USD", 0),
+        ]:
+            dynamo_calls.reset()
+            queries.clear()
+            page = page_of(acme.get(f"{BASE}/dynamic-search?{filters}&sort=dueDate,desc&size=5"))
+            assert page["totalElements"] == expected, filters
+            assert [query.get("Select") for query in queries] == [None], filters  # no COUNT
+            page_read = ["BatchGetItem"] if expected else []  # no invoices, nothing to read
+            assert dynamo_calls.operations == ["BatchGetItem", "Query", *page_read], filters
 
     def test_a_filtered_pages_total_is_one_count_query_of_the_entries_it_reads(
         self, acme: Api, thirty: list[Json], dynamo_calls: DynamoCalls, queries: list[Json]

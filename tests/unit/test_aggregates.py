@@ -15,6 +15,7 @@ from chalicelib.domain.aggregates import (
     combined,
     contribution,
     count_by_status,
+    count_matching,
     delta,
     stats,
 )
@@ -72,12 +73,12 @@ class TestContribution:
     @pytest.mark.parametrize(
         ("invoice", "expected"),
         [
-            (with_status(S.DRAFT), {"count#DRAFT": 1}),
-            (with_status(S.SCHEDULED), {"count#SCHEDULED": 1}),
+            (with_status(S.DRAFT), {"count#DRAFT#EUR": 1}),
+            (with_status(S.SCHEDULED), {"count#SCHEDULED#EUR": 1}),
             (
                 with_status(S.SENT, "19.00"),
                 {
-                    "count#SENT": 1,
+                    "count#SENT#EUR": 1,
                     "invoiced#EUR": D("119.00"),
                     "outstanding#EUR": D("100.00"),
                     "paid#EUR": D("19.00"),
@@ -86,7 +87,7 @@ class TestContribution:
             (
                 with_status(S.OVERDUE, "19.00"),
                 {
-                    "count#OVERDUE": 1,
+                    "count#OVERDUE#EUR": 1,
                     "invoiced#EUR": D("119.00"),
                     "outstanding#EUR": D("100.00"),
                     "overdue#EUR": D("100.00"),
@@ -95,9 +96,9 @@ class TestContribution:
             ),
             (
                 with_status(S.PAID, "119.00"),
-                {"count#PAID": 1, "invoiced#EUR": D("119.00"), "paid#EUR": D("119.00")},
+                {"count#PAID#EUR": 1, "invoiced#EUR": D("119.00"), "paid#EUR": D("119.00")},
             ),
-            (with_status(S.CANCELLED, "19.00"), {"count#CANCELLED": 1, "paid#EUR": D("19.00")}),
+            (with_status(S.CANCELLED, "19.00"), {"count#CANCELLED#EUR": 1, "paid#EUR": D("19.00")}),
         ],
         ids=lambda value: value.status if isinstance(value, Invoice) else "",
     )
@@ -107,21 +108,21 @@ class TestContribution:
         assert contribution(invoice) == expected
 
     def test_a_draft_counts_and_adds_no_amount_whatever_its_total(self) -> None:
-        assert contribution(draft(unit_price="999999.99")) == {"count#DRAFT": 1}
+        assert contribution(draft(unit_price="999999.99")) == {"count#DRAFT#EUR": 1}
 
     def test_amounts_that_are_zero_are_left_out(self) -> None:
         assert contribution(with_status(S.SENT)) == {
-            "count#SENT": 1,
+            "count#SENT#EUR": 1,
             "invoiced#EUR": D("119.00"),
             "outstanding#EUR": D("119.00"),
         }
-        assert contribution(with_status(S.CANCELLED)) == {"count#CANCELLED": 1}
+        assert contribution(with_status(S.CANCELLED)) == {"count#CANCELLED#EUR": 1}
         nothing_to_pay = with_status(S.PAID, unit_price="0")
-        assert contribution(nothing_to_pay) == {"count#PAID": 1}
+        assert contribution(nothing_to_pay) == {"count#PAID#EUR": 1}
 
     def test_amounts_are_named_by_the_invoices_currency(self) -> None:
         assert contribution(with_status(S.SENT, "500", unit_price="1000", currency="JPY")) == {
-            "count#SENT": 1,
+            "count#SENT#JPY": 1,
             "invoiced#JPY": D(1190),
             "outstanding#JPY": D(690),
             "paid#JPY": D(500),
@@ -133,13 +134,13 @@ class TestContribution:
 
 class TestDelta:
     def test_creating_a_draft_counts_one_draft(self) -> None:
-        assert delta(None, draft()) == {"count#DRAFT": 1}
+        assert delta(None, draft()) == {"count#DRAFT#EUR": 1}
 
     def test_issuing_moves_the_count_and_invoices_the_total(self) -> None:
         before = draft()
         assert delta(before, issued(before)) == {
-            "count#DRAFT": -1,
-            "count#SENT": 1,
+            "count#DRAFT#EUR": -1,
+            "count#SENT#EUR": 1,
             "invoiced#EUR": D("119.00"),
             "outstanding#EUR": D("119.00"),
         }
@@ -154,8 +155,8 @@ class TestDelta:
     def test_settling_moves_the_count_to_paid_and_clears_outstanding(self) -> None:
         before = pay(issued(draft()), "19.00")
         assert delta(before, pay(before, "100.00")) == {
-            "count#SENT": -1,
-            "count#PAID": 1,
+            "count#SENT#EUR": -1,
+            "count#PAID#EUR": 1,
             "outstanding#EUR": D("-100.00"),
             "paid#EUR": D("100.00"),
         }
@@ -163,8 +164,8 @@ class TestDelta:
     def test_settling_an_overdue_invoice_also_clears_overdue(self) -> None:
         before = flagged_overdue(pay(issued(draft()), "19.00"))
         assert delta(before, pay(before, "100.00", AFTER_DUE)) == {
-            "count#OVERDUE": -1,
-            "count#PAID": 1,
+            "count#OVERDUE#EUR": -1,
+            "count#PAID#EUR": 1,
             "outstanding#EUR": D("-100.00"),
             "overdue#EUR": D("-100.00"),
             "paid#EUR": D("100.00"),
@@ -173,8 +174,8 @@ class TestDelta:
     def test_the_overdue_job_moves_the_open_balance_into_overdue(self) -> None:
         before = pay(issued(draft()), "19.00")
         assert delta(before, flagged_overdue(before)) == {
-            "count#SENT": -1,
-            "count#OVERDUE": 1,
+            "count#SENT#EUR": -1,
+            "count#OVERDUE#EUR": 1,
             "overdue#EUR": D("100.00"),
         }
 
@@ -189,8 +190,8 @@ class TestDelta:
         )
         after = payments.unmark_as_paid(before, actor=ALICE, now=NOW, today=AFTER_DUE)
         assert delta(before, after) == {
-            "count#PAID": -1,
-            "count#OVERDUE": 1,
+            "count#PAID#EUR": -1,
+            "count#OVERDUE#EUR": 1,
             "outstanding#EUR": D("100.00"),
             "overdue#EUR": D("100.00"),
             "paid#EUR": D("-100.00"),
@@ -206,8 +207,8 @@ class TestDelta:
         before = pay(issued(draft()), "19.00")
         after = transitions.cancel(before, actor=ALICE, now=NOW)
         assert delta(before, after) == {
-            "count#SENT": -1,
-            "count#CANCELLED": 1,
+            "count#SENT#EUR": -1,
+            "count#CANCELLED#EUR": 1,
             "invoiced#EUR": D("-119.00"),
             "outstanding#EUR": D("-100.00"),
         }
@@ -215,10 +216,10 @@ class TestDelta:
     def test_cancelling_a_draft_only_moves_the_count(self) -> None:
         before = draft()
         after = transitions.cancel(before, actor=ALICE, now=NOW)
-        assert delta(before, after) == {"count#DRAFT": -1, "count#CANCELLED": 1}
+        assert delta(before, after) == {"count#DRAFT#EUR": -1, "count#CANCELLED#EUR": 1}
 
     def test_deleting_a_draft_uncounts_it(self) -> None:
-        assert delta(draft(), None) == {"count#DRAFT": -1}
+        assert delta(draft(), None) == {"count#DRAFT#EUR": -1}
 
     def test_a_note_or_a_comment_changes_no_figure(self) -> None:
         before = pay(issued(draft()), "19.00")
@@ -252,7 +253,7 @@ class TestDelta:
             combined(changes)
             == contribution(cancelled)
             == {
-                "count#CANCELLED": 1,
+                "count#CANCELLED#EUR": 1,
                 "paid#EUR": D("59.00"),
             }
         )
@@ -262,8 +263,8 @@ class TestCombined:
     def test_sums_each_figure_and_drops_those_that_come_to_zero(self) -> None:
         assert combined(
             [
-                {"count#DRAFT": D(1), "paid#EUR": D("10.00")},
-                {"count#DRAFT": D(-1), "paid#EUR": D("2.50"), "paid#USD": D("1.00")},
+                {"count#DRAFT#EUR": D(1), "paid#EUR": D("10.00")},
+                {"count#DRAFT#EUR": D(-1), "paid#EUR": D("2.50"), "paid#USD": D("1.00")},
             ]
         ) == {"paid#EUR": D("12.50"), "paid#USD": D("1.00")}
 
@@ -276,14 +277,14 @@ class TestCombined:
         assert combined([delta(before, after), delta(after, before)]) == {}
 
     def test_leaves_its_inputs_as_they_were(self) -> None:
-        first: Figures = {"count#SENT": D(1)}
-        combined([first, {"count#SENT": D(2)}])
-        assert first == {"count#SENT": D(1)}
+        first: Figures = {"count#SENT#EUR": D(1)}
+        combined([first, {"count#SENT#EUR": D(2)}])
+        assert first == {"count#SENT#EUR": D(1)}
 
 
 class TestCountByStatus:
     def test_every_status_is_answered_with_zeros_included(self) -> None:
-        assert count_by_status({"count#SENT": D(3), "paid#EUR": D("5.00")}) == {
+        assert count_by_status({"count#SENT#EUR": D(3), "paid#EUR": D("5.00")}) == {
             "DRAFT": 0,
             "SCHEDULED": 0,
             "SENT": 3,
@@ -293,7 +294,7 @@ class TestCountByStatus:
         }
 
     def test_counts_are_whole_numbers(self) -> None:
-        counts = count_by_status({"count#PAID": D("2")})
+        counts = count_by_status({"count#PAID#EUR": D("2")})
         assert [type(count) for count in counts.values()] == [int] * 6
 
 
@@ -383,6 +384,38 @@ class TestStats:
     def test_amounts_are_written_with_the_currencys_minor_units(
         self, currency: str, amount: str, written: str, zero: str
     ) -> None:
-        result = stats({"count#SENT": D(1), f"invoiced#{currency}": D(amount)}, "EUR")
+        result = stats({"count#SENT#EUR": D(1), f"invoiced#{currency}": D(amount)}, "EUR")
         assert result.currency == currency
         assert (str(result.total_invoiced), str(result.total_paid)) == (written, zero)
+
+
+FIGURES_BY_STATUS_AND_CURRENCY = {
+    "count#SENT#EUR": D(3),
+    "count#SENT#USD": D(2),
+    "count#PAID#EUR": D(5),
+    "count#DRAFT#JPY": D(1),
+    "invoiced#EUR": D("10.00"),
+}
+
+
+class TestCountsByStatusAndCurrency:
+    def test_a_status_counts_in_every_currency(self) -> None:
+        counts = count_by_status(FIGURES_BY_STATUS_AND_CURRENCY)
+        assert (counts["SENT"], counts["PAID"], counts["DRAFT"], counts["OVERDUE"]) == (5, 5, 1, 0)
+
+    @pytest.mark.parametrize(
+        ("statuses", "currency", "expected"),
+        [
+            (None, None, 11),
+            (["SENT"], None, 5),
+            (["SENT"], "EUR", 3),
+            (["SENT", "PAID"], "EUR", 8),
+            (None, "USD", 2),
+            (["OVERDUE"], "EUR", 0),
+            (["SENT"], "GBP", 0),
+        ],
+    )
+    def test_a_tab_of_statuses_and_a_currency_is_counted_from_the_figures(
+        self, statuses: list[str] | None, currency: str | None, expected: int
+    ) -> None:
+        assert count_matching(FIGURES_BY_STATUS_AND_CURRENCY, statuses, currency) == expected
