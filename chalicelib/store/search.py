@@ -103,11 +103,12 @@ class DynamoInvoiceSearch:
         """The plan's entries in order. Unfiltered, exactly the `needed` ones are read (in more
         than one call only when a 1 MB page ends first); filtered, reads start at twice that and
         double; with nothing `needed`, each call reads 1 MB."""
-        start, read = None, 0
+        start, read, calls = None, 0, 0
         while True:
             request = self._query(plan)
             if needed is not None:
-                request["Limit"] = _limit(plan, needed, read)
+                request["Limit"] = _limit(plan, needed, read, calls)
+                calls += 1
             if start is not None:
                 request["ExclusiveStartKey"] = start
             with throttling_as_unavailable():
@@ -177,10 +178,12 @@ class DynamoInvoiceSearch:
         return request
 
 
-def _limit(plan: Plan, needed: int, read: int) -> int:
+def _limit(plan: Plan, needed: int, read: int, calls: int) -> int:
+    """Unfiltered: the entries still needed. Filtered, where matches are unknown until read:
+    twice the page to start with, doubling with each call (a rare match reads few calls)."""
     if plan.condition is None:
         return max(needed - read, 1)
-    return min(_MAX_LIMIT, max(2 * needed, 100, 2 * read))
+    return min(_MAX_LIMIT, max(2 * needed, 100) << min(calls, 16))
 
 
 def plans_for(tenant_id: str, query: InvoiceQuery, today: date) -> list[Plan]:

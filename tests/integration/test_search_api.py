@@ -790,6 +790,15 @@ class TestCost:
             page_read = ["BatchGetItem"] if expected else []  # no invoices, nothing to read
             assert dynamo_calls.operations == ["BatchGetItem", "Query", *page_read], filters
 
+    def test_a_filter_that_matches_nothing_reads_ever_larger_pieces_of_the_index(
+        self, acme: Api, queries: list[Json]
+    ) -> None:
+        load("acme", copies(700))
+        page = page_of(acme.get(f"{BASE}/dynamic-search?filters=minTotal:2&sort=dueDate&size=5"))
+        assert page["totalElements"] == 0
+        reads = [query["Limit"] for query in queries if "Select" not in query]
+        assert reads == [100, 200, 400]  # not seven calls of 100: a miss costs log n calls
+
     def test_a_filtered_pages_total_is_one_count_query_of_the_entries_it_reads(
         self, acme: Api, thirty: list[Json], dynamo_calls: DynamoCalls, queries: list[Json]
     ) -> None:
