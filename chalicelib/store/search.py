@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from chalicelib.services.ports import SearchResult
 from chalicelib.store import keys
 from chalicelib.store.conditions import Condition, filter_condition, total_bound
 from chalicelib.store.dynamo import batch_get, throttling_as_unavailable
+from chalicelib.store.index import DynamoInvoiceIndex
 from chalicelib.store.items import invoice_key, invoice_of
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class DynamoInvoiceSearch:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._index = DynamoInvoiceIndex(client, table_name)
 
     def search(
         self,
@@ -136,17 +138,24 @@ class DynamoInvoiceSearch:
 
     def _search_matches(self, tenant_id: str, query: InvoiceQuery, today: date) -> list[str]:
         """Free text matches anywhere in a text, which no key can narrow: every entry of the
-        tenant's invoice-date index is read (keys and short attributes, about 100 bytes each),
-        then the matches are sorted in memory. Linear in the tenant's size, by design."""
-        plan = Plan(
+        tenant's invoice-date index is read (keys and short attributes, a few hundred bytes
+        each), in date segments read in parallel, then the matches are sorted in memory. Linear
+        in the tenant's size, by design (decision 0012)."""
+        base = Plan(
             keys.BY_INVOICE_DATE,
             ("PK", keys.tenant_pk(tenant_id)),
             "byInvoiceDate",
             True,
             condition=filter_condition(query.filters, today, terms=query.search),
         )
+        earliest, latest = self._index.invoice_date_range(tenant_id)
+        if earliest is None or latest is None:
+            return []
+        segments = [replace(base, key_range=span) for span in _date_spans(earliest, latest)]
+        with ThreadPoolExecutor(_PARALLEL_READS) as pool:
+            parts = list(pool.map(lambda plan: list(self._entries(plan)), segments))
         matches = sorted(
-            self._entries(plan),
+            (entry for part in parts for entry in part),
             key=lambda entry: _sort_value(entry, query.sort.field),
             reverse=not query.sort.ascending,
         )
@@ -176,6 +185,15 @@ class DynamoInvoiceSearch:
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = values
         return request
+
+
+def _date_spans(earliest: date, latest: date) -> list[tuple[str | None, str | None]]:
+    """The days from `earliest` to `latest` cut into up to 8 contiguous key ranges, one per
+    parallel read."""
+    days = (latest - earliest).days + 1
+    cuts = min(_PARALLEL_READS, days)
+    edges = [earliest + timedelta(days=days * n // cuts) for n in range(cuts + 1)]
+    return [_bounds(_day(edges[n]), _day(edges[n + 1] - timedelta(days=1))) for n in range(cuts)]
 
 
 def _limit(plan: Plan, needed: int, read: int, calls: int) -> int:

@@ -790,6 +790,25 @@ class TestCost:
             page_read = ["BatchGetItem"] if expected else []  # no invoices, nothing to read
             assert dynamo_calls.operations == ["BatchGetItem", "Query", *page_read], filters
 
+    def test_a_search_reads_every_entry_once_in_8_date_segments(
+        self, acme: Api, queries: list[Json]
+    ) -> None:
+        days = [f"2026-01-{day:02d}" for day in range(1, 21)]
+        shown = load("acme", [sent(invoice_date=day, note="Needle") for day in days])
+        page = page_of(acme.get(f"{BASE}/page?search=needle&pageSize=100&sortBy=invoiceDate"))
+        assert ids_of(page) == [invoice["id"] for invoice in shown]
+        ends, segments = queries[:2], queries[2:]
+        assert [query["Limit"] for query in ends] == [1, 1]  # the earliest and latest date
+        spans = [
+            (query["ExpressionAttributeValues"][":lo"]["S"][:10],
+             query["ExpressionAttributeValues"][":hi"]["S"][:10])
+            for query in segments
+        ]  # fmt: skip
+        assert len(spans) == 8
+        assert (spans[0][0], spans[-1][1]) == ("2026-01-01", "2026-01-20")
+        days_read = [day for low, high in spans for day in days if low <= day <= high]
+        assert days_read == days  # contiguous, no overlap, no gap
+
     def test_a_filter_that_matches_nothing_reads_ever_larger_pieces_of_the_index(
         self, acme: Api, queries: list[Json]
     ) -> None:
