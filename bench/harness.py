@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -68,30 +69,42 @@ class Traffic:
 
 class CallLog:
     """The DynamoDB operations one client sends and how long each took, from botocore's
-    `before-call` and `after-call` hooks (`after-call-error` when no response came back)."""
+    `before-call` and `after-call` hooks (`after-call-error` when no response came back).
+
+    Calls the app makes from several threads at once count their time once: the store's time
+    is the time during which at least one call was in flight."""
 
     def __init__(self, client: DynamoDBClient) -> None:
         self._operations: list[str] = []
         self._store_ns = 0
-        self._started_ns = 0
+        self._in_flight = 0
+        self._busy_since_ns = 0
+        self._lock = threading.Lock()
         events = client.meta.events
         events.register("before-call.dynamodb", self._started)
         events.register("after-call.dynamodb", self._finished)
         events.register("after-call-error.dynamodb", self._finished)
 
     def _started(self, event_name: str, **_: Any) -> None:
-        self._operations.append(event_name.rsplit(".", 1)[-1])
-        self._started_ns = time.perf_counter_ns()
+        with self._lock:
+            self._operations.append(event_name.rsplit(".", 1)[-1])
+            if self._in_flight == 0:
+                self._busy_since_ns = time.perf_counter_ns()
+            self._in_flight += 1
 
     def _finished(self, **_: Any) -> None:
-        self._store_ns += time.perf_counter_ns() - self._started_ns
+        with self._lock:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._store_ns += time.perf_counter_ns() - self._busy_since_ns
 
     def take(self) -> Traffic:
         """The traffic since the last take, and start afresh."""
-        taken = Traffic(tuple(self._operations), self._store_ns)
-        self._operations.clear()
-        self._store_ns = 0
-        return taken
+        with self._lock:
+            taken = Traffic(tuple(self._operations), self._store_ns)
+            self._operations.clear()
+            self._store_ns = 0
+            return taken
 
 
 @dataclass(frozen=True)
