@@ -1,13 +1,23 @@
-"""A tenant's settings, as far as invoices depend on them today: how they are numbered."""
+"""A tenant's settings: who the seller is (name, address, VAT id, sender email, bank accounts),
+the defaults of its invoices (currency, payment terms, locale, timezone, numbering) and its
+reminder policy. Each value is checked with the library that knows its rules."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import zoneinfo
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, model_validator
 
+from chalicelib.domain.commands import PaymentTermDays
 from chalicelib.domain.invoice import DomainModel
 from chalicelib.domain.numbering import DEFAULT_FORMAT, format_problem
+from chalicelib.domain.values import CurrencyCode, ShortText
+
+MAX_BANK_ACCOUNTS = 5
+MAX_REMINDER_STEPS = 10
+DEFAULT_REMINDER_STEPS = (-3, 1, 7, 14)
 
 
 def _usable_format(number_format: str) -> str:
@@ -17,10 +27,130 @@ def _usable_format(number_format: str) -> str:
     return number_format
 
 
+# The checking libraries load on first use (a PUT of settings), not with the app.
+
+
+def _iban(value: str) -> str:
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        return str(IBAN(value).compact)
+    except SchwiftyException as exc:
+        raise ValueError(f"not a valid IBAN: {exc}") from None
+
+
+def _bic(value: str) -> str:
+    from schwifty import BIC
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        return str(BIC(value).compact)
+    except SchwiftyException as exc:
+        raise ValueError(f"not a valid BIC: {exc}") from None
+
+
+def _vat_id(value: str) -> str:
+    """EU VAT ids by their country's own rules (python-stdnum); others by their shape."""
+    from stdnum.eu import vat as eu_vat
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    number = eu_vat.compact(value)
+    if number[:2].lower() in eu_vat.MEMBER_STATES | {"el"}:  # Greece writes EL
+        try:
+            return str(eu_vat.validate(number))
+        except StdnumError as exc:
+            raise ValueError(f"not a valid VAT id: {exc}") from None
+    if not (number[:2].isalpha() and number[2:].isalnum() and 4 <= len(number) <= 15):
+        raise ValueError("not a VAT id: a country prefix and 2 to 13 letters or digits")
+    return number
+
+
+def _locale(value: str) -> str:
+    """A CLDR locale, written as a BCP 47 tag (de-DE)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(value.replace("-", "_"))).replace("_", "-")
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValueError("not a known locale, such as en, de-DE or fr-CH") from None
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _timezone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError("not an IANA timezone, such as Europe/Berlin or America/New_York")
+    return value
+
+
+def _once_each_in_order(days: list[int]) -> list[int]:
+    if len(set(days)) != len(days):
+        raise ValueError("each day once")
+    return sorted(days)
+
+
+def _country(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Iban = Annotated[str, AfterValidator(_iban)]
+Bic = Annotated[str, AfterValidator(_bic)]
+VatId = Annotated[str, Field(max_length=40), AfterValidator(_vat_id)]
+LocaleTag = Annotated[str, Field(max_length=35), AfterValidator(_locale)]
+Timezone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
+CountryCode = Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2}$")]
 NumberingFormat = Annotated[str, AfterValidator(_usable_format)]
+ReminderDay = Annotated[int, Field(ge=-90, le=365)]
+
+
+class PostalAddress(DomainModel):
+    street: ShortText | None = None
+    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    city: ShortText | None = None
+    region: ShortText | None = None
+    country: CountryCode | None = None  # ISO 3166-1 alpha-2
+
+
+class BankAccount(DomainModel):
+    name: ShortText | None = None
+    iban: Iban
+    bic: Bic | None = None
+
+    @model_validator(mode="after")
+    def bic_of_the_ibans_country(self) -> Self:
+        if self.bic is not None and self.bic[4:6] != self.iban[:2]:
+            raise ValueError("the BIC's country is not the IBAN's")
+        return self
+
+
+class ReminderPolicy(DomainModel):
+    """Reminders on these days relative to the due date (negative: before it), each sent once,
+    and at most `maximum` of them per invoice."""
+
+    steps: Annotated[
+        list[ReminderDay], Field(max_length=MAX_REMINDER_STEPS), AfterValidator(_once_each_in_order)
+    ] = Field(default_factory=lambda: list(DEFAULT_REMINDER_STEPS))
+    maximum: Annotated[int, Field(ge=0, le=MAX_REMINDER_STEPS)] = len(DEFAULT_REMINDER_STEPS)
 
 
 class TenantSettings(DomainModel):
-    """Changing the numbering format keeps counting: the next number of the year follows on."""
+    """Replaced as a whole by PUT. Changing the numbering format keeps counting: the next number
+    of the year follows on. Unset defaults (currency, payment terms) fall back to the service's."""
 
+    company_name: ShortText | None = None
+    address: PostalAddress | None = None
+    vat_id: VatId | None = None
+    sender_email: EmailStr | None = None
+    bank_accounts: Annotated[list[BankAccount], Field(max_length=MAX_BANK_ACCOUNTS)] = Field(
+        default_factory=list
+    )
+    default_currency: CurrencyCode | None = None
+    payment_term_days: PaymentTermDays | None = None
+    locale: LocaleTag = "en"
+    timezone: Timezone = "UTC"
     numbering_format: NumberingFormat = DEFAULT_FORMAT
+    reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)

@@ -454,3 +454,22 @@ def test_importing_the_app_creates_no_aws_client() -> None:
         env={"PATH": "", "AWS_DEFAULT_REGION": "eu-west-1", "TABLE_NAME": "t"},
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_importing_the_app_loads_no_library_that_only_some_requests_need() -> None:
+    """Cold starts pay for routing and auth only: locale data, IBAN and VAT rules load on use."""
+    probe = (
+        "import sys\n"
+        "import app\n"
+        "heavy = ('babel', 'schwifty', 'stdnum', 'fpdf', 'jinja2')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "AWS_DEFAULT_REGION": "eu-west-1", "TABLE_NAME": "t"},
+    )
+    assert result.stdout.strip() == "[]"

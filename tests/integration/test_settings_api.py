@@ -1,4 +1,5 @@
-"""The tenant's numbering format, set through HTTP and used by the next invoice issued."""
+"""The tenant's settings through HTTP: the seller's details, invoice defaults and reminder policy,
+each checked by its own rules, and the numbering format used by the next invoice issued."""
 
 from __future__ import annotations
 
@@ -10,6 +11,34 @@ from tests.support import Api
 
 SETTINGS = "/api/v1/settings"
 BASE = "/api/v1/invoices"
+DEFAULTS: dict[str, Any] = {
+    "companyName": None,
+    "address": None,
+    "vatId": None,
+    "senderEmail": None,
+    "bankAccounts": [],
+    "defaultCurrency": None,
+    "paymentTermDays": None,
+    "locale": "en",
+    "timezone": "UTC",
+    "numberingFormat": "INV-{YYYY}-{SEQ:04}",
+    "reminderPolicy": {"steps": [-3, 1, 7, 14], "maximum": 4},
+}
+SELLER: dict[str, Any] = {
+    "companyName": "Zoë Müller GmbH",
+    "address": {"street": "Hauptstraße 1", "postalCode": "10115", "city": "Berlin",
+                "country": "de"},
+    "vatId": "DE 136,695 976",
+    "senderEmail": "billing@mueller.example",
+    "bankAccounts": [{"name": "Main", "iban": "DE89 3704 0044 0532 0130 00",
+                      "bic": "COBADEFFXXX"}],
+    "defaultCurrency": "EUR",
+    "paymentTermDays": 30,
+    "locale": "de_DE",
+    "timezone": "Europe/Berlin",
+    "numberingFormat": "RE-{YYYY}-{SEQ:05}",
+    "reminderPolicy": {"steps": [14, -3, 7], "maximum": 2},
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -25,14 +54,14 @@ def issue(client: Api) -> str:
 
 def test_a_tenant_that_saved_nothing_has_the_default_format(acme: Api) -> None:
     reply = acme.get(SETTINGS)
-    assert (reply.status, reply.json()) == (200, {"numberingFormat": "INV-{YYYY}-{SEQ:04}"})
+    assert (reply.status, reply.json()) == (200, DEFAULTS)
 
 
 def test_a_saved_format_numbers_the_next_invoice_and_the_count_goes_on(acme: Api) -> None:
     assert issue(acme) == "INV-2026-0001"
     reply = acme.request("PUT", SETTINGS, {"numberingFormat": "RE/{YY}/{SEQ:05}"})
-    assert (reply.status, reply.json()) == (200, {"numberingFormat": "RE/{YY}/{SEQ:05}"})
-    assert acme.get(SETTINGS).json() == {"numberingFormat": "RE/{YY}/{SEQ:05}"}
+    assert (reply.status, reply.json()["numberingFormat"]) == (200, "RE/{YY}/{SEQ:05}")
+    assert acme.get(SETTINGS).json() == {**DEFAULTS, "numberingFormat": "RE/{YY}/{SEQ:05}"}
     assert issue(acme) == "RE/26/00002"
 
 
@@ -43,12 +72,73 @@ def test_an_unusable_format_is_a_400_and_changes_nothing(acme: Api, number_forma
     reply = acme.request("PUT", SETTINGS, {"numberingFormat": number_format})
     assert reply.status == 400
     assert [e["field"] for e in reply.json()["errors"]] == ["numberingFormat"]
-    assert acme.get(SETTINGS).json() == {"numberingFormat": "INV-{YYYY}-{SEQ:04}"}
+    assert acme.get(SETTINGS).json() == DEFAULTS
 
 
 def test_settings_belong_to_the_callers_tenant_only(acme: Api, api: Api) -> None:
     globex = api.as_tenant("globex")
     globex.request("PUT", SETTINGS, {"numberingFormat": "G-{SEQ}", "tenantId": "acme"})
-    assert acme.get(SETTINGS).json() == {"numberingFormat": "INV-{YYYY}-{SEQ:04}"}
-    assert globex.get(SETTINGS).json() == {"numberingFormat": "G-{SEQ}"}
+    assert acme.get(SETTINGS).json() == DEFAULTS
+    assert globex.get(SETTINGS).json()["numberingFormat"] == "G-{SEQ}"
     assert issue(acme) == "INV-2026-0001"
+
+
+def test_every_setting_is_kept_and_written_in_its_canonical_form(acme: Api) -> None:
+    reply = acme.request("PUT", SETTINGS, SELLER)
+    assert reply.status == 200, reply.body
+    expected = {
+        **SELLER,
+        "address": {**SELLER["address"], "region": None, "country": "DE"},
+        "vatId": "DE136695976",
+        "bankAccounts": [{"name": "Main", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
+        "locale": "de-DE",
+        "reminderPolicy": {"steps": [-3, 7, 14], "maximum": 2},
+    }
+    assert reply.json() == expected
+    assert acme.get(SETTINGS).json() == expected
+
+
+def test_a_put_replaces_the_whole_document(acme: Api) -> None:
+    acme.request("PUT", SETTINGS, SELLER)
+    assert acme.request("PUT", SETTINGS, {"companyName": "Renamed"}).status == 200
+    assert acme.get(SETTINGS).json() == {**DEFAULTS, "companyName": "Renamed"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"vatId": "DE 136,695 977"}, "vatId"),  # its check digit is wrong
+        ({"vatId": "12"}, "vatId"),
+        ({"bankAccounts": [{"iban": "DE89 3704 0044 0532 0130 01"}]}, "bankAccounts[0].iban"),
+        ({"bankAccounts": [{"iban": "XX00"}]}, "bankAccounts[0].iban"),
+        ({"bankAccounts": [{"iban": "DE89370400440532013000", "bic": "COBADEFF"}]}, None),
+        ({"bankAccounts": [{"iban": "DE89370400440532013000", "bic": "BNPAFRPP"}]},
+         "bankAccounts[0]"),  # a French bank for a German account
+        ({"bankAccounts": [{"iban": "DE89370400440532013000", "bic": "NOTABIC!"}]},
+         "bankAccounts[0].bic"),
+        ({"bankAccounts": [{"iban": "DE89370400440532013000"}] * 6}, "bankAccounts"),
+        ({"senderEmail": "not-an-address"}, "senderEmail"),
+        ({"defaultCurrency": "EURO"}, "defaultCurrency"),
+        ({"paymentTermDays": 366}, "paymentTermDays"),
+        ({"locale": "xx-YY"}, "locale"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+        ({"timezone": "../../etc/passwd"}, "timezone"),
+        ({"address": {"country": "Germany"}}, "address.country"),
+        ({"reminderPolicy": {"steps": [1, 1]}}, "reminderPolicy.steps"),
+        ({"reminderPolicy": {"steps": [400]}}, "reminderPolicy.steps[0]"),
+        ({"reminderPolicy": {"steps": [1], "maximum": 11}}, "reminderPolicy.maximum"),
+    ],
+)  # fmt: skip
+def test_a_setting_that_breaks_its_rules_is_a_400_naming_it_and_changes_nothing(
+    acme: Api, change: dict[str, Any], field: str | None
+) -> None:
+    acme.request("PUT", SETTINGS, SELLER)
+    before = acme.get(SETTINGS).json()
+    reply = acme.request("PUT", SETTINGS, {**SELLER, **change})
+    if field is None:  # an 8-character BIC is valid: the branch code is optional
+        assert reply.status == 200, reply.body
+        return
+    assert reply.status == 400, reply.body
+    assert set(reply.json()) == {"title", "detail", "time", "errors"}
+    assert field in [error["field"] for error in reply.json()["errors"]]
+    assert acme.get(SETTINGS).json() == before
