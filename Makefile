@@ -106,8 +106,10 @@ deploy: package
 	aws cloudformation describe-stacks --stack-name '$(STACK)' \
 		--query 'Stacks[0].Outputs[].[OutputKey,OutputValue]' --output table
 
+# One process per issue: moto's memory grows with every transaction a run sends.
 bench: install $(DYNAMODB_LOCAL_JAR)
-	$(BIN)/python -m bench.endpoints
+	$(BIN)/python -m bench.endpoints --issue 2
+	$(BIN)/python -m bench.endpoints --issue 3
 	$(BIN)/python -m bench.search
 
 dynamodb-local: $(DYNAMODB_LOCAL_JAR)
