@@ -11,7 +11,7 @@ import simplejson
 from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api.problems import HttpError
+from chalicelib.api.problems import HttpError, invalid_request
 from chalicelib.domain.errors import FieldProblem
 
 # Far above any valid body (250 rows), far below API Gateway's and Lambda's own limits.
@@ -80,8 +80,7 @@ def validated(model: type[M], data: Any) -> M:
             )
             for error in exc.errors(include_url=False, include_input=False)
         ]
-        listed = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        raise HttpError(400, f"Invalid request: {listed}", problems) from None
+        raise invalid_request(*problems) from None
 
 
 def query_list(request: Request, name: str) -> list[str]:
@@ -105,7 +104,7 @@ def query_int(request: Request, name: str, *, default: int, low: int, high: int)
     # Only ASCII digits: str.isdigit() also accepts characters such as "²" that int() refuses.
     if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
         message = f"must be a whole number from {low} to {high}"
-        raise HttpError(400, f"Invalid request: {name}: {message}", [FieldProblem(name, message)])
+        raise invalid_request(FieldProblem(name, message))
     return int(raw)
 
 
@@ -142,7 +141,5 @@ def if_match(request: Request) -> int | None:
     matched = _STRONG_ETAG.fullmatch(header)
     if matched is None:
         message = 'must be the ETag of the invoice, such as "3" (weak ETags cannot match)'
-        raise HttpError(
-            400, f"Invalid request: If-Match: {message}", [FieldProblem("If-Match", message)]
-        )
+        raise invalid_request(FieldProblem("If-Match", message))
     return int(matched.group(1))

@@ -12,7 +12,12 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from chalicelib.api.problems import chalice_error_as_problem, domain_problem, problem
+from chalicelib.api.problems import (
+    chalice_error_as_problem,
+    domain_problem,
+    http_problem,
+    invalid_request,
+)
 from chalicelib.api.security import PUBLIC_PATHS, current_actor
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError, FieldProblem
@@ -45,8 +50,7 @@ def idempotent_writes(request: Request, get_response: Callable[[Request], Respon
         return get_response(request)
     if not _KEY.fullmatch(key):
         message = "must be 1 to 255 visible ASCII characters, such as a UUID"
-        return problem(400, f"Invalid request: Idempotency-Key: {message}",
-                       [FieldProblem("Idempotency-Key", message)])  # fmt: skip
+        return http_problem(invalid_request(FieldProblem("Idempotency-Key", message)))
     try:
         stored, replayed = get_deps().idempotency.run_once(
             current_actor().tenant_id,

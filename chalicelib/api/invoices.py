@@ -16,7 +16,7 @@ from chalicelib.api.http import (
     validated,
 )
 from chalicelib.api.paging import page_params, page_response
-from chalicelib.api.problems import HttpError
+from chalicelib.api.problems import HttpError, invalid_request
 from chalicelib.api.representations import invoice_json, invoice_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor, write_context
@@ -134,17 +134,9 @@ def _found(ids: list[str]) -> Response:
 def _ids(request: Request, *, required: bool, most: int = MAX_IDS) -> list[str]:
     ids = query_list(request, "ids")
     if required and not ids:
-        raise HttpError(
-            400,
-            "Invalid request: ids: at least one id is required",
-            [FieldProblem("ids", "at least one id is required")],
-        )
+        raise invalid_request(FieldProblem("ids", "at least one id is required"))
     if len(ids) > most:
-        raise HttpError(
-            400,
-            f"Invalid request: ids: at most {most} ids per request",
-            [FieldProblem("ids", f"at most {most} ids per request")],
-        )
+        raise invalid_request(FieldProblem("ids", f"at most {most} ids per request"))
     return ids
 
 
@@ -166,4 +158,4 @@ def _comment_text(request: Request) -> str:
 
 
 def _bad_comment(message: str) -> HttpError:
-    return HttpError(400, f"Invalid request: body: {message}", [FieldProblem("body", message)])
+    return invalid_request(FieldProblem("body", message))

@@ -50,6 +50,12 @@ class HttpError(Exception):
         self.problems = tuple(problems)
 
 
+def invalid_request(*problems: FieldProblem) -> HttpError:
+    """A 400 naming each field at fault, in the detail and in `errors`."""
+    listed = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    return HttpError(400, f"Invalid request: {listed}", problems)
+
+
 def problem(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> Response:
     body: dict[str, Any] = {
         "title": HTTPStatus(status).phrase,

@@ -15,7 +15,7 @@ from chalicelib.api.http import (
     query_values,
     validated,
 )
-from chalicelib.api.problems import HttpError
+from chalicelib.api.problems import HttpError, invalid_request
 from chalicelib.api.representations import invoice_json
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
@@ -117,8 +117,7 @@ def _filters(given: list[str]) -> dict[str, Any]:
             filters[name] = f"{filters[name]},{value}"
         elif name in filters:
             message = "given twice; each filter but status takes one value"
-            raise HttpError(400, f"Invalid request: filters.{name}: {message}",
-                            [FieldProblem(f"filters.{name}", message)])  # fmt: skip
+            raise invalid_request(FieldProblem(f"filters.{name}", message))
         else:
             filters[name] = value
     return filters
@@ -128,17 +127,16 @@ def _ascending(parameter: str, direction: str) -> bool:
     try:
         return _DIRECTIONS[direction.strip().upper()]
     except KeyError:
-        message = "the direction must be ASC or DESC"
-        raise HttpError(
-            400, f"Invalid request: {parameter}: {message}", [FieldProblem(parameter, message)]
+        raise invalid_request(
+            FieldProblem(parameter, "the direction must be ASC or DESC")
         ) from None
 
 
 def _named_as_asked(exc: HttpError, names: dict[str, str]) -> HttpError:
     """The error names the query parameters the caller sent, not the query's own fields."""
-    problems = [FieldProblem(names.get(p.field, p.field), p.message) for p in exc.problems]
-    listed = "; ".join(f"{p.field}: {p.message}" for p in problems)
-    return HttpError(exc.status, f"Invalid request: {listed}", problems)
+    return invalid_request(
+        *(FieldProblem(names.get(p.field, p.field), p.message) for p in exc.problems)
+    )
 
 
 def _page(query: InvoiceQuery) -> Response:

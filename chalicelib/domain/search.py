@@ -82,6 +82,11 @@ class Filters(Command):
     min_total: _Total | None = None
     max_total: _Total | None = None
 
+    @property
+    def given(self) -> set[str]:
+        """The filters the caller set (a filter sent as null is not set)."""
+        return {name for name in self.model_fields_set if getattr(self, name) is not None}
+
     @model_validator(mode="before")
     @classmethod
     def only_known_filters(cls, data: Any) -> Any:

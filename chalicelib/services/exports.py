@@ -42,10 +42,10 @@ def export_csv(
     today = ports.defaults.today(now)
     for invoices in search.in_order(actor.tenant_id, query, today=today, whole=whole):
         table.add(invoices)
-    filename = f"invoices-{today.isoformat()}.csv"
-    if fits_in_a_lambda_response(table.text):
-        return CsvExport(filename, table.rows, text=table.text)
-    key = documents.keep_export(actor.tenant_id, new_id(), table.text, filename=filename)
+    filename, text = f"invoices-{today.isoformat()}.csv", table.text
+    if fits_in_a_lambda_response(text):
+        return CsvExport(filename, table.rows, text=text)
+    key = documents.keep_export(actor.tenant_id, new_id(), text, filename=filename)
     return CsvExport(
         filename,
         table.rows,

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.search import Filters
+from chalicelib.store import keys
 
 _WIRE_DAY = "{}T00:00:00Z"  # how invoice and due dates are stored (as on the wire)
-_TOTAL_PLACES = Decimal("0.0001")  # finer than any currency's minor unit, as store/keys.py sorts
-_WIDE = Context(prec=40)
 
 
 @dataclass
@@ -39,8 +38,7 @@ def filter_condition(
 ) -> Condition | None:
     """Every filter not in `skip` (already enforced by the key) and every search term, ANDed."""
     condition = Condition()
-    given = {name for name in filters.model_fields_set if getattr(filters, name) is not None}
-    for name in sorted(given - skip):
+    for name in sorted(filters.given - skip):
         _ADD[name](condition, getattr(filters, name), today)
     for number, term in enumerate(terms):
         condition.add(
@@ -76,17 +74,9 @@ def _day_bound(attribute: str, operator: str, name: str) -> Any:
     return add
 
 
-def total_bound(value: Decimal, *, lower: bool) -> Decimal:
-    """A bound finer than any total, moved to the nearest total it admits: as a minimum, 10.00001
-    admits what 10.0001 does. Key ranges and filters then agree, and DynamoDB gets no number
-    with more places than it holds (nor one below its smallest, 1e-130)."""
-    rounding = ROUND_CEILING if lower else ROUND_FLOOR
-    return value.quantize(_TOTAL_PLACES, rounding=rounding, context=_WIDE)
-
-
 def _total_bound(operator: str, name: str) -> Any:
     def add(condition: Condition, value: Decimal, _: date) -> None:
-        bound = total_bound(value, lower=operator == ">=")
+        bound = keys.total_bound(value, lower=operator == ">=")
         condition.add(
             f"#total {operator} :{name}", {"#total": "total"}, {f":{name}": {"N": str(bound)}}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -53,11 +54,8 @@ class DynamoInvoiceIndex:
     ) -> Page[Invoice]:
         start = None if cursor is None else _start_key(tenant_id, hash_key, range_name, cursor)
         found, last = self._keys(index, hash_key, range_name, limit, start, True)
-        ids = [_invoice_id_of(value) for value in found]
-        items = batch_get(self._client, self._table, [invoice_key(tenant_id, i) for i in ids])
-        by_id = {invoice.id: invoice for invoice in map(invoice_of, items)}
-        # The index can still list an invoice deleted a moment ago: it is left out.
-        invoices = [by_id[i] for i in ids if i in by_id]
+        ids = [keys.id_of_ordered(value) for value in found]
+        invoices = invoices_in_order(self._client, self._table, tenant_id, ids)
         return Page(items=invoices, cursor=_cursor(last[range_name]["S"]) if last else None)
 
     def _keys(
@@ -86,12 +84,18 @@ class DynamoInvoiceIndex:
         return values, response.get("LastEvaluatedKey")
 
 
+def invoices_in_order(
+    client: DynamoDBClient, table: str, tenant_id: str, ids: Sequence[str]
+) -> list[Invoice]:
+    """The invoices an index listed, in its order, read in one BatchGetItem. The index can still
+    list an invoice deleted a moment ago: it is left out."""
+    items = batch_get(client, table, [invoice_key(tenant_id, i) for i in ids])
+    by_id = {invoice.id: invoice for invoice in map(invoice_of, items)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def _date_of(values: list[str]) -> date | None:
     return date.fromisoformat(values[0][:10]) if values else None
-
-
-def _invoice_id_of(range_value: str) -> str:
-    return range_value.rsplit("#", 1)[-1]
 
 
 def _cursor(range_value: str) -> str:
@@ -107,7 +111,7 @@ def _start_key(
         value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         value = ""
-    invoice_id = _invoice_id_of(value)
+    invoice_id = keys.id_of_ordered(value)
     if "#" not in value or not keys.is_storable_id(invoice_id):
         raise InvalidInputError([FieldProblem("cursor", "is not a cursor this API returned")])
     return {

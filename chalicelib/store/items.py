@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import zlib
 from decimal import Decimal
 from typing import Any
@@ -69,7 +68,11 @@ def index_attributes(invoice: Invoice) -> dict[str, str]:
     """The attributes that place an invoice in the global secondary indexes (one sort order
     each, and a few partitions by status, client and opportunity); an index holds only the
     invoices that carry its key attributes."""
-    tenant, ordered = invoice.tenant_id, functools.partial(_ordered, invoice.id)
+    tenant = invoice.tenant_id
+
+    def ordered(value: str) -> str:
+        return keys.ordered(value, invoice.id)
+
     attributes = {
         "byCreated": invoice.id,
         "byInvoiceDate": ordered(invoice.invoice_date.isoformat()),
@@ -96,10 +99,6 @@ def search_text(invoice: Invoice) -> str:
     """What free-text search looks in, case-folded as search terms are."""
     parts = (invoice.invoice_number, invoice.contact_email, invoice.note, invoice.payment_reference)
     return "\n".join(part for part in parts if part).casefold()
-
-
-def _ordered(invoice_id: str, value: str) -> str:
-    return keys.ordered(value, invoice_id)
 
 
 def invoice_of(item: dict[str, Any]) -> Invoice:

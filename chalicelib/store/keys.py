@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Context, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 
 INVOICE_PREFIX = "INV#"
 API_KEY_PREFIX = "APIKEY#"
@@ -58,6 +58,14 @@ def sortable_total(total: Decimal) -> str:
     return format(_WIDE.quantize(_WIDE.add(total, _TOTAL_SHIFT), _TOTAL_PLACES), "030.4f")
 
 
+def total_bound(value: Decimal, *, lower: bool) -> Decimal:
+    """A bound finer than any total, moved to the nearest total it admits: as a minimum, 10.00001
+    admits what 10.0001 does. Key ranges and filters then agree, and DynamoDB gets no number
+    with more places than it holds (nor one below its smallest, 1e-130)."""
+    rounding = ROUND_CEILING if lower else ROUND_FLOOR
+    return value.quantize(_TOTAL_PLACES, rounding=rounding, context=_WIDE)
+
+
 def opportunity_pk(tenant_id: str, opportunity_id: str) -> str:
     return f"T#{tenant_id}#OPP#{opportunity_id}"
 
@@ -69,6 +77,10 @@ def recurring_pk(tenant_id: str) -> str:
 def ordered(value: str, invoice_id: str) -> str:
     """An index sort key: the value, then the id, so equal values keep a stable order."""
     return f"{value}#{invoice_id}"
+
+
+def id_of_ordered(sort_key: str) -> str:
+    return sort_key.rsplit("#", 1)[-1]
 
 
 def stats_sk(shard: int) -> str:

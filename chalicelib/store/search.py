@@ -17,10 +17,9 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.search import InvoiceQuery, SortField
 from chalicelib.services.ports import SearchResult
 from chalicelib.store import keys
-from chalicelib.store.conditions import Condition, filter_condition, total_bound
-from chalicelib.store.dynamo import batch_get, throttling_as_unavailable
-from chalicelib.store.index import DynamoInvoiceIndex
-from chalicelib.store.items import invoice_key, invoice_of
+from chalicelib.store.conditions import Condition, filter_condition
+from chalicelib.store.dynamo import throttling_as_unavailable
+from chalicelib.store.index import DynamoInvoiceIndex, invoices_in_order
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -99,7 +98,7 @@ class DynamoInvoiceSearch:
     def _ids(self, plans: list[Plan], needed: int | None) -> Iterator[str]:
         for plan in plans:
             for item in self._entries(plan, needed):
-                yield _invoice_id_of(item[plan.range_name]["S"])
+                yield keys.id_of_ordered(item[plan.range_name]["S"])
 
     def _entries(self, plan: Plan, needed: int | None = None) -> Iterator[dict[str, Any]]:
         """The plan's entries in order. Unfiltered, exactly the `needed` ones are read (in more
@@ -159,12 +158,10 @@ class DynamoInvoiceSearch:
             key=lambda entry: _sort_value(entry, query.sort.field),
             reverse=not query.sort.ascending,
         )
-        return [_invoice_id_of(entry["byInvoiceDate"]["S"]) for entry in matches]
+        return [keys.id_of_ordered(entry["byInvoiceDate"]["S"]) for entry in matches]
 
     def _invoices(self, tenant_id: str, ids: list[str]) -> list[Invoice]:
-        items = batch_get(self._client, self._table, [invoice_key(tenant_id, i) for i in ids])
-        by_id = {invoice.id: invoice for invoice in map(invoice_of, items)}
-        return [by_id[i] for i in ids if i in by_id]  # one deleted a moment ago is left out
+        return invoices_in_order(self._client, self._table, tenant_id, ids)
 
     def _query(self, plan: Plan) -> dict[str, Any]:
         names = {"#h": plan.hash_key[0], "#r": plan.range_name}
@@ -294,15 +291,11 @@ def _day(value: date | None) -> str | None:
 
 
 def _amount(value: Decimal | None, *, lower: bool) -> str | None:
-    return None if value is None else keys.sortable_total(total_bound(value, lower=lower))
-
-
-def _invoice_id_of(range_value: str) -> str:
-    return range_value.rsplit("#", 1)[-1]
+    return None if value is None else keys.sortable_total(keys.total_bound(value, lower=lower))
 
 
 def _sort_value(entry: Mapping[str, Any], field: SortField) -> tuple[Any, str]:
-    invoice_id = _invoice_id_of(entry["byInvoiceDate"]["S"])
+    invoice_id = keys.id_of_ordered(entry["byInvoiceDate"]["S"])
     if field == SortField.CREATED:
         return ("", invoice_id)
     if field == SortField.TOTAL:

@@ -432,6 +432,20 @@ def test_no_code_calls_scan() -> None:
     assert offenders == []
 
 
+def printed_by_a_fresh_process(probe: str) -> str:
+    """What `probe` prints in a new interpreter with the app's settings and nothing else, as a
+    Lambda cold start has them."""
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "", "AWS_DEFAULT_REGION": "eu-west-1", "TABLE_NAME": "t"},
+    )
+    return result.stdout.strip()
+
+
 def test_importing_the_app_creates_no_aws_client() -> None:
     probe = (
         "import botocore.session\n"
@@ -445,15 +459,7 @@ def test_importing_the_app_creates_no_aws_client() -> None:
         "assert app.app.routes, 'the app should have routes'\n"
         "print(created)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PATH": "", "AWS_DEFAULT_REGION": "eu-west-1", "TABLE_NAME": "t"},
-    )
-    assert result.stdout.strip() == "[]"
+    assert printed_by_a_fresh_process(probe) == "[]"
 
 
 def test_importing_the_app_loads_no_library_that_only_some_requests_need() -> None:
@@ -464,12 +470,4 @@ def test_importing_the_app_loads_no_library_that_only_some_requests_need() -> No
         "heavy = ('babel', 'schwifty', 'stdnum', 'fpdf', 'jinja2')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PATH": "", "AWS_DEFAULT_REGION": "eu-west-1", "TABLE_NAME": "t"},
-    )
-    assert result.stdout.strip() == "[]"
+    assert printed_by_a_fresh_process(probe) == "[]"
