@@ -13,8 +13,11 @@ from chalice.app import Response
 from chalicelib.domain.errors import (
     AuthenticationError,
     ConflictError,
+    DeliveryFailedError,
     DomainError,
     FieldProblem,
+    FileRefusedError,
+    FileTooLargeError,
     IdempotencyKeyReusedError,
     InvalidInputError,
     NotFoundError,
@@ -27,10 +30,13 @@ from chalicelib.domain.values import format_timestamp
 STATUS_OF: Sequence[tuple[type[DomainError], int]] = (
     (AuthenticationError, 401),
     (InvalidInputError, 400),
+    (FileRefusedError, 400),
+    (FileTooLargeError, 413),
     (NotFoundError, 404),
     (ConflictError, 409),
     (PreconditionFailedError, 412),
     (IdempotencyKeyReusedError, 422),
+    (DeliveryFailedError, 502),
     (TemporarilyUnavailableError, 503),
 )
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from chalicelib.domain.invoice import DomainModel, Invoice, InvoiceStatus
+from chalicelib.domain.base import DomainModel
+from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.money import ZERO, round_money
 
 Figures = dict[str, Decimal]

@@ -137,3 +137,40 @@ class InvalidInputError(DomainError):
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+
+
+class ClientNotFoundError(NotFoundError):
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"Client not found: {client_id}")
+
+
+class ClientInUseError(ConflictError):
+    def __init__(self, client_id: str) -> None:
+        super().__init__(
+            f"Cannot delete client {client_id}: invoices name it; it can be deleted once none does"
+        )
+
+
+class BlobNotFoundError(NotFoundError):
+    def __init__(self, invoice_id: str, blob_id: str) -> None:
+        super().__init__(f"Invoice {invoice_id} has no attachment {blob_id}")
+
+
+class FileRefusedError(DomainError):
+    """An uploaded file that is not what it claims, not of an allowed kind, or badly named."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        super().__init__(f"File {name!r} refused: {reason}")
+
+
+class FileTooLargeError(DomainError):
+    def __init__(self, name: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"File {name!r} has {size} bytes, more than the {limit} bytes allowed; "
+            "upload larger files through an upload link"
+        )
+
+
+class DeliveryFailedError(DomainError):
+    """The mail service refused or failed to send; nothing about the invoice changed."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
+from chalicelib.domain.base import DomainModel
 from chalicelib.domain.money import round_money
+from chalicelib.domain.parties import PartyDetails, SellerDetails
 from chalicelib.domain.values import CalendarDate, Timestamp
 
 
@@ -74,14 +75,6 @@ class PaymentMethod(StrEnum):
     CHECK = "CHECK"
     PAYPAL = "PAYPAL"
     OTHER = "OTHER"
-
-
-class DomainModel(BaseModel):
-    """camelCase on the wire and in the table, snake_case in Python; immutable once built."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
-    )
 
 
 class InvoiceRow(DomainModel):
@@ -179,6 +172,10 @@ class Invoice(DomainModel):
     attachments: list[Blob] = Field(default_factory=list)
     pdf: Blob | None = None
     recurring_agreement: RecurringAgreement | None = None
+    # Who sold and who bought, copied when the invoice leaves DRAFT: a later edit of the
+    # tenant's settings or of the client never changes what an issued invoice says.
+    seller: SellerDetails | None = None
+    client: PartyDetails | None = None
     events: list[InvoiceEvent] = Field(default_factory=list)
     created: Timestamp
     created_by: str

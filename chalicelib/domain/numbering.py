@@ -8,7 +8,7 @@ from datetime import date
 
 from pydantic import Field
 
-from chalicelib.domain.invoice import DomainModel
+from chalicelib.domain.base import DomainModel
 
 DEFAULT_FORMAT = "INV-{YYYY}-{SEQ:04}"
 _TOKEN = re.compile(r"\{(YYYY|YY|MM|SEQ)(?::0([1-9]))?\}")

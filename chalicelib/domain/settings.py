@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, model_validator
+from pydantic import AfterValidator, EmailStr, Field, model_validator
 
+from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import PaymentTermDays
-from chalicelib.domain.invoice import DomainModel
 from chalicelib.domain.numbering import DEFAULT_FORMAT, format_problem
+from chalicelib.domain.parties import PostalAddress
 from chalicelib.domain.values import CurrencyCode, ShortText
 
 MAX_BANK_ACCOUNTS = 5
@@ -93,26 +94,13 @@ def _once_each_in_order(days: list[int]) -> list[int]:
     return sorted(days)
 
 
-def _country(value: Any) -> Any:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
 Iban = Annotated[str, AfterValidator(_iban)]
 Bic = Annotated[str, AfterValidator(_bic)]
 VatId = Annotated[str, Field(max_length=40), AfterValidator(_vat_id)]
 LocaleTag = Annotated[str, Field(max_length=35), AfterValidator(_locale)]
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
-CountryCode = Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2}$")]
 NumberingFormat = Annotated[str, AfterValidator(_usable_format)]
 ReminderDay = Annotated[int, Field(ge=-90, le=365)]
-
-
-class PostalAddress(DomainModel):
-    street: ShortText | None = None
-    postal_code: Annotated[str, Field(max_length=20)] | None = None
-    city: ShortText | None = None
-    region: ShortText | None = None
-    country: CountryCode | None = None  # ISO 3166-1 alpha-2
 
 
 class BankAccount(DomainModel):

@@ -1,0 +1,39 @@
+"""What a document about an invoice (its PDF, its emails) is made from: the invoice, who sells
+and who buys, and the language to write it in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.parties import PartyDetails, SellerDetails
+
+DEFAULT_LOCALE = "en"
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    invoice: Invoice
+    seller: SellerDetails
+    client: PartyDetails | None
+    locale: str  # BCP 47, such as de-DE: dates, numbers, amounts and wording
+    logo: bytes | None = None  # PNG or JPEG
+
+    @property
+    def payment_reference(self) -> str | None:
+        """What the payer writes on the transfer: the invoice's reference, else its number."""
+        return self.invoice.payment_reference or self.invoice.invoice_number
+
+
+def document_of(
+    invoice: Invoice,
+    *,
+    seller: SellerDetails,
+    client: PartyDetails | None,
+    logo: bytes | None = None,
+) -> InvoiceDocument:
+    """An issued invoice speaks with the parties it was issued with; a draft with today's."""
+    seller = invoice.seller or seller
+    client = invoice.client or client
+    locale = (client.locale if client else None) or seller.locale or DEFAULT_LOCALE
+    return InvoiceDocument(invoice=invoice, seller=seller, client=client, locale=locale, logo=logo)

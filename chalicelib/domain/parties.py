@@ -1,0 +1,49 @@
+"""The parties on an invoice, seller and client, as copied onto it when it leaves DRAFT.
+
+Their values were checked when they were entered (tenant settings, clients); a copy is kept
+as it was, so reading an invoice never runs those checks (or loads their libraries) again."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+
+from chalicelib.domain.base import DomainModel
+from chalicelib.domain.values import ShortText
+
+
+def _country(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+CountryCode = Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2}$")]
+
+
+class PostalAddress(DomainModel):
+    street: ShortText | None = None
+    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    city: ShortText | None = None
+    region: ShortText | None = None
+    country: CountryCode | None = None  # ISO 3166-1 alpha-2
+
+
+class PaymentAccount(DomainModel):
+    """A bank account to pay into, IBAN and BIC in their compact form."""
+
+    name: str | None = None
+    iban: str
+    bic: str | None = None
+
+
+class PartyDetails(DomainModel):
+    name: str | None = None
+    email: str | None = None
+    address: PostalAddress | None = None
+    vat_id: str | None = None
+    locale: str | None = None  # BCP 47 (de-DE); the documents' language and number formats
+
+
+class SellerDetails(PartyDetails):
+    bank_accounts: list[PaymentAccount] = Field(default_factory=list)
+    logo_blob_id: str | None = None  # the tenant's logo when the invoice was issued
