@@ -3,6 +3,7 @@ and makes writes safe to retry."""
 
 from chalice.app import Chalice
 
+from chalicelib.api.clients import clients
 from chalicelib.api.health import health
 from chalicelib.api.idempotency import idempotent_writes
 from chalicelib.api.invoices import invoices
@@ -18,6 +19,7 @@ app.register_middleware(authenticated_requests, "http")
 app.register_middleware(idempotent_writes, "http")
 app.register_blueprint(health)
 app.register_blueprint(invoices, url_prefix="/api/v1")
+app.register_blueprint(clients, url_prefix="/api/v1")
 app.register_blueprint(lifecycle, url_prefix="/api/v1")
 app.register_blueprint(reports, url_prefix="/api/v1")
 app.register_blueprint(search, url_prefix="/api/v1")

@@ -12,6 +12,7 @@ from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.services.authentication import JwtRules, JwtVerifier
 from chalicelib.services.ports import (
     ApiKeyRepository,
+    ClientRepository,
     DocumentStore,
     InvoiceIndex,
     InvoicePorts,
@@ -22,6 +23,7 @@ from chalicelib.services.ports import (
 )
 from chalicelib.settings import Settings
 from chalicelib.store.api_keys import DynamoApiKeyRepository
+from chalicelib.store.clients import DynamoClientRepository
 from chalicelib.store.documents import S3Documents
 from chalicelib.store.dynamo import dynamodb_client
 from chalicelib.store.idempotency import DynamoIdempotencyStore
@@ -41,6 +43,7 @@ class Deps:
     ports: InvoicePorts
     api_keys: ApiKeyRepository
     tenant_settings: TenantSettingsRepository
+    clients: ClientRepository
     idempotency: DynamoIdempotencyStore
     index: InvoiceIndex
     search: InvoiceSearch
@@ -70,6 +73,7 @@ def get_deps() -> Deps:
         ),
         api_keys=DynamoApiKeyRepository(client, table),
         tenant_settings=DynamoTenantSettingsRepository(client, table),
+        clients=DynamoClientRepository(client, table),
         idempotency=DynamoIdempotencyStore(client, table),
         index=DynamoInvoiceIndex(client, table),
         search=DynamoInvoiceSearch(client, table),

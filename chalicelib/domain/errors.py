@@ -32,9 +32,9 @@ class ConflictError(DomainError):
 
 
 class ConcurrentModificationError(ConflictError):
-    def __init__(self, invoice_id: str) -> None:
+    def __init__(self, entity_id: str, *, noun: str = "Invoice") -> None:
         super().__init__(
-            f"Invoice {invoice_id} was changed by another request at the same time; "
+            f"{noun} {entity_id} was changed by another request at the same time; "
             "read it again and retry"
         )
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Generic, Protocol, TypeVar
 
 from chalicelib.domain.aggregates import Figures
+from chalicelib.domain.clients import Client
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.numbering import InvoiceCounter
@@ -144,6 +145,23 @@ class TenantSettingsRepository(Protocol):
     def get(self, tenant_id: str) -> TenantSettings: ...
 
     def put(self, tenant_id: str, settings: TenantSettings) -> None: ...
+
+
+class ClientRepository(Protocol):
+    def get(self, tenant_id: str, client_id: str) -> Client | None: ...
+
+    def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Client]: ...
+
+    def add(self, client: Client) -> Client: ...
+
+    def save(self, client: Client, *, previous: Client) -> Client:
+        """Only over the version read; raises ConcurrentModificationError or
+        ClientNotFoundError."""
+        ...
+
+    def delete(self, client: Client) -> None: ...
+
+    def is_named_by_invoices(self, tenant_id: str, client_id: str) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,7 @@ from chalicelib.store.items import (
     counter_item,
     counter_key,
     counter_of,
-    cursor_after,
     figures_of,
-    invoice_id_of,
     invoice_item,
     invoice_key,
     invoice_of,
@@ -34,6 +32,7 @@ from chalicelib.store.items import (
     stats_key,
     stats_shard,
 )
+from chalicelib.store.pages import prefix_page
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -81,24 +80,16 @@ class DynamoInvoiceRepository:
         )
 
     def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": keys.tenant_pk(tenant_id)},
-                ":prefix": {"S": keys.INVOICE_PREFIX},
-            },
-            "Limit": limit,
-            "ConsistentRead": True,
-        }
-        if cursor is not None:
-            query["ExclusiveStartKey"] = invoice_key(tenant_id, invoice_id_of(cursor))
         with _translated_errors():
-            response = self._client.query(**query)
-        invoices = [invoice_of(item) for item in response["Items"]]
-        last = response.get("LastEvaluatedKey")
-        next_cursor = cursor_after(invoices[-1].id) if last and invoices else None
-        return Page(items=invoices, cursor=next_cursor)
+            items, next_cursor = prefix_page(
+                self._client,
+                self._table,
+                keys.tenant_pk(tenant_id),
+                keys.INVOICE_PREFIX,
+                limit=limit,
+                cursor=cursor,
+            )
+        return Page(items=[invoice_of(item) for item in items], cursor=next_cursor)
 
     def add(self, invoice: Invoice) -> Invoice:
         stored = invoice.model_copy(update={"version": 1})

@@ -147,7 +147,7 @@ def cursor_after(invoice_id: str) -> str:
     return base64.urlsafe_b64encode(invoice_id.encode()).decode().rstrip("=")
 
 
-def invoice_id_of(cursor: str) -> str:
+def id_of_cursor(cursor: str) -> str:
     try:
         invoice_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):

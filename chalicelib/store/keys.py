@@ -10,6 +10,7 @@ API_KEY_PREFIX = "APIKEY#"
 IDEMPOTENCY_PREFIX = "IDEM"  # Powertools appends "#<hash of the Idempotency-Key>"
 INVOICE_COUNTER_SK = "COUNTER#INVOICE"
 SETTINGS_SK = "SETTINGS"
+CLIENT_PREFIX = "CLIENT#"
 
 # Ids we issue are UUIDs; anything else (too long, or with a key separator) cannot exist.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -21,6 +22,10 @@ def tenant_pk(tenant_id: str) -> str:
 
 def invoice_sk(invoice_id: str) -> str:
     return f"{INVOICE_PREFIX}{invoice_id}"
+
+
+def client_sk(client_id: str) -> str:
+    return f"{CLIENT_PREFIX}{client_id}"
 
 
 # Objects in the documents bucket: every key starts with the tenant, as every partition does.

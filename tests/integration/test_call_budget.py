@@ -29,6 +29,7 @@ from tests.figures import load_straight
 from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
 BASE = "/api/v1/invoices"
+CLIENTS = "/api/v1/clients"
 ROW = {"description": "Item", "quantity": 2, "unitPrice": 10, "taxRate": 20}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Powertools' record of an Idempotency-Key: put in progress before the work, completed after.
@@ -205,6 +206,26 @@ BUDGETS = [
         state="paid",
     ),
     Budget("read settings", "GET", "/settings", "/api/v1/settings", ["GetItem"]),
+    # Clients: a read, a page and a create are one call each; a replace reads the version it
+    # writes over; a delete also asks the ByClient index whether any invoice names the client.
+    Budget("create client", "POST", "/clients", CLIENTS, ["PutItem"], {"name": "Zoë"}),
+    Budget("list clients", "GET", "/clients", CLIENTS + "?limit=2", ["Query"]),
+    Budget("read client", "GET", "/clients/{clientId}", CLIENTS + "/{client}", ["GetItem"]),
+    Budget(
+        "replace client",
+        "PUT",
+        "/clients/{clientId}",
+        CLIENTS + "/{client}",
+        ["GetItem", "PutItem"],
+        {"name": "Zoë AG"},
+    ),
+    Budget(
+        "delete client",
+        "DELETE",
+        "/clients/{clientId}",
+        CLIENTS + "/{client}",
+        ["GetItem", "Query", "DeleteItem"],
+    ),
     Budget(
         "replace settings",
         "PUT",
@@ -252,6 +273,7 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
         "row": invoice["rows"][0]["id"],
         "tx": payments[0]["id"] if payments else "none",
         "other": created(acme)["id"],
+        "client": acme.post(CLIENTS, {"name": "Zoë Müller GmbH"}).json()["id"],
     }
 
 

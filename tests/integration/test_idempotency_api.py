@@ -24,6 +24,7 @@ from invoicing_cli.local import TABLE_NAME
 from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
 BASE = "/api/v1/invoices"
+CLIENTS = "/api/v1/clients"
 KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 DAY_SECONDS = 24 * 3600
@@ -69,6 +70,11 @@ class Stored:
     @property
     def invoices(self) -> dict[str, dict[str, Any]]:
         return {sk.removeprefix("INV#"): i for sk, i in self.items.items() if sk.startswith("INV#")}
+
+    @property
+    def clients(self) -> dict[str, dict[str, Any]]:
+        prefix = "CLIENT#"
+        return {sk.removeprefix(prefix): i for sk, i in self.items.items() if sk.startswith(prefix)}
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -158,6 +164,7 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
         "row": invoice["rows"][0]["id"],
         "tx": payments[0]["id"] if payments else "none",
         "other": other["id"],
+        "client": acme.post(CLIENTS, {"name": "Zoë Müller GmbH"}).json()["id"],
     }
 
 
@@ -185,6 +192,19 @@ def deleted(*names: str) -> Effect:
     return lambda before, after, ids: all(
         ids[name] in before.invoices and ids[name] not in after.invoices for name in names
     )
+
+
+def client_added(before: Stored, after: Stored, _: dict[str, str]) -> bool:
+    return len(after.clients) == len(before.clients) + 1
+
+
+def client_renamed(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
+    renamed = after.clients[ids["client"]]
+    return (renamed["name"], renamed["version"]) == ("Zoë Müller AG", 2)
+
+
+def client_deleted(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
+    return ids["client"] in before.clients and ids["client"] not in after.clients
 
 
 def settings_saved(before: Stored, after: Stored, _: dict[str, str]) -> bool:
@@ -283,6 +303,15 @@ WRITES = [
         settings_saved,
         {"numberingFormat": "F-{YYYY}-{SEQ:04}"},
     ),
+    Write("POST", "/clients", CLIENTS, client_added, {"name": "Łódź Sp. z o.o."}, status=201),
+    Write(
+        "PUT",
+        "/clients/{clientId}",
+        CLIENTS + "/{client}",
+        client_renamed,
+        {"name": "Zoë Müller AG"},
+    ),
+    Write("DELETE", "/clients/{clientId}", CLIENTS + "/{client}", client_deleted, status=204),
 ]
 
 

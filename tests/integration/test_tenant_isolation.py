@@ -77,6 +77,14 @@ EXPORTS = [("GET", "/invoices/csv-export")]
 CREATES = [("POST", "/invoices"), ("POST", "/invoices/empty")]
 # A tenant's settings: each tenant reads and replaces only its own.
 SETTINGS = [("GET", "/settings"), ("PUT", "/settings")]
+# Clients (test_clients_api checks each route against a second tenant, field by field).
+CLIENTS = [
+    ("POST", "/clients"),
+    ("GET", "/clients"),
+    ("GET", "/clients/{clientId}"),
+    ("PUT", "/clients/{clientId}"),
+    ("DELETE", "/clients/{clientId}"),
+]
 
 
 def acme_invoice(api: Api, state: str = "draft") -> dict[str, Any]:
@@ -179,6 +187,19 @@ def test_a_tenant_reads_and_replaces_only_its_own_settings(api: Api) -> None:
     assert globex.get("/api/v1/settings").json()["numberingFormat"] == "G-{SEQ}"
 
 
+def test_another_tenants_clients_are_not_found_listed_or_changed(api: Api) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    ours = acme.post("/api/v1/clients", {"name": "Secret client"}).json()
+    theirs = globex.post("/api/v1/clients", {"name": "Theirs", "tenantId": "acme"}).json()
+    assert theirs["tenantId"] == "globex"
+    path = f"/api/v1/clients/{ours['id']}"
+    attempts = [("GET", None), ("PUT", {"name": "pwned"}), ("DELETE", None)]
+    assert [globex.request(m, path, body).status for m, body in attempts] == [404, 404, 404]
+    assert [c["id"] for c in globex.get("/api/v1/clients").json()] == [theirs["id"]]
+    assert acme.get(path).json() == ours
+    assert [c["id"] for c in acme.get("/api/v1/clients").json()] == [ours["id"]]
+
+
 def test_a_tenant_named_in_the_body_or_query_is_ignored(api: Api, victim: dict[str, Any]) -> None:
     globex = api.as_tenant("globex")
     reply = globex.post(BASE, {"currency": "EUR", "tenantId": "acme"})
@@ -266,5 +287,6 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(EXPORTS)
         | set(CREATES)
         | set(SETTINGS)
+        | set(CLIENTS)
     )
     assert registered == covered

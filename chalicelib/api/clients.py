@@ -1,0 +1,70 @@
+"""The tenant's clients under /api/v1/clients: create, read, replace, list, and delete one that
+no invoice names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.api.http import json_body, json_response, no_content
+from chalicelib.api.paging import page_params, page_response
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.security import current_actor
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.clients import Client, ClientInput
+from chalicelib.services import clients as service
+
+clients = ApiBlueprint(__name__)
+
+
+def client_json(client: Client) -> dict[str, Any]:
+    return client.model_dump(mode="python", by_alias=True)
+
+
+def _client_response(client: Client, status: int = 200) -> Response:
+    headers = {"ETag": f'"{client.version}"'}
+    if status == 201:
+        headers["Location"] = f"clients/{client.id}"
+    return json_response(client_json(client), status=status, headers=headers)
+
+
+@clients.route("/clients", methods=["POST"])
+def create_client() -> Response:
+    given = json_body(clients.current_request, ClientInput)
+    deps = get_deps()
+    created = service.create_client(
+        given, actor=current_actor(), repo=deps.clients, clock=deps.ports.clock
+    )
+    return _client_response(created, status=201)
+
+
+@clients.route("/clients", methods=["GET"])
+def list_clients() -> Response:
+    limit, cursor = page_params(clients.current_request)
+    page = service.list_clients(
+        actor=current_actor(), repo=get_deps().clients, limit=limit, cursor=cursor
+    )
+    return page_response(page, limit, "clients", client_json)
+
+
+@clients.route("/clients/{clientId}", methods=["GET"])
+def get_client(clientId: str) -> Response:
+    found = service.get_client(clientId, actor=current_actor(), repo=get_deps().clients)
+    return _client_response(found)
+
+
+@clients.route("/clients/{clientId}", methods=["PUT"])
+def replace_client(clientId: str) -> Response:
+    given = json_body(clients.current_request, ClientInput)
+    deps = get_deps()
+    replaced = service.replace_client(
+        clientId, given, actor=current_actor(), repo=deps.clients, clock=deps.ports.clock
+    )
+    return _client_response(replaced)
+
+
+@clients.route("/clients/{clientId}", methods=["DELETE"])
+def delete_client(clientId: str) -> Response:
+    service.delete_client(clientId, actor=current_actor(), repo=get_deps().clients)
+    return no_content()

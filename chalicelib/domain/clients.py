@@ -1,0 +1,74 @@
+"""A tenant's clients: who its invoices are addressed to. An invoice copies its client's
+details when it leaves DRAFT, so editing or deleting a client never changes an issued invoice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import EmailStr, Field
+
+from chalicelib.domain.base import DomainModel
+from chalicelib.domain.commands import Command
+from chalicelib.domain.parties import PartyDetails, PostalAddress
+from chalicelib.domain.settings import LocaleTag, VatId
+from chalicelib.domain.values import Actor, Timestamp, new_id
+
+ClientName = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class ClientInput(Command):
+    """What a caller sends to create a client or replace one (PUT replaces every field)."""
+
+    name: ClientName
+    email: EmailStr | None = None
+    address: PostalAddress | None = None
+    vat_id: VatId | None = None
+    locale: LocaleTag | None = None
+
+
+class Client(DomainModel):
+    id: str
+    tenant_id: str
+    version: int = Field(default=0, exclude=True)
+    name: str
+    email: str | None = None
+    address: PostalAddress | None = None
+    vat_id: str | None = None
+    locale: str | None = None
+    created: Timestamp
+    created_by: str
+    updated: Timestamp
+    updated_by: str
+
+    def details(self) -> PartyDetails:
+        return PartyDetails(
+            name=self.name,
+            email=self.email,
+            address=self.address,
+            vat_id=self.vat_id,
+            locale=self.locale,
+        )
+
+
+def new_client(given: ClientInput, *, actor: Actor, now: datetime) -> Client:
+    return Client(
+        id=new_id(),
+        tenant_id=actor.tenant_id,
+        name=given.name,
+        created=now,
+        created_by=actor.user_id,
+        updated=now,
+        updated_by=actor.user_id,
+    ).model_copy(update=_details_of(given))
+
+
+def replaced_client(client: Client, given: ClientInput, *, actor: Actor, now: datetime) -> Client:
+    """PUT replaces every detail; a field left out is cleared."""
+    return client.model_copy(
+        update={**_details_of(given), "updated": now, "updated_by": actor.user_id}
+    )
+
+
+def _details_of(given: ClientInput) -> dict[str, object]:
+    return {name: getattr(given, name) for name in ("name", "email", "address", "vat_id", "locale")}
