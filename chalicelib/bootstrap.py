@@ -60,19 +60,21 @@ def get_deps() -> Deps:
     settings = Settings()  # filled from the environment
     client = dynamodb_client()
     table = settings.table_name
+    tenant_settings = DynamoTenantSettingsRepository(client, table)
     return Deps(
         settings=settings,
         dynamodb=client,
         ports=InvoicePorts(
             repo=DynamoInvoiceRepository(client, table),
             clock=SystemClock(),
+            settings=tenant_settings,
             defaults=InvoiceDefaults(
                 currency=settings.default_currency,
                 payment_term_days=settings.default_payment_term_days,
             ),
         ),
         api_keys=DynamoApiKeyRepository(client, table),
-        tenant_settings=DynamoTenantSettingsRepository(client, table),
+        tenant_settings=tenant_settings,
         clients=DynamoClientRepository(client, table),
         idempotency=DynamoIdempotencyStore(client, table),
         index=DynamoInvoiceIndex(client, table),

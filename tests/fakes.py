@@ -119,6 +119,20 @@ class InMemoryInvoiceRepository:
             raise ConcurrentModificationError(invoice_id)
 
 
+class InMemoryTenantSettings:
+    def __init__(self, settings: dict[str, TenantSettings]) -> None:
+        self._settings = settings
+
+    def get(self, tenant_id: str) -> TenantSettings:
+        return self._settings.get(tenant_id, TenantSettings())
+
+    def recent(self, tenant_id: str) -> TenantSettings:
+        return self.get(tenant_id)
+
+    def put(self, tenant_id: str, settings: TenantSettings) -> None:
+        self._settings[tenant_id] = settings
+
+
 class InMemoryApiKeyRepository:
     def __init__(self) -> None:
         self._records: dict[tuple[str, str], ApiKeyRecord] = {}

@@ -57,6 +57,13 @@ class EventType(StrEnum):
     MARKED_AS_PAID = "MARKED_AS_PAID"
     UNMARKED_AS_PAID = "UNMARKED_AS_PAID"
     CANCELLED = "CANCELLED"
+    SCHEDULED = "SCHEDULED"
+    UNSCHEDULED = "UNSCHEDULED"
+    SENT = "SENT"
+    REMINDER_SENT = "REMINDER_SENT"
+    PDF_GENERATED = "PDF_GENERATED"
+    ATTACHMENT_ADDED = "ATTACHMENT_ADDED"
+    ATTACHMENT_REMOVED = "ATTACHMENT_REMOVED"
 
 
 class BlobType(StrEnum):
@@ -164,6 +171,7 @@ class Invoice(DomainModel):
     paid_excluding_tax: Decimal
     date_paid: Timestamp | None = None
     overdue_notified_at: Timestamp | None = None
+    send_at: Timestamp | None = None  # when a SCHEDULED invoice is to be emailed
     mail_body: str | None = None
     reminder_body: str | None = None
     sent_mails: list[str] = Field(default_factory=list)

@@ -33,6 +33,7 @@ from chalicelib.domain.invoice import (
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.money import ZERO, invoice_totals, line_amounts, round_money
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import LATEST_DATE, Actor, new_id
 
 # What an issued invoice says: frozen once it leaves DRAFT (DESIGN.md section 5).
@@ -64,6 +65,19 @@ class InvoiceDefaults:
 
     def today(self, now: datetime) -> date:
         return now.astimezone(ZoneInfo(self.timezone)).date()
+
+
+def defaults_with(settings: TenantSettings, service: InvoiceDefaults) -> InvoiceDefaults:
+    """The tenant's own defaults where it set them, the service's elsewhere."""
+    return InvoiceDefaults(
+        currency=settings.default_currency or service.currency,
+        payment_term_days=(
+            service.payment_term_days
+            if settings.payment_term_days is None
+            else settings.payment_term_days
+        ),
+        timezone=settings.timezone,
+    )
 
 
 def new_invoice(

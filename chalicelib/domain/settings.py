@@ -12,8 +12,9 @@ from pydantic import AfterValidator, EmailStr, Field, model_validator
 
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import PaymentTermDays
+from chalicelib.domain.invoice import Blob
 from chalicelib.domain.numbering import DEFAULT_FORMAT, format_problem
-from chalicelib.domain.parties import PostalAddress
+from chalicelib.domain.parties import PaymentAccount, PostalAddress, SellerDetails
 from chalicelib.domain.values import CurrencyCode, ShortText
 
 MAX_BANK_ACCOUNTS = 5
@@ -142,3 +143,19 @@ class TenantSettings(DomainModel):
     timezone: Timezone = "UTC"
     numbering_format: NumberingFormat = DEFAULT_FORMAT
     reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    # Set by its own endpoint (PUT /settings/logo); a PUT of the settings keeps it.
+    logo: Blob | None = None
+
+    def seller_details(self) -> SellerDetails:
+        """The seller as an invoice issued now copies it."""
+        return SellerDetails(
+            name=self.company_name,
+            email=self.sender_email,
+            address=self.address,
+            vat_id=self.vat_id,
+            locale=self.locale,
+            bank_accounts=[
+                PaymentAccount(name=a.name, iban=a.iban, bic=a.bic) for a in self.bank_accounts
+            ],
+            logo_blob_id=self.logo.blob_id if self.logo else None,
+        )

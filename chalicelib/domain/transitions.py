@@ -1,14 +1,29 @@
-"""Moving an invoice through its lifecycle: issuing it (with its number) and cancelling it."""
+"""Moving an invoice through its lifecycle: issuing it (with its number and copies of who sells
+and who buys), scheduling and unscheduling it, emailing it, and cancelling it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chalicelib.domain.events import record
-from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
+from chalicelib.domain.invoice import Blob, EventType, Invoice, InvoiceStatus, Reminder
 from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.numbering import InvoiceCounter, next_number
+from chalicelib.domain.parties import PartyDetails
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
+
+
+@dataclass(frozen=True)
+class Issuing:
+    """What an invoice leaving DRAFT takes: the next number of its tenant's series, and copies
+    of the seller (from the settings) and of its client as they are now."""
+
+    counter: InvoiceCounter
+    settings: TenantSettings
+    client: PartyDetails | None = None
 
 
 def number_for_issue(
@@ -20,27 +35,123 @@ def number_for_issue(
     return next_number(counter, number_format, invoice.invoice_date)
 
 
+def _issued(invoice: Invoice, issuing: Issuing) -> tuple[dict[str, Any], InvoiceCounter | None]:
+    """The fields an invoice takes when issued. Leaving DRAFT copies the parties, so a later edit
+    of either never changes it, and drops a PDF rendered of the draft."""
+    number, advanced = number_for_issue(invoice, issuing.counter, issuing.settings.numbering_format)
+    fields: dict[str, Any] = {"invoice_number": number}
+    if invoice.status == InvoiceStatus.DRAFT:
+        seller = issuing.settings.seller_details()
+        fields |= {"seller": seller, "client": issuing.client, "pdf": None}
+    return fields, advanced
+
+
 def mark_as_sent(
-    invoice: Invoice,
-    counter: InvoiceCounter,
-    number_format: str,
-    *,
-    actor: Actor,
-    now: datetime,
+    invoice: Invoice, issuing: Issuing, *, actor: Actor, now: datetime
 ) -> tuple[Invoice, InvoiceCounter | None]:
     """SENT without emailing it (it went out another way); returns the advanced counter, if any."""
     ensure_allowed(invoice, Action.MARK_AS_SENT)
-    number, advanced = number_for_issue(invoice, counter, number_format)
+    fields, advanced = _issued(invoice, issuing)
     sent = record(
         invoice,
         EventType.MARKED_AS_SENT,
-        f"Marked as sent as {number}",
+        f"Marked as sent as {fields['invoice_number']}",
         actor=actor,
         now=now,
         status=InvoiceStatus.SENT,
-        invoice_number=number,
+        send_at=None,
+        **fields,
     )
     return sent, advanced
+
+
+def schedule(
+    invoice: Invoice,
+    issuing: Issuing,
+    *,
+    send_at: datetime,
+    pdf: Blob | None,
+    actor: Actor,
+    now: datetime,
+) -> tuple[Invoice, InvoiceCounter | None]:
+    """SCHEDULED, numbered, to be emailed at `send_at` (with `pdf` if the caller gave one)."""
+    ensure_allowed(invoice, Action.SCHEDULE)
+    fields, advanced = _issued(invoice, issuing)
+    if pdf is not None:
+        fields["pdf"] = pdf
+    scheduled = record(
+        invoice,
+        EventType.SCHEDULED,
+        f"Scheduled as {fields['invoice_number']} for {send_at.isoformat()}",
+        actor=actor,
+        now=now,
+        status=InvoiceStatus.SCHEDULED,
+        send_at=send_at,
+        **fields,
+    )
+    return scheduled, advanced
+
+
+def unschedule(invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice:
+    """Back to DRAFT, keeping its number so the series keeps no gap; editable again."""
+    ensure_allowed(invoice, Action.UNSCHEDULE)
+    return record(
+        invoice,
+        EventType.UNSCHEDULED,
+        "Unscheduled",
+        actor=actor,
+        now=now,
+        status=InvoiceStatus.DRAFT,
+        send_at=None,
+    )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An email that went out: to whom, with which text, and which PDF it carried."""
+
+    recipient: str
+    body: str
+    pdf: Blob
+
+
+def sent_by_mail(
+    invoice: Invoice, issuing: Issuing, delivery: Delivery, *, actor: Actor, now: datetime
+) -> tuple[Invoice, InvoiceCounter | None]:
+    """Emailed: SENT (an OVERDUE invoice sent again stays OVERDUE), the mail recorded."""
+    ensure_allowed(invoice, Action.SEND)
+    fields, advanced = _issued(invoice, issuing)
+    status = (
+        InvoiceStatus.OVERDUE if invoice.status == InvoiceStatus.OVERDUE else InvoiceStatus.SENT
+    )
+    sent = record(
+        invoice,
+        EventType.SENT,
+        f"Sent as {fields['invoice_number']} to {delivery.recipient}",
+        actor=actor,
+        now=now,
+        status=status,
+        send_at=None,
+        **fields,
+        mail_body=delivery.body,
+        sent_mails=[*invoice.sent_mails, delivery.recipient],
+    )
+    return sent, advanced
+
+
+def reminded(
+    invoice: Invoice, *, recipient: str, body: str, actor: Actor, now: datetime
+) -> Invoice:
+    ensure_allowed(invoice, Action.SEND_REMINDER)
+    return record(
+        invoice,
+        EventType.REMINDER_SENT,
+        f"Reminder sent to {recipient}",
+        actor=actor,
+        now=now,
+        reminder_body=body,
+        reminders=[*invoice.reminders, Reminder(created_by=actor.user_id, sent_on=now)],
+    )
 
 
 def cancel(invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice:

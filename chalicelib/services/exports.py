@@ -36,10 +36,9 @@ def export_csv(
     documents: DocumentStore,
 ) -> CsvExport:
     """Every match in the query's order; only the asked page when `page` or `size` is given."""
-    now = ports.clock.now()
     whole = not {"page", "size"} & query.model_fields_set
     table = InvoiceCsv()
-    today = ports.defaults.today(now)
+    today = ports.today(actor.tenant_id)
     for invoices in search.in_order(actor.tenant_id, query, today=today, whole=whole):
         table.add(invoices)
     filename, text = f"invoices-{today.isoformat()}.csv", table.text
@@ -50,7 +49,7 @@ def export_csv(
         filename,
         table.rows,
         link=documents.link(key, seconds=LINK_SECONDS),
-        expires_at=now + timedelta(seconds=LINK_SECONDS),
+        expires_at=ports.clock.now() + timedelta(seconds=LINK_SECONDS),
     )
 
 

@@ -16,7 +16,7 @@ from chalicelib.services.ports import InvoicePorts, Page
 
 def create_invoice(fields: InvoiceFields, *, actor: Actor, ports: InvoicePorts) -> Invoice:
     invoice = invoicing.new_invoice(
-        fields, actor=actor, now=ports.clock.now(), defaults=ports.defaults
+        fields, actor=actor, now=ports.clock.now(), defaults=ports.defaults_for(actor.tenant_id)
     )
     for _ in ports.retry.tries():
         try:

@@ -2,43 +2,80 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
+from typing import Protocol
 
 from chalicelib.domain import payments, transitions
 from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice, PaymentMethod
+from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.payments import PaymentInput
 from chalicelib.domain.values import Actor
 from chalicelib.services.changes import check_precondition, modify
-from chalicelib.services.ports import InvoicePorts
+from chalicelib.services.ports import InvoicePorts, IssueContext
 
 
 def mark_as_sent(
     invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
 ) -> Invoice:
-    """Issue the invoice: the first time it leaves DRAFT it takes the next number of its series,
-    in the same transaction as the counter, so numbers never repeat and never skip."""
+    return issue(
+        invoice_id,
+        transitions.mark_as_sent,
+        actor=actor,
+        ports=ports,
+        expected_version=expected_version,
+    )
+
+
+class IssuingChange(Protocol):
+    def __call__(
+        self, invoice: Invoice, issuing: transitions.Issuing, *, actor: Actor, now: datetime
+    ) -> tuple[Invoice, InvoiceCounter | None]: ...
+
+
+def issue(
+    invoice_id: str,
+    change: IssuingChange,
+    *,
+    actor: Actor,
+    ports: InvoicePorts,
+    expected_version: int | None = None,
+) -> Invoice:
+    """A change that may issue the invoice: the first time it leaves DRAFT it takes the next
+    number of its series, in the same transaction as the counter, so numbers never repeat and
+    never skip, and copies of the seller and client as they are now."""
     for _ in ports.retry.tries():
         context = ports.repo.get_for_issue(actor.tenant_id, invoice_id)
         if context is None:
             raise InvoiceNotFoundError([invoice_id])
         current = context.invoice
         check_precondition(current, expected_version)
-        sent, counter = transitions.mark_as_sent(
-            current,
-            context.counter,
-            context.settings.numbering_format,
-            actor=actor,
-            now=ports.clock.now(),
-        )
+        changed, counter = change(current, issuing_of(context), actor=actor, now=ports.clock.now())
         try:
             if counter is None:
-                return ports.repo.save(sent, previous=current)
-            return ports.repo.save_issued(sent, previous=current, counter=counter)
+                return ports.repo.save(changed, previous=current)
+            return ports.repo.save_issued(changed, previous=current, counter=counter)
         except ConcurrentModificationError:
             continue
     raise ConcurrentModificationError(invoice_id)
+
+
+def issuing_of(context: IssueContext) -> transitions.Issuing:
+    client = context.client.details() if context.client else None
+    return transitions.Issuing(context.counter, context.settings, client)
+
+
+def unschedule(
+    invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
+) -> Invoice:
+    return modify(
+        invoice_id,
+        transitions.unschedule,
+        actor=actor,
+        ports=ports,
+        expected_version=expected_version,
+    )
 
 
 def cancel(
@@ -57,7 +94,7 @@ def add_payment(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> Invoice:
-    change = partial(payments.add_payment, payment=payment, today=_today(ports))
+    change = partial(payments.add_payment, payment=payment, today=ports.today(actor.tenant_id))
     return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
 
 
@@ -69,7 +106,9 @@ def remove_payment(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> Invoice:
-    change = partial(payments.remove_payment, transaction_id=transaction_id, today=_today(ports))
+    change = partial(
+        payments.remove_payment, transaction_id=transaction_id, today=ports.today(actor.tenant_id)
+    )
     return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
 
 
@@ -82,16 +121,14 @@ def mark_as_paid(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> Invoice:
-    change = partial(payments.mark_as_paid, paid_on=paid_on, method=method, today=_today(ports))
+    change = partial(
+        payments.mark_as_paid, paid_on=paid_on, method=method, today=ports.today(actor.tenant_id)
+    )
     return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
 
 
 def unmark_as_paid(
     invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
 ) -> Invoice:
-    change = partial(payments.unmark_as_paid, today=_today(ports))
+    change = partial(payments.unmark_as_paid, today=ports.today(actor.tenant_id))
     return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
-
-
-def _today(ports: InvoicePorts) -> date:
-    return ports.defaults.today(ports.clock.now())

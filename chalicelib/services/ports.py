@@ -10,7 +10,7 @@ from typing import Generic, Protocol, TypeVar
 from chalicelib.domain.aggregates import Figures
 from chalicelib.domain.clients import Client
 from chalicelib.domain.invoice import Invoice
-from chalicelib.domain.invoicing import InvoiceDefaults
+from chalicelib.domain.invoicing import InvoiceDefaults, defaults_with
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.settings import TenantSettings
@@ -39,11 +39,13 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class IssueContext:
-    """What issuing an invoice reads in one call: the invoice, its tenant's counter and settings."""
+    """What issuing an invoice reads: the invoice, its tenant's counter and settings (one call),
+    and the client it names, if that is one of the tenant's clients."""
 
     invoice: Invoice
     counter: InvoiceCounter
     settings: TenantSettings
+    client: Client | None = None
 
 
 class InvoiceRepository(Protocol):
@@ -144,6 +146,10 @@ class DocumentStore(Protocol):
 class TenantSettingsRepository(Protocol):
     def get(self, tenant_id: str) -> TenantSettings: ...
 
+    def recent(self, tenant_id: str) -> TenantSettings:
+        """Read at most a minute ago: for defaults, never for what must be current."""
+        ...
+
     def put(self, tenant_id: str, settings: TenantSettings) -> None: ...
 
 
@@ -170,5 +176,14 @@ class InvoicePorts:
 
     repo: InvoiceRepository
     clock: Clock
+    settings: TenantSettingsRepository
     defaults: InvoiceDefaults = field(default_factory=InvoiceDefaults)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def defaults_for(self, tenant_id: str) -> InvoiceDefaults:
+        """The tenant's defaults (currency, payment terms, timezone), read at most a minute ago."""
+        return defaults_with(self.settings.recent(tenant_id), self.defaults)
+
+    def today(self, tenant_id: str) -> date:
+        """Today in the tenant's timezone: what "due" and "overdue" are measured against."""
+        return self.defaults_for(tenant_id).today(self.clock.now())

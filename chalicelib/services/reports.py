@@ -18,7 +18,7 @@ def count_by_status(*, actor: Actor, ports: InvoicePorts) -> dict[str, int]:
 
 def invoice_stats(*, actor: Actor, ports: InvoicePorts) -> InvoiceStats:
     figures = ports.repo.figures(actor.tenant_id)
-    return aggregates.stats(figures, default_currency=ports.defaults.currency)
+    return aggregates.stats(figures, default_currency=ports.defaults_for(actor.tenant_id).currency)
 
 
 def invoice_date_range(*, actor: Actor, index: InvoiceIndex) -> tuple[date | None, date | None]:

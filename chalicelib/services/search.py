@@ -14,7 +14,7 @@ _COUNTED_FILTERS = frozenset({"status", "currency"})
 def search_invoices(
     query: InvoiceQuery, *, actor: Actor, ports: InvoicePorts, search: InvoiceSearch
 ) -> SearchResult:
-    today = ports.defaults.today(ports.clock.now())
+    today = ports.today(actor.tenant_id)
     total = None
     if not query.search and query.filters.given <= _COUNTED_FILTERS:
         # The total then comes from the figures: one small read instead of counting entries.

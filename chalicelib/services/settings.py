@@ -14,5 +14,8 @@ def get_settings(*, actor: Actor, repo: TenantSettingsRepository) -> TenantSetti
 def replace_settings(
     settings: TenantSettings, *, actor: Actor, repo: TenantSettingsRepository
 ) -> TenantSettings:
-    repo.put(actor.tenant_id, settings)
-    return settings
+    """Replaces every setting but the logo, which only its own endpoint sets."""
+    current = repo.get(actor.tenant_id)
+    replaced = settings.model_copy(update={"logo": current.logo})
+    repo.put(actor.tenant_id, replaced)
+    return replaced

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.aggregates import Figures, combined, delta
+from chalicelib.domain.clients import Client
 from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
-from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.services.ports import IssueContext, Page
 from chalicelib.store import keys
+from chalicelib.store.clients import DynamoClientRepository
 from chalicelib.store.dynamo import batch_get, error_code, is_throttled, store_busy
 from chalicelib.store.items import (
     STATS_SHARDS,
@@ -42,6 +44,7 @@ class DynamoInvoiceRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._clients = DynamoClientRepository(client, table_name)
 
     def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
         if not keys.is_storable_id(invoice_id):
@@ -70,14 +73,22 @@ class DynamoInvoiceRepository:
         by_sort_key = {
             item["SK"]["S"]: item for item in batch_get(self._client, self._table, item_keys)
         }
-        invoice = by_sort_key.get(keys.invoice_sk(invoice_id))
-        if invoice is None:
+        item = by_sort_key.get(keys.invoice_sk(invoice_id))
+        if item is None:
             return None
+        invoice = invoice_of(item)
         return IssueContext(
-            invoice=invoice_of(invoice),
+            invoice=invoice,
             counter=counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK)),
             settings=settings_of(by_sort_key.get(keys.SETTINGS_SK)),
+            client=self._client_named_by(invoice),
         )
+
+    def _client_named_by(self, invoice: Invoice) -> Client | None:
+        """The tenant's client the invoice names, read only while its copy may still be taken."""
+        if invoice.client_id is None or invoice.status != InvoiceStatus.DRAFT:
+            return None
+        return self._clients.get(invoice.tenant_id, invoice.client_id)
 
     def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]:
         with _translated_errors():

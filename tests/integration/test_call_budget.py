@@ -226,12 +226,13 @@ BUDGETS = [
         CLIENTS + "/{client}",
         ["GetItem", "Query", "DeleteItem"],
     ),
+    # A replace keeps the logo, which only its own endpoint sets: it reads the settings first.
     Budget(
         "replace settings",
         "PUT",
         "/settings",
         "/api/v1/settings",
-        ["PutItem"],
+        ["GetItem", "PutItem"],
         {"numberingFormat": "F-{SEQ}"},
     ),
 ]
@@ -450,7 +451,7 @@ def test_a_lost_race_costs_one_more_read_and_write_not_an_error(
 
 def test_no_code_calls_scan() -> None:
     sources = [*Path(PROJECT_DIR, "chalicelib").rglob("*.py"), Path(PROJECT_DIR, "app.py")]
-    offenders = [str(p) for p in sources if re.search(r"\.scan\(|\bScan\b", p.read_text())]
+    offenders = [str(p) for p in sources if re.search(r"\.scan\(|[\"']Scan[\"']", p.read_text())]
     assert offenders == []
 
 

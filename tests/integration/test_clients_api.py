@@ -128,3 +128,41 @@ def test_an_unknown_or_malformed_id_is_a_404(acme: Api) -> None:
     assert acme.get(f"{CLIENTS}/no-such-client").status == 404
     assert acme.get(f"{CLIENTS}/{'x' * 300}").status == 404
     assert acme.request("PUT", f"{CLIENTS}/nope", {"name": "A"}).status == 404
+
+
+SELLER = {"companyName": "Ελληνική Εταιρεία Α.Ε.", "vatId": "EL094259216",
+          "bankAccounts": [{"iban": "GR1601101250000000012300695"}], "locale": "el-GR"}  # fmt: skip
+
+
+def test_leaving_draft_copies_seller_and_client_and_later_edits_change_only_drafts(
+    acme: Api,
+) -> None:
+    acme.request("PUT", "/api/v1/settings", SELLER)
+    client = created(acme, ZOE)
+    issued = acme.post(INVOICES, {"clientId": client["id"]}).json()
+    draft = acme.post(INVOICES, {"clientId": client["id"]}).json()
+    assert (draft["seller"], draft["client"]) == (None, None)  # a draft shows today's details
+    reply = acme.patch(f"{INVOICES}/{issued['id']}/mark-as-sent")
+    assert reply.status == 200
+    copied = reply.json()
+    assert copied["client"] == {k: client[k] for k in ("name", "email", "address", "vatId",
+                                                       "locale")}  # fmt: skip
+    assert copied["seller"]["name"] == "Ελληνική Εταιρεία Α.Ε."
+    assert copied["seller"]["vatId"] == "EL094259216"
+    assert copied["seller"]["bankAccounts"] == [
+        {"name": None, "iban": "GR1601101250000000012300695", "bic": None}
+    ]
+    acme.request("PUT", f"{CLIENTS}/{client['id']}", {"name": "Renamed"})
+    acme.request("PUT", "/api/v1/settings", {"companyName": "Renamed too"})
+    after = acme.get(f"{INVOICES}/find/{issued['id']}").json()
+    assert (after["client"], after["seller"]) == (copied["client"], copied["seller"])
+    resent = acme.patch(f"{INVOICES}/{draft['id']}/mark-as-sent").json()
+    assert (resent["client"]["name"], resent["seller"]["name"]) == ("Renamed", "Renamed too")
+
+
+def test_an_invoice_naming_no_client_of_ours_copies_no_client(acme: Api, globex: Api) -> None:
+    theirs = created(globex, ZOE)
+    invoice = acme.post(INVOICES, {"clientId": theirs["id"]}).json()
+    issued = acme.patch(f"{INVOICES}/{invoice['id']}/mark-as-sent").json()
+    assert issued["client"] is None
+    assert "Zoë" not in str(issued)

@@ -96,7 +96,9 @@ class TestCreate:
 
     def test_created_invoice_has_every_documented_field(self, acme: Api) -> None:
         invoice = create(acme)
-        assert set(invoice) == DOCUMENTED_FIELDS
+        # Beyond the documented fields: the parties copied when it is issued, and when a
+        # scheduled invoice is to be emailed.
+        assert set(invoice) == DOCUMENTED_FIELDS | {"seller", "client", "sendAt"}
         assert set(invoice["rows"][0]) == DOCUMENTED_ROW_FIELDS
         assert invoice["invoiceNumber"] is None and invoice["pdf"] is None
         assert invoice["status"] == "DRAFT" and invoice["type"] == "MANUAL"

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
     "numberingFormat": "INV-{YYYY}-{SEQ:04}",
     "reminderPolicy": {"steps": [-3, 1, 7, 14], "maximum": 4},
+    "logo": None,
 }
 SELLER: dict[str, Any] = {
     "companyName": "Zoë Müller GmbH",
@@ -93,6 +94,7 @@ def test_every_setting_is_kept_and_written_in_its_canonical_form(acme: Api) -> N
         "bankAccounts": [{"name": "Main", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
         "locale": "de-DE",
         "reminderPolicy": {"steps": [-3, 7, 14], "maximum": 2},
+        "logo": None,
     }
     assert reply.json() == expected
     assert acme.get(SETTINGS).json() == expected
@@ -142,3 +144,25 @@ def test_a_setting_that_breaks_its_rules_is_a_400_naming_it_and_changes_nothing(
     assert set(reply.json()) == {"title", "detail", "time", "errors"}
     assert field in [error["field"] for error in reply.json()["errors"]]
     assert acme.get(SETTINGS).json() == before
+
+
+def test_a_logo_in_the_body_is_ignored_only_its_endpoint_sets_it(acme: Api) -> None:
+    logo = {"blobId": "b", "created": "2026-11-21T00:00:00Z", "fileSize": 1, "name": "x.png",
+            "type": "IMAGE"}  # fmt: skip
+    reply = acme.request("PUT", SETTINGS, {**SELLER, "logo": logo})
+    assert (reply.status, reply.json()["logo"]) == (200, None)
+    assert acme.get(SETTINGS).json()["logo"] is None
+
+
+def test_a_new_invoice_takes_the_tenants_defaults_where_the_request_is_silent(
+    acme: Api, api: Api
+) -> None:
+    acme.request("PUT", SETTINGS, {"defaultCurrency": "CHF", "paymentTermDays": 45})
+    silent = acme.post(BASE, {"invoiceDate": "2026-11-21"}).json()
+    assert (silent["currency"], silent["paymentTermDays"]) == ("CHF", 45)
+    assert silent["dueDate"] == "2027-01-05T00:00:00Z"
+    given = acme.post(BASE, {"invoiceDate": "2026-11-21", "currency": "JPY",
+                             "paymentTermDays": 0}).json()  # fmt: skip
+    assert (given["currency"], given["paymentTermDays"]) == ("JPY", 0)
+    theirs = api.as_tenant("globex").post(BASE, {"invoiceDate": "2026-11-21"}).json()
+    assert (theirs["currency"], theirs["paymentTermDays"]) == ("EUR", 14)

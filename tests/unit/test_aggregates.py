@@ -24,6 +24,7 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.numbering import DEFAULT_FORMAT, InvoiceCounter
 from chalicelib.domain.payments import PaymentInput
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 
 ALICE = Actor(tenant_id="acme", user_id="alice")
@@ -53,9 +54,8 @@ def with_status(status: InvoiceStatus, paid: str = "0", **kwargs: str) -> Invoic
 
 
 def issued(invoice: Invoice) -> Invoice:
-    sent, _ = transitions.mark_as_sent(
-        invoice, InvoiceCounter(), DEFAULT_FORMAT, actor=ALICE, now=NOW
-    )
+    issuing = transitions.Issuing(InvoiceCounter(), TenantSettings(numbering_format=DEFAULT_FORMAT))
+    sent, _ = transitions.mark_as_sent(invoice, issuing, actor=ALICE, now=NOW)
     return sent
 
 

@@ -19,7 +19,7 @@ from chalicelib.domain.values import Actor
 from chalicelib.services import invoices as service
 from chalicelib.services.ports import InvoicePorts, InvoiceRepository
 from chalicelib.services.retry import RetryPolicy
-from tests.fakes import FixedClock, InMemoryInvoiceRepository
+from tests.fakes import FixedClock, InMemoryInvoiceRepository, InMemoryTenantSettings
 
 ACME = Actor(tenant_id="acme", user_id="alice")
 GLOBEX = Actor(tenant_id="globex", user_id="gina")
@@ -69,7 +69,10 @@ RETRIES = 3
 def _ports(repo: InvoiceRepository, clock: FixedClock | None = None) -> InvoicePorts:
     """No pauses between retries: a test does not wait for jitter."""
     no_pause = RetryPolicy(attempts=RETRIES, sleep=lambda _: None)
-    return InvoicePorts(repo=repo, clock=clock or FixedClock(), retry=no_pause)
+    settings = InMemoryTenantSettings(
+        repo.settings if isinstance(repo, InMemoryInvoiceRepository) else {}
+    )
+    return InvoicePorts(repo=repo, clock=clock or FixedClock(), settings=settings, retry=no_pause)
 
 
 def _create(repo: InMemoryInvoiceRepository, actor: Actor = ACME, **data: Any) -> Invoice:

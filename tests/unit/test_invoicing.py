@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import InvoiceDefaults
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
@@ -447,3 +448,19 @@ def test_a_frozen_field_sent_back_with_another_value_is_still_refused(
 
     with pytest.raises(FrozenFieldsError, match=f"Cannot change {field} "):
         _update(issued, **{**whole, field: value, "note": "x"})
+
+
+def test_the_tenants_defaults_fill_what_it_set_and_its_timezone_dates_today() -> None:
+    service = InvoiceDefaults(currency="EUR", payment_term_days=14)
+    mine = invoicing.defaults_with(
+        TenantSettings(default_currency="CHF", timezone="Pacific/Auckland"), service
+    )
+    assert (mine.currency, mine.payment_term_days) == ("CHF", 14)
+    late_on_the_21st = datetime(2026, 11, 21, 23, 30, tzinfo=UTC)
+    assert mine.today(late_on_the_21st) == date(2026, 11, 22)  # already the 22nd in Auckland
+    unset = invoicing.defaults_with(TenantSettings(payment_term_days=0), service)
+    assert (unset.currency, unset.payment_term_days, unset.today(late_on_the_21st)) == (
+        "EUR",
+        0,
+        date(2026, 11, 21),
+    )

@@ -12,6 +12,7 @@ from chalicelib.domain.errors import InvalidStateError
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.numbering import DEFAULT_FORMAT, InvoiceCounter
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 
 CREATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -34,7 +35,8 @@ def _invoice(
 def _send(
     invoice: Invoice, counter: InvoiceCounter, number_format: str = DEFAULT_FORMAT
 ) -> tuple[Invoice, InvoiceCounter | None]:
-    return transitions.mark_as_sent(invoice, counter, number_format, actor=BOB, now=NOW)
+    issuing = transitions.Issuing(counter, TenantSettings(numbering_format=number_format))
+    return transitions.mark_as_sent(invoice, issuing, actor=BOB, now=NOW)
 
 
 def test_marking_a_draft_as_sent_gives_it_the_next_number_and_advances_the_counter() -> None:

@@ -1,0 +1,1 @@
+"""Documents made from an invoice: its PDF and its emails."""
