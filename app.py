@@ -4,6 +4,8 @@ and makes writes safe to retry."""
 from chalice.app import Chalice
 
 from chalicelib.api.clients import clients
+from chalicelib.api.delivery import delivery
+from chalicelib.api.documents import documents
 from chalicelib.api.health import health
 from chalicelib.api.idempotency import idempotent_writes
 from chalicelib.api.invoices import invoices
@@ -14,12 +16,16 @@ from chalicelib.api.security import authenticated_requests
 from chalicelib.api.settings import settings
 
 app = Chalice(app_name="invoicing")
+# Multipart uploads arrive intact (API Gateway base64-encodes them); PDFs leave as bytes.
+app.api.binary_types.extend(["multipart/form-data", "application/pdf"])
 # Registration order is nesting order: authentication runs first and names the tenant.
 app.register_middleware(authenticated_requests, "http")
 app.register_middleware(idempotent_writes, "http")
 app.register_blueprint(health)
 app.register_blueprint(invoices, url_prefix="/api/v1")
 app.register_blueprint(clients, url_prefix="/api/v1")
+app.register_blueprint(documents, url_prefix="/api/v1")
+app.register_blueprint(delivery, url_prefix="/api/v1")
 app.register_blueprint(lifecycle, url_prefix="/api/v1")
 app.register_blueprint(reports, url_prefix="/api/v1")
 app.register_blueprint(search, url_prefix="/api/v1")

@@ -10,6 +10,7 @@ import jwt
 
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.services.authentication import JwtRules, JwtVerifier
+from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.ports import (
     ApiKeyRepository,
     ClientRepository,
@@ -18,6 +19,7 @@ from chalicelib.services.ports import (
     InvoicePorts,
     InvoiceRepository,
     InvoiceSearch,
+    Mailer,
     SystemClock,
     TenantSettingsRepository,
 )
@@ -29,6 +31,7 @@ from chalicelib.store.dynamo import dynamodb_client
 from chalicelib.store.idempotency import DynamoIdempotencyStore
 from chalicelib.store.index import DynamoInvoiceIndex
 from chalicelib.store.invoices import DynamoInvoiceRepository
+from chalicelib.store.mailer import SesMailer
 from chalicelib.store.search import DynamoInvoiceSearch
 from chalicelib.store.settings import DynamoTenantSettingsRepository
 
@@ -48,11 +51,22 @@ class Deps:
     index: InvoiceIndex
     search: InvoiceSearch
     documents: DocumentStore
+    mailer: Mailer
     jwt_verifier: JwtVerifier
 
     @property
     def invoices(self) -> InvoiceRepository:
         return self.ports.repo
+
+    @property
+    def document_ports(self) -> DocumentPorts:
+        return DocumentPorts(
+            invoices=self.ports,
+            clients=self.clients,
+            files=self.documents,
+            mailer=self.mailer,
+            mail_from=self.settings.mail_from,
+        )
 
 
 @functools.cache
@@ -80,6 +94,7 @@ def get_deps() -> Deps:
         index=DynamoInvoiceIndex(client, table),
         search=DynamoInvoiceSearch(client, table),
         documents=S3Documents(settings.bucket_name),
+        mailer=SesMailer(clock=SystemClock()),
         jwt_verifier=_jwt_verifier(settings),
     )
 

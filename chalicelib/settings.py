@@ -19,5 +19,8 @@ class Settings(BaseSettings):
     auth_issuer: str | None = None
     auth_tenant_claim: str = "tenant_id"
     auth_user_claim: str = "sub"
+    # The verified SES identity emails are sent from, in the seller's name; replies go to the
+    # tenant's sender email.
+    mail_from: str = "invoices@invoicing.localhost"
     default_currency: str = "EUR"
     default_payment_term_days: int = 14

@@ -14,6 +14,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGION = "eu-west-1"
 TABLE_NAME = "invoicing-local"
 BUCKET_NAME = "invoicing-local-documents"
+MAIL_FROM = "invoices@invoicing.localhost"  # verified in the emulator's SES when it starts
 # Signs tokens for the local stack only: no deployed stage is configured with an HS256 secret.
 LOCAL_JWT_SECRET = "local-stack-only-secret-never-used-in-a-deployed-stage"  # noqa: S105
 # The emulator accepts any credentials; these keep boto3 from looking for real ones.

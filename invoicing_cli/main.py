@@ -18,6 +18,7 @@ from chalicelib.services.ports import SystemClock
 from chalicelib.store.api_keys import DynamoApiKeyRepository
 from invoicing_cli import stack
 from invoicing_cli.local import FAKE_CREDENTIALS, REGION, StackState, local_token, state_path
+from invoicing_cli.outbox import OutboxUnavailableError, format_outbox, sent_messages
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -88,6 +89,22 @@ def create_key(tenant: str, port: int, table: str | None) -> None:
         click.echo(create_api_key(tenant, created_by="cli", repo=repo, clock=SystemClock()))
     except InvalidInputError as exc:
         raise click.BadParameter(str(exc), param_hint="--tenant") from None
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
+def outbox(port: int) -> None:
+    """List the emails the local stack has sent; the emulator keeps them instead of delivering."""
+    state = StackState.load(port)
+    if state is None:
+        raise click.ClickException(
+            f"No local stack is running on port {port}: start one with `invoicing serve`."
+        )
+    try:
+        messages = sent_messages(state.endpoint_url)
+    except OutboxUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_outbox(messages))
 
 
 def _dynamodb_for(port: int, table: str | None) -> tuple[DynamoDBClient, str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ses import SESClient
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.json"
 TABLE_RESOURCE = "InvoicesTable"
@@ -41,6 +42,11 @@ def create_table_request(table_name: str) -> dict[str, Any]:
     properties = template_resource(TABLE_RESOURCE)["Properties"]
     request = {name: properties[name] for name in _CREATE_TABLE_PROPERTIES if name in properties}
     return {"TableName": table_name, **request}
+
+
+def verify_sender(ses: SESClient, address: str) -> None:
+    """SES (and moto's) sends only from a verified identity."""
+    ses.verify_email_identity(EmailAddress=address)
 
 
 def create_resources(dynamodb: DynamoDBClient, s3: S3Client, names: ResourceNames) -> None:

@@ -22,12 +22,13 @@ from invoicing_cli.local import (
     BUCKET_NAME,
     FAKE_CREDENTIALS,
     LOCAL_JWT_SECRET,
+    MAIL_FROM,
     PROJECT_DIR,
     REGION,
     TABLE_NAME,
     StackState,
 )
-from invoicing_cli.resources import ResourceNames, create_resources
+from invoicing_cli.resources import ResourceNames, create_resources, verify_sender
 
 READY_TIMEOUT_SECONDS = 90
 
@@ -57,6 +58,7 @@ def provision(endpoint_url: str) -> ResourceNames:
         session.client("s3", endpoint_url=endpoint_url),
         names,
     )
+    verify_sender(session.client("ses", endpoint_url=endpoint_url), MAIL_FROM)
     return names
 
 
@@ -69,6 +71,7 @@ def app_environment(endpoint_url: str, names: ResourceNames) -> dict[str, str]:
         "TABLE_NAME": names.table,
         "BUCKET_NAME": names.bucket,
         "AUTH_JWT_SECRET": LOCAL_JWT_SECRET,
+        "MAIL_FROM": MAIL_FROM,
     }
 
 

@@ -17,13 +17,21 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib.bootstrap import get_deps
-from invoicing_cli.local import BUCKET_NAME, LOCAL_JWT_SECRET, PROJECT_DIR, REGION, TABLE_NAME
+from invoicing_cli.local import (
+    BUCKET_NAME,
+    LOCAL_JWT_SECRET,
+    MAIL_FROM,
+    PROJECT_DIR,
+    REGION,
+    TABLE_NAME,
+)
 from invoicing_cli.resources import (
     TABLE_RESOURCE,
     ResourceNames,
     create_resources,
     create_table_request,
     template_resource,
+    verify_sender,
 )
 from tests.dynamodb_local import (
     ENDPOINT_VARIABLE,
@@ -63,6 +71,7 @@ def aws() -> Iterator[None]:
         create_resources(
             boto3.client("dynamodb"), boto3.client("s3"), ResourceNames(TABLE_NAME, BUCKET_NAME)
         )
+        verify_sender(boto3.client("ses"), MAIL_FROM)
         yield
 
 

@@ -4,8 +4,9 @@ and who buys, and the language to write it in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.parties import PartyDetails, SellerDetails
 
 DEFAULT_LOCALE = "en"
@@ -18,6 +19,12 @@ class InvoiceDocument:
     client: PartyDetails | None
     locale: str  # BCP 47, such as de-DE: dates, numbers, amounts and wording
     logo: bytes | None = None  # PNG or JPEG
+
+    @property
+    def dated(self) -> datetime:
+        """When the document was made: when the invoice was issued, else its last change. An
+        issued invoice renders the same, byte for byte, however often it is rendered."""
+        return issued_at(self.invoice) or self.invoice.updated
 
     @property
     def payment_reference(self) -> str | None:
@@ -37,3 +44,19 @@ def document_of(
     client = invoice.client or client
     locale = (client.locale if client else None) or seller.locale or DEFAULT_LOCALE
     return InvoiceDocument(invoice=invoice, seller=seller, client=client, locale=locale, logo=logo)
+
+
+_ISSUING_EVENTS = frozenset({EventType.MARKED_AS_SENT, EventType.SCHEDULED, EventType.SENT})
+
+
+def issued_at(invoice: Invoice) -> datetime | None:
+    """When the invoice last left DRAFT (None while it is a draft)."""
+    if invoice.status == InvoiceStatus.DRAFT:
+        return None
+    issued = None
+    for event in invoice.events:
+        if event.type == EventType.UNSCHEDULED:
+            issued = None
+        elif event.type in _ISSUING_EVENTS and issued is None:
+            issued = event.date
+    return issued

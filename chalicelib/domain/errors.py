@@ -174,3 +174,11 @@ class FileTooLargeError(DomainError):
 
 class DeliveryFailedError(DomainError):
     """The mail service refused or failed to send; nothing about the invoice changed."""
+
+
+class NoRecipientError(ConflictError):
+    def __init__(self, invoice_id: str) -> None:
+        super().__init__(
+            f"Invoice {invoice_id} has no one to email: set its contactEmail, or name a client "
+            "with an email address"
+        )

@@ -78,6 +78,15 @@ def _locale(value: str) -> str:
         raise ValueError("not a known locale, such as en, de-DE or fr-CH") from None
 
 
+def _mail_text(value: str) -> str:
+    from chalicelib.documents.mail import override_problem
+
+    problem = override_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 @functools.cache
 def _zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
@@ -102,6 +111,8 @@ LocaleTag = Annotated[str, Field(max_length=35), AfterValidator(_locale)]
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
 NumberingFormat = Annotated[str, AfterValidator(_usable_format)]
 ReminderDay = Annotated[int, Field(ge=-90, le=365)]
+# The tenant's own words for its emails, with placeholders such as {number} (documents/mail.py).
+MailText = Annotated[str, Field(max_length=5000), AfterValidator(_mail_text)]
 
 
 class BankAccount(DomainModel):
@@ -143,6 +154,8 @@ class TenantSettings(DomainModel):
     timezone: Timezone = "UTC"
     numbering_format: NumberingFormat = DEFAULT_FORMAT
     reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    invoice_mail_text: MailText | None = None
+    reminder_mail_text: MailText | None = None
     # Set by its own endpoint (PUT /settings/logo); a PUT of the settings keeps it.
     logo: Blob | None = None
 

@@ -46,6 +46,13 @@ def _issued(invoice: Invoice, issuing: Issuing) -> tuple[dict[str, Any], Invoice
     return fields, advanced
 
 
+def as_issued(invoice: Invoice, issuing: Issuing) -> Invoice:
+    """The invoice as issuing it would make it (its number, its parties), to render it before
+    it is stored as such."""
+    fields, _ = _issued(invoice, issuing)
+    return invoice.model_copy(update=fields)
+
+
 def mark_as_sent(
     invoice: Invoice, issuing: Issuing, *, actor: Actor, now: datetime
 ) -> tuple[Invoice, InvoiceCounter | None]:
@@ -121,6 +128,7 @@ def sent_by_mail(
     """Emailed: SENT (an OVERDUE invoice sent again stays OVERDUE), the mail recorded."""
     ensure_allowed(invoice, Action.SEND)
     fields, advanced = _issued(invoice, issuing)
+    fields["pdf"] = delivery.pdf
     status = (
         InvoiceStatus.OVERDUE if invoice.status == InvoiceStatus.OVERDUE else InvoiceStatus.SENT
     )

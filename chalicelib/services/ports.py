@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.aggregates import Figures
 from chalicelib.domain.clients import Client
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults, defaults_with
+from chalicelib.domain.mail import OutgoingMail
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.settings import TenantSettings
@@ -140,7 +141,23 @@ class InvoiceSearch(Protocol):
 class DocumentStore(Protocol):
     def keep_export(self, tenant_id: str, export_id: str, text: str, *, filename: str) -> str: ...
 
+    def put(self, key: str, data: bytes, *, media_type: str, filename: str) -> None: ...
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def delete(self, *object_keys: str) -> None: ...
+
     def link(self, key: str, *, seconds: int) -> str: ...
+
+    def upload_form(
+        self, key: str, *, media_type: str, max_bytes: int, seconds: int
+    ) -> dict[str, Any]: ...
+
+
+class Mailer(Protocol):
+    def send(self, mail: OutgoingMail) -> str:
+        """Sends it; returns the message id. Raises DeliveryFailedError when it was refused."""
+        ...
 
 
 class TenantSettingsRepository(Protocol):

@@ -1,10 +1,13 @@
-"""Files kept in the documents bucket, each under its tenant's prefix, and handed out through
-short-lived presigned links (the bucket itself is private)."""
+"""Files kept in the documents bucket, each under its tenant's prefix (store/keys.py), and handed
+out through short-lived presigned links (the bucket itself is private)."""
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -24,6 +27,7 @@ _CLIENT_CONFIG = Config(
 )
 # Objects with this tag expire by the bucket's lifecycle rule (infra/template.json) a day later.
 _SHORT_LIVED = "retention=short"
+_MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
 class S3Documents:
@@ -38,20 +42,84 @@ class S3Documents:
     def keep_export(self, tenant_id: str, export_id: str, text: str, *, filename: str) -> str:
         """Stores a CSV export for a day; returns its key."""
         key = keys.export_key(tenant_id, export_id)
-        try:
+        with _unavailable_when_down():
             self._client.put_object(
                 Bucket=self._bucket,
                 Key=key,
                 Body=text.encode(),
                 ContentType="text/csv; charset=utf-8",
-                ContentDisposition=f'attachment; filename="{filename}"',
+                ContentDisposition=attachment_disposition(filename),
                 Tagging=_SHORT_LIVED,
             )
-        except (BotoCoreError, ClientError) as exc:
-            raise TemporarilyUnavailableError("the document store did not answer") from exc
         return key
+
+    def put(self, key: str, data: bytes, *, media_type: str, filename: str) -> None:
+        with _unavailable_when_down():
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=data,
+                ContentType=media_type,
+                ContentDisposition=attachment_disposition(filename),
+            )
+
+    def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is none under `key`."""
+        with _unavailable_when_down():
+            try:
+                response = self._client.get_object(Bucket=self._bucket, Key=key)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in _MISSING:
+                    return None
+                raise
+            return response["Body"].read()
+
+    def delete(self, *object_keys: str) -> None:
+        if not object_keys:
+            return
+        with _unavailable_when_down():
+            self._client.delete_objects(
+                Bucket=self._bucket,
+                Delete={"Objects": [{"Key": key} for key in object_keys], "Quiet": True},
+            )
 
     def link(self, key: str, *, seconds: int) -> str:
         return self._client.generate_presigned_url(
             "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=seconds
         )
+
+    def upload_form(
+        self, key: str, *, media_type: str, max_bytes: int, seconds: int
+    ) -> dict[str, Any]:
+        """A presigned POST that S3 itself holds to this key, this type and 1..max_bytes."""
+        with _unavailable_when_down():
+            form = self._client.generate_presigned_post(
+                Bucket=self._bucket,
+                Key=key,
+                Fields={"Content-Type": media_type},
+                Conditions=[
+                    {"Content-Type": media_type},
+                    ["content-length-range", 1, max_bytes],
+                ],
+                ExpiresIn=seconds,
+            )
+        return {"url": form["url"], "fields": form["fields"]}
+
+
+def attachment_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII fallback name, and the real one percent-encoded as UTF-8."""
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@contextmanager
+def _unavailable_when_down() -> Iterator[None]:
+    try:
+        yield
+    except BotoCoreError as exc:
+        raise TemporarilyUnavailableError("the document store did not answer") from exc
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"):
+            raise TemporarilyUnavailableError("the document store did not answer") from exc
+        raise

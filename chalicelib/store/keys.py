@@ -33,6 +33,19 @@ def export_key(tenant_id: str, export_id: str) -> str:
     return f"{tenant_id}/exports/{export_id}.csv"
 
 
+def invoice_pdf_key(tenant_id: str, invoice_id: str, blob_id: str) -> str:
+    return f"{tenant_id}/invoices/{invoice_id}/pdf/{blob_id}.pdf"
+
+
+def attachment_key(tenant_id: str, invoice_id: str, blob_id: str) -> str:
+    return f"{tenant_id}/invoices/{invoice_id}/attachments/{blob_id}"
+
+
+def logo_key(tenant_id: str, blob_id: str) -> str:
+    """Logos are never overwritten: an issued invoice's copy of the seller names its logo."""
+    return f"{tenant_id}/logos/{blob_id}"
+
+
 # Global secondary indexes (infra/template.json) and the attributes that key them.
 BY_CREATED = "ByCreated"
 BY_INVOICE_DATE = "ByInvoiceDate"

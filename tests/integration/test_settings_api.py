@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "timezone": "UTC",
     "numberingFormat": "INV-{YYYY}-{SEQ:04}",
     "reminderPolicy": {"steps": [-3, 1, 7, 14], "maximum": 4},
+    "invoiceMailText": None,
+    "reminderMailText": None,
     "logo": None,
 }
 SELLER: dict[str, Any] = {
@@ -94,6 +96,8 @@ def test_every_setting_is_kept_and_written_in_its_canonical_form(acme: Api) -> N
         "bankAccounts": [{"name": "Main", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
         "locale": "de-DE",
         "reminderPolicy": {"steps": [-3, 7, 14], "maximum": 2},
+        "invoiceMailText": None,
+        "reminderMailText": None,
         "logo": None,
     }
     assert reply.json() == expected
@@ -166,3 +170,11 @@ def test_a_new_invoice_takes_the_tenants_defaults_where_the_request_is_silent(
     assert (given["currency"], given["paymentTermDays"]) == ("JPY", 0)
     theirs = api.as_tenant("globex").post(BASE, {"invoiceDate": "2026-11-21"}).json()
     assert (theirs["currency"], theirs["paymentTermDays"]) == ("EUR", 14)
+
+
+def test_a_mail_text_with_template_code_is_refused_and_a_placeholder_kept(acme: Api) -> None:
+    bad = acme.request("PUT", SETTINGS, {"invoiceMailText": "{{ ''.__class__ }}"})
+    assert bad.status == 400
+    assert [e["field"] for e in bad.json()["errors"]] == ["invoiceMailText"]
+    good = acme.request("PUT", SETTINGS, {"invoiceMailText": "Invoice {number} is attached."})
+    assert good.json()["invoiceMailText"] == "Invoice {number} is attached."

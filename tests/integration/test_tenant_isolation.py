@@ -77,6 +77,23 @@ EXPORTS = [("GET", "/invoices/csv-export")]
 CREATES = [("POST", "/invoices"), ("POST", "/invoices/empty")]
 # A tenant's settings: each tenant reads and replaces only its own.
 SETTINGS = [("GET", "/settings"), ("PUT", "/settings")]
+# Documents and delivery: test_documents_api sends each of these as a second tenant and checks
+# that nothing was stored, sent or changed.
+DOCUMENTS = [
+    ("POST", "/invoices/{invoiceId}/generate-pdf"),
+    ("GET", "/invoices/{invoiceId}/pdf"),
+    ("POST", "/invoices/{invoiceId}/upload-attachments"),
+    ("GET", "/invoices/{invoiceId}/attachments/{blobId}"),
+    ("DELETE", "/invoices/{invoiceId}/attachments/{blobId}"),
+    ("POST", "/invoices/{invoiceId}/attachments/upload-url"),
+    ("POST", "/invoices/{invoiceId}/attachments/{blobId}"),
+    ("PUT", "/settings/logo"),
+    ("DELETE", "/settings/logo"),
+    ("POST", "/invoices/{invoiceId}/send"),
+    ("POST", "/invoices/{invoiceId}/send-reminder"),
+    ("POST", "/invoices/{invoiceId}/schedule"),
+    ("PATCH", "/invoices/{invoiceId}/unschedule"),
+]
 # Clients (test_clients_api checks each route against a second tenant, field by field).
 CLIENTS = [
     ("POST", "/clients"),
@@ -288,5 +305,6 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(CREATES)
         | set(SETTINGS)
         | set(CLIENTS)
+        | set(DOCUMENTS)
     )
     assert registered == covered

@@ -1,0 +1,245 @@
+"""The words an invoice PDF prints around its figures, in each language it is written in.
+
+A language missing here falls back to English; numbers, dates, amounts and unit words come
+from Babel (CLDR) instead, so they follow the full locale (de-CH, fr-CA) even then."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Labels:
+    invoice: str
+    draft: str
+    invoice_number: str
+    invoice_date: str
+    due_date: str
+    bill_to: str
+    vat_id: str
+    email: str
+    description: str
+    quantity: str
+    unit_price: str
+    tax: str
+    amount: str
+    pieces: str  # short and the same for one and many: CLDR has no unit for pieces
+    tax_breakdown: str
+    tax_rate: str
+    net: str
+    subtotal: str
+    total_tax: str
+    total: str
+    payment_instructions: str
+    account_holder: str
+    payment_reference: str
+    amount_due: str
+    scan_to_pay: str
+    page: str  # {page} and {pages}
+
+
+LABELS: dict[str, Labels] = {
+    "en": Labels(
+        invoice="Invoice",
+        draft="Draft",
+        invoice_number="Invoice number",
+        invoice_date="Invoice date",
+        due_date="Due date",
+        bill_to="Bill to",
+        vat_id="VAT ID",
+        email="Email",
+        description="Description",
+        quantity="Quantity",
+        unit_price="Unit price",
+        tax="Tax",
+        amount="Amount",
+        pieces="pcs",
+        tax_breakdown="Tax breakdown",
+        tax_rate="Rate",
+        net="Net",
+        subtotal="Subtotal",
+        total_tax="Tax",
+        total="Total",
+        payment_instructions="Payment instructions",
+        account_holder="Account holder",
+        payment_reference="Reference",
+        amount_due="Amount due",
+        scan_to_pay="Scan to pay",
+        page="Page {page} of {pages}",
+    ),
+    "de": Labels(
+        invoice="Rechnung",
+        draft="Entwurf",
+        invoice_number="Rechnungsnummer",
+        invoice_date="Rechnungsdatum",
+        due_date="Fällig am",
+        bill_to="Rechnungsempfänger",
+        vat_id="USt-IdNr.",
+        email="E-Mail",
+        description="Beschreibung",
+        quantity="Menge",
+        unit_price="Einzelpreis",
+        tax="USt.",
+        amount="Betrag",
+        pieces="Stk.",
+        tax_breakdown="Umsatzsteuer nach Steuersatz",
+        tax_rate="Steuersatz",
+        net="Netto",
+        subtotal="Nettobetrag",
+        total_tax="Umsatzsteuer",
+        total="Gesamtbetrag",
+        payment_instructions="Zahlungsinformationen",
+        account_holder="Kontoinhaber",
+        payment_reference="Verwendungszweck",
+        amount_due="Offener Betrag",
+        scan_to_pay="Mit der Banking-App scannen",
+        page="Seite {page} von {pages}",
+    ),
+    "fr": Labels(
+        invoice="Facture",
+        draft="Brouillon",
+        invoice_number="Numéro de facture",
+        invoice_date="Date de facture",
+        due_date="Date d\N{RIGHT SINGLE QUOTATION MARK}échéance",
+        bill_to="Facturé à",
+        vat_id="N° TVA",
+        email="E-mail",
+        description="Description",
+        quantity="Quantité",
+        unit_price="Prix unitaire",
+        tax="TVA",
+        amount="Montant",
+        pieces="pce",
+        tax_breakdown="Détail de la TVA",
+        tax_rate="Taux",
+        net="Base HT",
+        subtotal="Total HT",
+        total_tax="TVA",
+        total="Total TTC",
+        payment_instructions="Instructions de paiement",
+        account_holder="Titulaire du compte",
+        payment_reference="Référence",
+        amount_due="Montant dû",
+        scan_to_pay="Scannez pour payer",
+        page="Page {page} sur {pages}",
+    ),
+    "es": Labels(
+        invoice="Factura",
+        draft="Borrador",
+        invoice_number="Número de factura",
+        invoice_date="Fecha de factura",
+        due_date="Fecha de vencimiento",
+        bill_to="Facturar a",
+        vat_id="NIF-IVA",
+        email="Correo electrónico",
+        description="Descripción",
+        quantity="Cantidad",
+        unit_price="Precio unitario",
+        tax="IVA",
+        amount="Importe",
+        pieces="uds.",
+        tax_breakdown="Desglose del IVA",
+        tax_rate="Tipo",
+        net="Base",
+        subtotal="Base imponible",
+        total_tax="IVA",
+        total="Total",
+        payment_instructions="Instrucciones de pago",
+        account_holder="Titular de la cuenta",
+        payment_reference="Referencia",
+        amount_due="Importe pendiente",
+        scan_to_pay="Escanee para pagar",
+        page="Página {page} de {pages}",
+    ),
+    "it": Labels(
+        invoice="Fattura",
+        draft="Bozza",
+        invoice_number="Numero fattura",
+        invoice_date="Data fattura",
+        due_date="Data di scadenza",
+        bill_to="Destinatario",
+        vat_id="Partita IVA",
+        email="E-mail",
+        description="Descrizione",
+        quantity="Quantità",
+        unit_price="Prezzo unitario",
+        tax="IVA",
+        amount="Importo",
+        pieces="pz.",
+        tax_breakdown="Riepilogo IVA",
+        tax_rate="Aliquota",
+        net="Imponibile",
+        subtotal="Imponibile",
+        total_tax="IVA",
+        total="Totale",
+        payment_instructions="Istruzioni di pagamento",
+        account_holder="Intestatario",
+        payment_reference="Causale",
+        amount_due="Importo dovuto",
+        scan_to_pay="Inquadra per pagare",
+        page="Pagina {page} di {pages}",
+    ),
+    "nl": Labels(
+        invoice="Factuur",
+        draft="Concept",
+        invoice_number="Factuurnummer",
+        invoice_date="Factuurdatum",
+        due_date="Vervaldatum",
+        bill_to="Factuur aan",
+        vat_id="Btw-nummer",
+        email="E-mail",
+        description="Omschrijving",
+        quantity="Aantal",
+        unit_price="Prijs per eenheid",
+        tax="Btw",
+        amount="Bedrag",
+        pieces="st.",
+        tax_breakdown="Btw-specificatie",
+        tax_rate="Tarief",
+        net="Grondslag",
+        subtotal="Subtotaal",
+        total_tax="Btw",
+        total="Totaal",
+        payment_instructions="Betaalgegevens",
+        account_holder="Rekeninghouder",
+        payment_reference="Betalingskenmerk",
+        amount_due="Openstaand bedrag",
+        scan_to_pay="Scan om te betalen",
+        page="Pagina {page} van {pages}",
+    ),
+    "pl": Labels(
+        invoice="Faktura",
+        draft="Wersja robocza",
+        invoice_number="Numer faktury",
+        invoice_date="Data wystawienia",
+        due_date="Termin płatności",
+        bill_to="Nabywca",
+        vat_id="NIP",
+        email="E-mail",
+        description="Opis",
+        quantity="Ilość",
+        unit_price="Cena jedn. netto",
+        tax="VAT",
+        amount="Wartość netto",
+        pieces="szt.",
+        tax_breakdown="Zestawienie VAT",
+        tax_rate="Stawka",
+        net="Netto",
+        subtotal="Razem netto",
+        total_tax="VAT",
+        total="Razem brutto",
+        payment_instructions="Dane do przelewu",
+        account_holder="Odbiorca",
+        payment_reference="Tytuł przelewu",
+        amount_due="Do zapłaty",
+        scan_to_pay="Zeskanuj, aby zapłacić",
+        page="Strona {page} z {pages}",
+    ),
+}
+
+
+def labels_for(language: str) -> Labels:
+    """The labels of a language subtag (de for de-AT), English when there are none."""
+    return LABELS.get(language.lower(), LABELS[FALLBACK_LANGUAGE])

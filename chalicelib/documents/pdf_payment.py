@@ -1,0 +1,99 @@
+"""How an invoice's PDF tells the client to pay: the seller's first bank account, the reference,
+what is still open, and for euro invoices an EPC QR code ("GiroCode") that banking apps scan
+into a filled-in SEPA transfer."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from chalicelib.domain.documents import InvoiceDocument
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.money import ZERO, round_money
+from chalicelib.domain.parties import PaymentAccount
+
+EPC_CURRENCY = "EUR"
+EPC_MAX_AMOUNT = Decimal("999999999.99")  # EPC069-12: the largest amount a code may carry
+EPC_MAX_NAME = 70
+EPC_MAX_TEXT = 140
+# Pixels per QR module: the PDF scales the image up, and a viewer that smooths it then blurs
+# only a quarter of a module at each edge.
+QR_SCALE = 4
+QR_QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
+
+
+@dataclass(frozen=True)
+class EpcTransfer:
+    """What an EPC QR code asks the payer's bank to send."""
+
+    name: str
+    iban: str
+    bic: str | None
+    amount: Decimal
+    reference: str  # an ISO 11649 creditor reference (RF...) or free text
+
+
+def open_amount(invoice: Invoice) -> Decimal:
+    """What the client still owes: the total with tax less what was paid."""
+    return round_money(invoice.total_with_tax - invoice.paid, invoice.currency)
+
+
+def payment_account(document: InvoiceDocument) -> PaymentAccount | None:
+    accounts = document.seller.bank_accounts
+    return accounts[0] if accounts else None
+
+
+def account_holder(document: InvoiceDocument, account: PaymentAccount) -> str | None:
+    return account.name or document.seller.name
+
+
+def grouped_iban(iban: str) -> str:
+    """DE89370400440532013000 as DE89 3704 0044 0532 0130 00, as printed on paper."""
+    compact = "".join(iban.split()).upper()
+    return " ".join(compact[start : start + 4] for start in range(0, len(compact), 4))
+
+
+def epc_transfer(document: InvoiceDocument) -> EpcTransfer | None:
+    """The transfer a QR code may offer, or None: only for euro, into an IBAN, to a named
+    holder, with a reference to quote, and an open amount the EPC format can carry."""
+    invoice, account = document.invoice, payment_account(document)
+    if invoice.currency != EPC_CURRENCY or account is None:
+        return None
+    name = (account_holder(document, account) or "").strip()
+    reference = (document.payment_reference or "").strip()
+    amount = open_amount(invoice)
+    if not name or not reference or not ZERO < amount <= EPC_MAX_AMOUNT:
+        return None
+    return EpcTransfer(
+        name=name[:EPC_MAX_NAME],
+        iban="".join(account.iban.split()).upper(),
+        bic=account.bic,
+        amount=amount,
+        reference=reference,
+    )
+
+
+def epc_qr_png(transfer: EpcTransfer) -> bytes:
+    """The EPC QR code of a transfer as a small black-and-white PNG, quiet zone included."""
+    from segno import helpers
+
+    code = helpers.make_epc_qr(
+        name=transfer.name,
+        iban=transfer.iban,
+        amount=transfer.amount,
+        bic=transfer.bic,
+        **_remittance(transfer.reference),
+    )
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=QR_SCALE, border=QR_QUIET_ZONE)
+    return buffer.getvalue()
+
+
+def _remittance(reference: str) -> dict[str, str]:
+    """A creditor reference goes in its own field, which banks check; anything else is text."""
+    from stdnum import iso11649
+
+    if iso11649.is_valid(reference):
+        return {"reference": iso11649.compact(reference)}
+    return {"text": reference[:EPC_MAX_TEXT]}

@@ -1,0 +1,239 @@
+"""Everything an invoice PDF says, as strings: its words in the document's language and its
+dates, numbers and amounts in its locale, so the drawing code only places text.
+
+Amounts print exactly the invoice's Decimals, written with the currency's minor units; nothing
+is recomputed here except the tax breakdown, which sums the rows' rounded amounts per rate."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from chalicelib.documents.labels import FALLBACK_LANGUAGE, Labels, labels_for
+from chalicelib.documents.pdf_payment import (
+    account_holder,
+    grouped_iban,
+    open_amount,
+    payment_account,
+)
+from chalicelib.domain.documents import InvoiceDocument
+from chalicelib.domain.invoice import InvoiceRow, QuantityType
+from chalicelib.domain.money import invoice_totals, round_money
+from chalicelib.domain.parties import PartyDetails
+
+if TYPE_CHECKING:
+    from babel import Locale
+
+# CLDR units for the quantity types that have one; Babel picks the plural form and the
+# abbreviation for the locale (2,5 Std., 1,5 dnia, 3 kg).
+_CLDR_UNITS = {
+    QuantityType.HOURS: "duration-hour",
+    QuantityType.DAYS: "duration-day",
+    QuantityType.WEEKS: "duration-week",
+    QuantityType.MONTHS: "duration-month",
+    QuantityType.KILOGRAMS: "mass-kilogram",
+    QuantityType.LITERS: "volume-liter",
+    QuantityType.METERS: "length-meter",
+}
+# A quantity has at most six decimals (commands.Quantity): all of them print, none rounded.
+_QUANTITY_DECIMALS = ".######"
+
+
+class Fact(NamedTuple):
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RowText:
+    description: str
+    quantity: str
+    unit_price: str
+    tax_rate: str
+    amount: str
+
+    def cells(self) -> tuple[str, str, str, str, str]:
+        return (self.description, self.quantity, self.unit_price, self.tax_rate, self.amount)
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    rate: str
+    net: str
+    tax: str
+
+
+@dataclass(frozen=True)
+class InvoiceText:
+    labels: Labels
+    language: str
+    title: str
+    seller: Party
+    client: Party | None
+    facts: tuple[Fact, ...]
+    rows: tuple[RowText, ...]
+    tax_lines: tuple[TaxLine, ...]
+    totals: tuple[Fact, ...]  # subtotal, tax, and last the total
+    payment: tuple[Fact, ...]
+
+    def column_headings(self) -> tuple[str, str, str, str, str]:
+        words = self.labels
+        return (words.description, words.quantity, words.unit_price, words.tax, words.amount)
+
+
+def invoice_text(document: InvoiceDocument) -> InvoiceText:
+    """What the PDF of `document` says, each string ready to be placed on the page."""
+    locale = babel_locale(document.locale)
+    labels = labels_for(locale.language)
+    formats = _Formats(locale, document.invoice.currency, labels)
+    invoice = document.invoice
+    number = invoice.invoice_number or labels.draft
+    return InvoiceText(
+        labels=labels,
+        language=str(locale).replace("_", "-"),
+        title=f"{labels.invoice} {number}" if invoice.invoice_number else labels.invoice,
+        seller=_party(document.seller, labels, formats),
+        client=_party(document.client, labels, formats) if document.client else None,
+        facts=(
+            Fact(labels.invoice_number, number),
+            Fact(labels.invoice_date, formats.date(invoice.invoice_date)),
+            Fact(labels.due_date, formats.date(invoice.due_date)),
+        ),
+        rows=tuple(formats.row(row) for row in invoice.rows),
+        tax_lines=_tax_lines(invoice.rows, formats),
+        totals=(
+            Fact(labels.subtotal, formats.money(invoice.total_excluding_tax)),
+            Fact(labels.total_tax, formats.money(invoice.total_tax)),
+            Fact(labels.total, formats.money(invoice.total_with_tax)),
+        ),
+        payment=_payment(document, labels, formats),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def babel_locale(tag: str) -> Locale:
+    """The most specific locale Babel knows for a BCP 47 tag (de-AT-u-nu-latn gives de_AT,
+    an unknown one English): a stored tag never makes a PDF fail."""
+    from babel import Locale, UnknownLocaleError
+
+    subtags = tag.replace("_", "-").split("-")
+    for end in range(len(subtags), 0, -1):
+        try:
+            return Locale.parse("-".join(subtags[:end]), sep="-")
+        except (ValueError, UnknownLocaleError):
+            continue
+    return Locale.parse(FALLBACK_LANGUAGE)
+
+
+class _Formats:
+    """Babel's formats for one locale and currency."""
+
+    def __init__(self, locale: Locale, currency: str, labels: Labels) -> None:
+        self.locale, self.currency, self.labels = locale, currency, labels
+        decimal_pattern = locale.decimal_formats[None].pattern.split(";")[0]
+        self.quantity_pattern = decimal_pattern.split(".")[0] + _QUANTITY_DECIMALS
+
+    def money(self, amount: Decimal) -> str:
+        """An amount with exactly the currency's minor units (JPY none, KWD three)."""
+        from babel.numbers import format_currency
+
+        rounded = round_money(amount, self.currency)  # a stored amount is already: no change
+        return format_currency(rounded, self.currency, locale=self.locale)
+
+    def price(self, amount: Decimal) -> str:
+        """A unit price: at least the minor units, and every further decimal it has."""
+        from babel.numbers import format_currency
+
+        return format_currency(
+            amount, self.currency, locale=self.locale, decimal_quantization=False
+        )
+
+    def rate(self, percent: Decimal) -> str:
+        from babel.numbers import format_percent
+
+        return format_percent(percent.scaleb(-2), locale=self.locale, decimal_quantization=False)
+
+    def quantity(self, quantity: Decimal, quantity_type: QuantityType) -> str:
+        from babel.numbers import format_decimal
+        from babel.units import format_unit
+
+        unit = _CLDR_UNITS.get(quantity_type)
+        if unit is not None:
+            return format_unit(
+                quantity, unit, length="short", format=self.quantity_pattern, locale=self.locale
+            )
+        number = format_decimal(quantity, format=self.quantity_pattern, locale=self.locale)
+        if quantity_type is QuantityType.PIECES:
+            return f"{number}\N{NO-BREAK SPACE}{self.labels.pieces}"
+        return number
+
+    def date(self, day: date) -> str:
+        from babel.dates import format_date
+
+        return format_date(day, format="medium", locale=self.locale)
+
+    def country(self, code: str) -> str:
+        return str(self.locale.territories.get(code, code))
+
+    def row(self, row: InvoiceRow) -> RowText:
+        return RowText(
+            description=row.description or "",
+            quantity=self.quantity(row.quantity, row.quantity_type),
+            unit_price=self.price(row.unit_price),
+            tax_rate=self.rate(row.tax_rate),
+            amount=self.money(row.total),
+        )
+
+
+def _party(party: PartyDetails, labels: Labels, formats: _Formats) -> Party:
+    address = party.address
+    lines: list[str | None] = []
+    if address is not None:
+        postal_city = " ".join(part for part in (address.postal_code, address.city) if part)
+        country = formats.country(address.country) if address.country else None
+        lines += [address.street, postal_city, address.region, country]
+    lines.append(f"{labels.vat_id}: {party.vat_id}" if party.vat_id else None)
+    lines.append(party.email)
+    return Party(name=party.name or "", lines=tuple(line for line in lines if line))
+
+
+def _tax_lines(rows: Iterable[InvoiceRow], formats: _Formats) -> tuple[TaxLine, ...]:
+    """Net base and tax per rate, from the rows' rounded amounts, lowest rate first."""
+    by_rate = sorted(rows, key=lambda row: row.tax_rate)
+    lines = []
+    for rate, rows_of_rate in itertools.groupby(by_rate, key=lambda row: row.tax_rate):
+        totals = invoice_totals(rows_of_rate, formats.currency)
+        lines.append(
+            TaxLine(
+                rate=formats.rate(rate),
+                net=formats.money(totals.total_excluding_tax),
+                tax=formats.money(totals.total_tax),
+            )
+        )
+    return tuple(lines)
+
+
+def _payment(document: InvoiceDocument, labels: Labels, formats: _Formats) -> tuple[Fact, ...]:
+    facts = []
+    account = payment_account(document)
+    if account is not None:
+        facts.append(Fact(labels.account_holder, account_holder(document, account) or ""))
+        facts.append(Fact("IBAN", grouped_iban(account.iban)))
+        if account.bic:
+            facts.append(Fact("BIC", account.bic))
+    if document.payment_reference:
+        facts.append(Fact(labels.payment_reference, document.payment_reference))
+    facts.append(Fact(labels.amount_due, formats.money(open_amount(document.invoice))))
+    facts.append(Fact(labels.due_date, formats.date(document.invoice.due_date)))
+    return tuple(fact for fact in facts if fact.value)

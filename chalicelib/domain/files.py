@@ -1,0 +1,71 @@
+"""The files an invoice carries: its PDF and its attachments, recorded as blobs (the bytes live
+in the document store). Attachments may change in any status; the rows and amounts may not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from chalicelib.domain.errors import BlobNotFoundError, FieldProblem, InvalidInputError
+from chalicelib.domain.events import record
+from chalicelib.domain.invoice import Blob, BlobType, EventType, Invoice
+from chalicelib.domain.values import Actor
+
+MAX_ATTACHMENTS = 20
+
+
+def with_pdf(invoice: Invoice, pdf: Blob, *, actor: Actor, now: datetime) -> Invoice:
+    return record(
+        invoice, EventType.PDF_GENERATED, f"PDF {pdf.name}", actor=actor, now=now, pdf=pdf
+    )
+
+
+def with_attachments(
+    invoice: Invoice, added: Sequence[Blob], *, actor: Actor, now: datetime
+) -> Invoice:
+    if len(invoice.attachments) + len(added) > MAX_ATTACHMENTS:
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    "files",
+                    f"an invoice holds at most {MAX_ATTACHMENTS} attachments; it has "
+                    f"{len(invoice.attachments)}",
+                )
+            ]
+        )
+    names = ", ".join(blob.name for blob in added)
+    return record(
+        invoice,
+        EventType.ATTACHMENT_ADDED,
+        f"Attached {names}",
+        actor=actor,
+        now=now,
+        attachments=[*invoice.attachments, *added],
+    )
+
+
+def attachment(invoice: Invoice, blob_id: str) -> Blob:
+    found = next((blob for blob in invoice.attachments if blob.blob_id == blob_id), None)
+    if found is None:
+        raise BlobNotFoundError(invoice.id, blob_id)
+    return found
+
+
+def without_attachment(invoice: Invoice, blob_id: str, *, actor: Actor, now: datetime) -> Invoice:
+    removed = attachment(invoice, blob_id)
+    return record(
+        invoice,
+        EventType.ATTACHMENT_REMOVED,
+        f"Removed {removed.name}",
+        actor=actor,
+        now=now,
+        attachments=[blob for blob in invoice.attachments if blob.blob_id != blob_id],
+    )
+
+
+def blob_of(
+    blob_id: str, *, name: str, extension: str, size: int, kind: BlobType, now: datetime
+) -> Blob:
+    return Blob(
+        blob_id=blob_id, created=now, extension=extension, file_size=size, name=name, type=kind
+    )

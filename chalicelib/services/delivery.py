@@ -1,0 +1,152 @@
+"""Delivery use cases: email an invoice (issuing it if it is a draft), email a reminder, and
+schedule an invoice for the sending job. An email goes out before the invoice records it, so a
+refused send leaves the invoice as it was; a lost race after it records it without sending
+again."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from email.utils import formataddr
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain import transitions
+from chalicelib.domain.documents import InvoiceDocument
+from chalicelib.domain.errors import DomainError, InvoiceNotFoundError, NoRecipientError
+from chalicelib.domain.invoice import Blob, Invoice
+from chalicelib.domain.lifecycle import Action, ensure_allowed
+from chalicelib.domain.mail import Attachment, MailContent, OutgoingMail
+from chalicelib.domain.values import Actor
+from chalicelib.services.changes import modify, read
+from chalicelib.services.documents import (
+    DocumentPorts,
+    Upload,
+    document_for,
+    pdf_name,
+    render_pdf,
+    store_pdf,
+)
+from chalicelib.services.lifecycle import issue, issuing_of
+from chalicelib.store import keys
+
+SEND_HOUR = time(8, 0)  # a scheduled invoice goes out at 08:00 on its date, the tenant's time
+
+
+def send_invoice(
+    invoice_id: str, given_pdf: Upload | None, *, actor: Actor, ports: DocumentPorts
+) -> Invoice:
+    from chalicelib.documents.mail import compose_invoice_mail
+
+    pdf = _checked_pdf(given_pdf)
+    context = ports.invoices.repo.get_for_issue(actor.tenant_id, invoice_id)
+    if context is None:
+        raise InvoiceNotFoundError([invoice_id])
+    ensure_allowed(context.invoice, Action.SEND)
+    issued = transitions.as_issued(context.invoice, issuing_of(context))
+    document = document_for(issued, ports)
+    data = pdf.data if pdf else render_pdf(document)
+    override = context.settings.invoice_mail_text
+    content = compose_invoice_mail(document, text_override=override)
+    blob = store_pdf(issued, data, ports=ports)
+    recipient = _recipient(issued)
+    _send_or_forget(blob, issued, _mail(document, content, recipient, data, ports), ports)
+    delivery = transitions.Delivery(recipient=recipient, body=content.text, pdf=blob)
+    return issue(
+        invoice_id, partial(transitions.sent_by_mail, delivery=delivery), actor=actor,
+        ports=ports.invoices,
+    )  # fmt: skip
+
+
+def send_reminder(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Invoice:
+    from chalicelib.documents.mail import compose_reminder_mail
+
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    ensure_allowed(invoice, Action.SEND_REMINDER)
+    recipient = _recipient(invoice)
+    document = document_for(invoice, ports)
+    settings = ports.invoices.settings.recent(actor.tenant_id)
+    content = compose_reminder_mail(
+        document,
+        today=ports.invoices.today(actor.tenant_id),
+        text_override=settings.reminder_mail_text,
+    )
+    data = _stored_pdf(invoice, ports) or render_pdf(document)
+    ports.mailer.send(_mail(document, content, recipient, data, ports))
+    change = partial(transitions.reminded, recipient=recipient, body=content.text)
+    return modify(invoice_id, change, actor=actor, ports=ports.invoices)
+
+
+def schedule_invoice(
+    invoice_id: str,
+    send_at: datetime | None,
+    given_pdf: Upload | None,
+    *,
+    actor: Actor,
+    ports: DocumentPorts,
+) -> Invoice:
+    """Numbered now, emailed by the sending job at `send_at` (default: 08:00 on its invoice
+    date, in the tenant's timezone), with the given PDF or one rendered then."""
+    pdf = _checked_pdf(given_pdf)
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    ensure_allowed(invoice, Action.SCHEDULE)
+    when = send_at or _morning_of(invoice, ports.invoices.settings.recent(actor.tenant_id).timezone)
+    blob = store_pdf(invoice, pdf.data, ports=ports) if pdf else None
+    change = partial(transitions.schedule, send_at=when, pdf=blob)
+    try:
+        return issue(invoice_id, change, actor=actor, ports=ports.invoices)
+    except DomainError:
+        if blob is not None:
+            ports.files.delete(keys.invoice_pdf_key(actor.tenant_id, invoice_id, blob.blob_id))
+        raise
+
+
+def _checked_pdf(given: Upload | None) -> Upload | None:
+    from chalicelib.documents.uploads import PDF_KINDS, check_upload
+
+    if given is not None:
+        check_upload(given.name, given.data, claimed_type=given.claimed_type, allowed=PDF_KINDS)
+    return given
+
+
+def _recipient(invoice: Invoice) -> str:
+    recipient = invoice.contact_email or (invoice.client.email if invoice.client else None)
+    if not recipient:
+        raise NoRecipientError(invoice.id)
+    return recipient
+
+
+def _mail(
+    document: InvoiceDocument,
+    content: MailContent,
+    recipient: str,
+    pdf: bytes,
+    ports: DocumentPorts,
+) -> OutgoingMail:
+    """From the service's verified address in the seller's name; replies reach the seller."""
+    seller = document.seller
+    return OutgoingMail(
+        sender=formataddr((seller.name or "", ports.mail_from)),
+        to=(recipient,),
+        reply_to=seller.email,
+        content=content,
+        attachments=(Attachment(pdf_name(document.invoice), "application/pdf", pdf),),
+    )
+
+
+def _send_or_forget(blob: Blob, invoice: Invoice, mail: OutgoingMail, ports: DocumentPorts) -> None:
+    """A refused send keeps nothing: the PDF stored for it is deleted again."""
+    try:
+        ports.mailer.send(mail)
+    except DomainError:
+        ports.files.delete(keys.invoice_pdf_key(invoice.tenant_id, invoice.id, blob.blob_id))
+        raise
+
+
+def _stored_pdf(invoice: Invoice, ports: DocumentPorts) -> bytes | None:
+    if invoice.pdf is None or invoice.status == "DRAFT":
+        return None
+    return ports.files.get(keys.invoice_pdf_key(invoice.tenant_id, invoice.id, invoice.pdf.blob_id))
+
+
+def _morning_of(invoice: Invoice, timezone: str) -> datetime:
+    return datetime.combine(invoice.invoice_date, SEND_HOUR, tzinfo=ZoneInfo(timezone))

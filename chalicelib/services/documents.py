@@ -1,0 +1,284 @@
+"""Document use cases: an invoice's PDF (rendered, stored, linked), its attachments (checked by
+their content, stored, linked, removed) and the tenant's logo. The bytes live in the document
+store under the tenant's prefix; the invoice records them as blobs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from chalicelib.domain import files
+from chalicelib.domain.clients import Client
+from chalicelib.domain.documents import InvoiceDocument, document_of
+from chalicelib.domain.errors import DomainError, FieldProblem, InvalidInputError, NotFoundError
+from chalicelib.domain.invoice import Blob, BlobType, Invoice
+from chalicelib.domain.parties import SellerDetails
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.values import Actor, new_id
+from chalicelib.services.changes import modify, read
+from chalicelib.services.ports import ClientRepository, DocumentStore, InvoicePorts, Mailer
+from chalicelib.store import keys
+
+LINK_SECONDS = 15 * 60  # a link to a file lives a quarter of an hour
+UPLOAD_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class DocumentPorts:
+    invoices: InvoicePorts
+    clients: ClientRepository
+    files: DocumentStore
+    mailer: Mailer
+    mail_from: str  # the service's own verified sender; replies go to the tenant's address
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a caller sent it: its name, claimed type and bytes (not yet checked)."""
+
+    name: str
+    claimed_type: str | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    expires_at: datetime
+
+
+class NoPdfYetError(NotFoundError):
+    def __init__(self, invoice_id: str) -> None:
+        super().__init__(
+            f"Invoice {invoice_id} has no PDF yet: POST /invoices/{invoice_id}/generate-pdf"
+        )
+
+
+def document_for(invoice: Invoice, ports: DocumentPorts) -> InvoiceDocument:
+    """An issued invoice speaks with the parties copied onto it; a draft reads today's."""
+    settings = None if invoice.seller else ports.invoices.settings.get(invoice.tenant_id)
+    seller = invoice.seller or _seller(settings)
+    client = None if invoice.seller else _client(invoice, ports.clients)
+    logo = _logo(invoice.tenant_id, seller.logo_blob_id, ports.files)
+    details = client.details() if client else None
+    return document_of(invoice, seller=seller, client=details, logo=logo)
+
+
+def render_pdf(document: InvoiceDocument) -> bytes:
+    from chalicelib.documents.pdf import render_invoice_pdf  # fpdf2 loads on first use
+
+    return render_invoice_pdf(document)
+
+
+def pdf_name(invoice: Invoice) -> str:
+    return f"{invoice.invoice_number or 'draft-' + invoice.id}.pdf".replace("/", "-")
+
+
+def generate_pdf(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Invoice:
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    blob = store_pdf(invoice, render_pdf(document_for(invoice, ports)), ports=ports)
+    return _recording(blob, invoice, partial(files.with_pdf, pdf=blob), actor, ports)
+
+
+def store_pdf(invoice: Invoice, data: bytes, *, ports: DocumentPorts) -> Blob:
+    blob_id, name = new_id(), pdf_name(invoice)
+    key = keys.invoice_pdf_key(invoice.tenant_id, invoice.id, blob_id)
+    ports.files.put(key, data, media_type="application/pdf", filename=name)
+    now = ports.invoices.clock.now()
+    return files.blob_of(
+        blob_id, name=name, extension="pdf", size=len(data), kind=BlobType.PDF, now=now
+    )
+
+
+def pdf_link(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Link:
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    if invoice.pdf is None:
+        raise NoPdfYetError(invoice_id)
+    return _link(keys.invoice_pdf_key(actor.tenant_id, invoice_id, invoice.pdf.blob_id), ports)
+
+
+def pdf_bytes(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> tuple[Blob, bytes]:
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    if invoice.pdf is None:
+        raise NoPdfYetError(invoice_id)
+    key = keys.invoice_pdf_key(actor.tenant_id, invoice_id, invoice.pdf.blob_id)
+    data = ports.files.get(key)
+    if data is None:
+        raise NoPdfYetError(invoice_id)
+    return invoice.pdf, data
+
+
+def add_attachments(
+    invoice_id: str, uploads: Sequence[Upload], *, actor: Actor, ports: DocumentPorts
+) -> Invoice:
+    """All or none: every file is checked before any is stored."""
+    from chalicelib.documents.uploads import check_upload
+
+    if not uploads:
+        raise InvalidInputError([FieldProblem("files", "send at least one file")])
+    read(invoice_id, actor=actor, ports=ports.invoices)  # a 404 before any work
+    checked = [check_upload(u.name, u.data, claimed_type=u.claimed_type) for u in uploads]
+    now = ports.invoices.clock.now()
+    blobs, stored = [], []
+    for upload, check in zip(uploads, checked, strict=True):
+        blob_id = new_id()
+        key = keys.attachment_key(actor.tenant_id, invoice_id, blob_id)
+        ports.files.put(key, upload.data, media_type=check.media_type, filename=check.name)
+        stored.append(key)
+        blobs.append(
+            files.blob_of(
+                blob_id,
+                name=check.name,
+                extension=check.extension,
+                size=check.size,
+                kind=check.blob_type,
+                now=now,
+            )
+        )
+    change = partial(files.with_attachments, added=blobs)
+    return _recording_keys(stored, invoice_id, change, actor, ports)
+
+
+def attachment_link(
+    invoice_id: str, blob_id: str, *, actor: Actor, ports: DocumentPorts
+) -> tuple[Blob, Link]:
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    blob = files.attachment(invoice, blob_id)
+    return blob, _link(keys.attachment_key(actor.tenant_id, invoice_id, blob_id), ports)
+
+
+def remove_attachment(
+    invoice_id: str, blob_id: str, *, actor: Actor, ports: DocumentPorts
+) -> Invoice:
+    change = partial(files.without_attachment, blob_id=blob_id)
+    changed = modify(invoice_id, change, actor=actor, ports=ports.invoices)
+    ports.files.delete(keys.attachment_key(actor.tenant_id, invoice_id, blob_id))
+    return changed
+
+
+def attachment_upload_form(
+    invoice_id: str, name: str, media_type: str, *, actor: Actor, ports: DocumentPorts
+) -> dict[str, Any]:
+    """A presigned POST for a file too large for an API request; attach it afterwards with
+    `register_upload`, which checks its content as an upload through the API is checked."""
+    from chalicelib.documents.uploads import MAX_ATTACHMENT_BYTES, MEDIA_TYPES, checked_name
+
+    read(invoice_id, actor=actor, ports=ports.invoices)
+    checked_name(name)
+    if not any(media_type in types for types in MEDIA_TYPES.values()):
+        allowed = ", ".join(sorted({types[0] for types in MEDIA_TYPES.values()}))
+        raise InvalidInputError([FieldProblem("contentType", f"one of {allowed}")])
+    blob_id = new_id()
+    key = keys.attachment_key(actor.tenant_id, invoice_id, blob_id)
+    form = ports.files.upload_form(
+        key, media_type=media_type, max_bytes=MAX_ATTACHMENT_BYTES, seconds=UPLOAD_SECONDS
+    )
+    expires = ports.invoices.clock.now() + timedelta(seconds=UPLOAD_SECONDS)
+    return {"blobId": blob_id, "name": name, "expiresAt": expires, **form}
+
+
+def register_upload(
+    invoice_id: str, blob_id: str, name: str, *, actor: Actor, ports: DocumentPorts
+) -> Invoice:
+    """Attach a file uploaded with a presigned POST, once its bytes pass the checks; a file that
+    fails them is deleted."""
+    from chalicelib.documents.uploads import check_upload
+
+    read(invoice_id, actor=actor, ports=ports.invoices)
+    key = keys.attachment_key(actor.tenant_id, invoice_id, blob_id)
+    data = ports.files.get(key) if keys.is_storable_id(blob_id) else None
+    if data is None:
+        raise UploadNotFoundError(invoice_id, blob_id)
+    try:
+        check = check_upload(name, data, claimed_type=None)
+    except DomainError:
+        ports.files.delete(key)
+        raise
+    now = ports.invoices.clock.now()
+    blob = files.blob_of(
+        blob_id, name=check.name, extension=check.extension, size=check.size,
+        kind=check.blob_type, now=now,
+    )  # fmt: skip
+    change = partial(files.with_attachments, added=[blob])
+    return modify(invoice_id, change, actor=actor, ports=ports.invoices)
+
+
+MAX_LOGO_BYTES = 512 * 1024
+
+
+def set_logo(upload: Upload, *, actor: Actor, ports: DocumentPorts) -> TenantSettings:
+    """A PNG or JPEG of at most 512 KB. Each logo is kept under its own id: invoices issued
+    with the previous one still show it."""
+    from chalicelib.documents.uploads import LOGO_KINDS, check_upload
+
+    check = check_upload(
+        upload.name,
+        upload.data,
+        claimed_type=upload.claimed_type,
+        allowed=LOGO_KINDS,
+        limit=MAX_LOGO_BYTES,
+    )
+    blob_id = new_id()
+    key = keys.logo_key(actor.tenant_id, blob_id)
+    ports.files.put(key, upload.data, media_type=check.media_type, filename=check.name)
+    now = ports.invoices.clock.now()
+    logo = files.blob_of(
+        blob_id, name=check.name, extension=check.extension, size=check.size,
+        kind=check.blob_type, now=now,
+    )  # fmt: skip
+    settings = ports.invoices.settings
+    with_logo = settings.get(actor.tenant_id).model_copy(update={"logo": logo})
+    settings.put(actor.tenant_id, with_logo)
+    return with_logo
+
+
+def remove_logo(*, actor: Actor, ports: DocumentPorts) -> TenantSettings:
+    settings = ports.invoices.settings
+    without = settings.get(actor.tenant_id).model_copy(update={"logo": None})
+    settings.put(actor.tenant_id, without)
+    return without
+
+
+class UploadNotFoundError(NotFoundError):
+    def __init__(self, invoice_id: str, blob_id: str) -> None:
+        super().__init__(f"Nothing was uploaded for invoice {invoice_id} as {blob_id}")
+
+
+def _link(key: str, ports: DocumentPorts) -> Link:
+    expires = ports.invoices.clock.now() + timedelta(seconds=LINK_SECONDS)
+    return Link(url=ports.files.link(key, seconds=LINK_SECONDS), expires_at=expires)
+
+
+def _recording(
+    blob: Blob, invoice: Invoice, change: Any, actor: Actor, ports: DocumentPorts
+) -> Invoice:
+    key = keys.invoice_pdf_key(invoice.tenant_id, invoice.id, blob.blob_id)
+    return _recording_keys([key], invoice.id, change, actor, ports)
+
+
+def _recording_keys(
+    stored: list[str], invoice_id: str, change: Any, actor: Actor, ports: DocumentPorts
+) -> Invoice:
+    """Record what was stored on the invoice; if that fails, nothing stays stored."""
+    try:
+        return modify(invoice_id, change, actor=actor, ports=ports.invoices)
+    except DomainError:
+        ports.files.delete(*stored)
+        raise
+
+
+def _seller(settings: TenantSettings | None) -> SellerDetails:
+    return (settings or TenantSettings()).seller_details()
+
+
+def _client(invoice: Invoice, clients: ClientRepository) -> Client | None:
+    if invoice.client_id is None:
+        return None
+    return clients.get(invoice.tenant_id, invoice.client_id)
+
+
+def _logo(tenant_id: str, blob_id: str | None, store: DocumentStore) -> bytes | None:
+    return store.get(keys.logo_key(tenant_id, blob_id)) if blob_id else None
