@@ -18,12 +18,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from chalicelib.documents.formats import babel_locale, grouped_iban
+from chalicelib.documents.labels import FALLBACK_LANGUAGE
 from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.mail import MailContent
 from chalicelib.domain.money import round_money
@@ -38,7 +40,6 @@ OVERRIDE_PLACEHOLDERS = (
     "seller_name",
     "payment_reference",
 )
-FALLBACK_LANGUAGE = "en"
 _TEMPLATES = Path(__file__).parent / "templates" / "mail"
 
 # Subject lines per language; "from" is appended when the seller has a name. The languages
@@ -134,19 +135,6 @@ def _compose(
     )
 
 
-def babel_locale(tag: str) -> Locale:
-    """The most specific locale Babel knows for a BCP 47 tag (de-AT-u-nu-latn gives de_AT,
-    an unknown one English): a stored tag never makes a mail fail."""
-    # language-script-region-variant at most: the rest never changes how we write.
-    subtags = tag.replace("_", "-").split("-")[:4]
-    for end in range(len(subtags), 0, -1):
-        try:
-            return Locale.parse("-".join(subtags[:end]), sep="-")
-        except (ValueError, UnknownLocaleError):
-            continue
-    return Locale.parse(FALLBACK_LANGUAGE)
-
-
 def _facts(document: InvoiceDocument, locale: Locale) -> dict[str, Any]:
     """What the templates and the placeholders may say, already formatted for the locale."""
     invoice, seller = document.invoice, document.seller
@@ -170,12 +158,6 @@ def _facts(document: InvoiceDocument, locale: Locale) -> dict[str, Any]:
         "iban": grouped_iban(account.iban) if account else "",
         "bic": (account.bic or "") if account else "",
     }
-
-
-def grouped_iban(iban: str) -> str:
-    """DE89370400440532013000 as DE89 3704 0044 0532 0130 00, as printed on paper."""
-    compact = "".join(iban.split()).upper()
-    return " ".join(compact[start : start + 4] for start in range(0, len(compact), 4))
 
 
 def _subject(kind: str, language: str, facts: Mapping[str, Any]) -> str:

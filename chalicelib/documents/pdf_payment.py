@@ -48,12 +48,6 @@ def account_holder(document: InvoiceDocument, account: PaymentAccount) -> str | 
     return account.name or document.seller.name
 
 
-def grouped_iban(iban: str) -> str:
-    """DE89370400440532013000 as DE89 3704 0044 0532 0130 00, as printed on paper."""
-    compact = "".join(iban.split()).upper()
-    return " ".join(compact[start : start + 4] for start in range(0, len(compact), 4))
-
-
 def epc_transfer(document: InvoiceDocument) -> EpcTransfer | None:
     """The transfer a QR code may offer, or None: only for euro, into an IBAN, to a named
     holder, with a reference to quote, and an open amount the EPC format can carry."""

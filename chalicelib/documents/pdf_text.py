@@ -14,10 +14,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from chalicelib.documents.labels import FALLBACK_LANGUAGE, Labels, labels_for
+from chalicelib.documents.formats import babel_locale, grouped_iban
+from chalicelib.documents.labels import Labels, labels_for
 from chalicelib.documents.pdf_payment import (
     account_holder,
-    grouped_iban,
     open_amount,
     payment_account,
 )
@@ -122,20 +122,6 @@ def invoice_text(document: InvoiceDocument) -> InvoiceText:
 
 
 @functools.lru_cache(maxsize=64)
-def babel_locale(tag: str) -> Locale:
-    """The most specific locale Babel knows for a BCP 47 tag (de-AT-u-nu-latn gives de_AT,
-    an unknown one English): a stored tag never makes a PDF fail."""
-    from babel import Locale, UnknownLocaleError
-
-    subtags = tag.replace("_", "-").split("-")
-    for end in range(len(subtags), 0, -1):
-        try:
-            return Locale.parse("-".join(subtags[:end]), sep="-")
-        except (ValueError, UnknownLocaleError):
-            continue
-    return Locale.parse(FALLBACK_LANGUAGE)
-
-
 class _Formats:
     """Babel's formats for one locale and currency."""
 

@@ -94,21 +94,23 @@ def store_pdf(invoice: Invoice, data: bytes, *, ports: DocumentPorts) -> Blob:
 
 
 def pdf_link(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Link:
-    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
-    if invoice.pdf is None:
-        raise NoPdfYetError(invoice_id)
-    return _link(keys.invoice_pdf_key(actor.tenant_id, invoice_id, invoice.pdf.blob_id), ports)
+    _, key = _stored_pdf(invoice_id, actor, ports)
+    return _link(key, ports)
 
 
 def pdf_bytes(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> tuple[Blob, bytes]:
-    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
-    if invoice.pdf is None:
-        raise NoPdfYetError(invoice_id)
-    key = keys.invoice_pdf_key(actor.tenant_id, invoice_id, invoice.pdf.blob_id)
+    blob, key = _stored_pdf(invoice_id, actor, ports)
     data = ports.files.get(key)
     if data is None:
         raise NoPdfYetError(invoice_id)
-    return invoice.pdf, data
+    return blob, data
+
+
+def _stored_pdf(invoice_id: str, actor: Actor, ports: DocumentPorts) -> tuple[Blob, str]:
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    if invoice.pdf is None:
+        raise NoPdfYetError(invoice_id)
+    return invoice.pdf, keys.invoice_pdf_key(actor.tenant_id, invoice_id, invoice.pdf.blob_id)
 
 
 def add_attachments(

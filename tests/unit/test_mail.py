@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib.documents.formats import grouped_iban
 from chalicelib.documents.mail import (
     LANGUAGES,
     MAX_OVERRIDE_LENGTH,
     compose_invoice_mail,
     compose_reminder_mail,
-    grouped_iban,
     override_problem,
 )
 from chalicelib.domain.documents import InvoiceDocument
