@@ -135,7 +135,7 @@ def render_reading_the_font_each_time(document: InvoiceDocument) -> bytes:
 
 
 def render_with_weasyprint(document: InvoiceDocument) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     pdf: bytes = HTML(string=html_page(document)).write_pdf()
     return pdf
