@@ -14,6 +14,21 @@ from chalicelib.domain.values import Actor
 MAX_ATTACHMENTS = 20
 
 
+# Where each file lives in the document store. Every path starts with the tenant, as every
+# partition key does, so no tenant's files share a prefix with another's.
+def invoice_pdf_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
+    return f"{tenant_id}/invoices/{invoice_id}/pdf/{blob_id}.pdf"
+
+
+def attachment_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
+    return f"{tenant_id}/invoices/{invoice_id}/attachments/{blob_id}"
+
+
+def logo_path(tenant_id: str, blob_id: str) -> str:
+    """Logos are never overwritten: an issued invoice's copy of the seller names its logo."""
+    return f"{tenant_id}/logos/{blob_id}"
+
+
 def with_pdf(invoice: Invoice, pdf: Blob, *, actor: Actor, now: datetime) -> Invoice:
     return record(
         invoice, EventType.PDF_GENERATED, f"PDF {pdf.name}", actor=actor, now=now, pdf=pdf

@@ -16,6 +16,8 @@ from chalicelib.domain.money import known_currencies, plain
 TENANT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2999, 12, 31)
+# Ids we issue are UUIDs; anything else (too long, or with a key separator) cannot exist.
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class Actor:
 def new_id() -> str:
     """A time-ordered id (UUIDv7), so lists read in creation order."""
     return str(uuid7())
+
+
+def is_well_formed_id(value: str) -> bool:
+    """Could we have issued this id? One that could not names nothing, and is never looked up."""
+    return bool(_ID_PATTERN.fullmatch(value))
 
 
 def _calendar_date(value: Any) -> Any:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain import transitions
 from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.errors import DomainError, InvoiceNotFoundError, NoRecipientError
+from chalicelib.domain.files import invoice_pdf_path
 from chalicelib.domain.invoice import Blob, Invoice
 from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.mail import Attachment, MailContent, OutgoingMail
@@ -27,7 +28,6 @@ from chalicelib.services.documents import (
     store_pdf,
 )
 from chalicelib.services.lifecycle import issue, issuing_of
-from chalicelib.store import keys
 
 SEND_HOUR = time(8, 0)  # a scheduled invoice goes out at 08:00 on its date, the tenant's time
 
@@ -96,7 +96,7 @@ def schedule_invoice(
         return issue(invoice_id, change, actor=actor, ports=ports.invoices)
     except DomainError:
         if blob is not None:
-            ports.files.delete(keys.invoice_pdf_key(actor.tenant_id, invoice_id, blob.blob_id))
+            ports.files.delete(invoice_pdf_path(actor.tenant_id, invoice_id, blob.blob_id))
         raise
 
 
@@ -138,14 +138,14 @@ def _send_or_forget(blob: Blob, invoice: Invoice, mail: OutgoingMail, ports: Doc
     try:
         ports.mailer.send(mail)
     except DomainError:
-        ports.files.delete(keys.invoice_pdf_key(invoice.tenant_id, invoice.id, blob.blob_id))
+        ports.files.delete(invoice_pdf_path(invoice.tenant_id, invoice.id, blob.blob_id))
         raise
 
 
 def _stored_pdf(invoice: Invoice, ports: DocumentPorts) -> bytes | None:
     if invoice.pdf is None or invoice.status == "DRAFT":
         return None
-    return ports.files.get(keys.invoice_pdf_key(invoice.tenant_id, invoice.id, invoice.pdf.blob_id))
+    return ports.files.get(invoice_pdf_path(invoice.tenant_id, invoice.id, invoice.pdf.blob_id))
 
 
 def _morning_of(invoice: Invoice, timezone: str) -> datetime:

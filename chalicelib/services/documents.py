@@ -14,13 +14,13 @@ from chalicelib.domain import files
 from chalicelib.domain.clients import Client
 from chalicelib.domain.documents import InvoiceDocument, document_of
 from chalicelib.domain.errors import DomainError, FieldProblem, InvalidInputError, NotFoundError
+from chalicelib.domain.files import attachment_path, invoice_pdf_path, logo_path
 from chalicelib.domain.invoice import Blob, BlobType, Invoice
 from chalicelib.domain.parties import SellerDetails
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.domain.values import Actor, new_id
+from chalicelib.domain.values import Actor, is_well_formed_id, new_id
 from chalicelib.services.changes import modify, read
 from chalicelib.services.ports import ClientRepository, DocumentStore, InvoicePorts, Mailer
-from chalicelib.store import keys
 
 LINK_SECONDS = 15 * 60  # a link to a file lives a quarter of an hour
 UPLOAD_SECONDS = 15 * 60
@@ -85,7 +85,7 @@ def generate_pdf(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Invo
 
 def store_pdf(invoice: Invoice, data: bytes, *, ports: DocumentPorts) -> Blob:
     blob_id, name = new_id(), pdf_name(invoice)
-    key = keys.invoice_pdf_key(invoice.tenant_id, invoice.id, blob_id)
+    key = invoice_pdf_path(invoice.tenant_id, invoice.id, blob_id)
     ports.files.put(key, data, media_type="application/pdf", filename=name)
     now = ports.invoices.clock.now()
     return files.blob_of(
@@ -110,7 +110,7 @@ def _stored_pdf(invoice_id: str, actor: Actor, ports: DocumentPorts) -> tuple[Bl
     invoice = read(invoice_id, actor=actor, ports=ports.invoices)
     if invoice.pdf is None:
         raise NoPdfYetError(invoice_id)
-    return invoice.pdf, keys.invoice_pdf_key(actor.tenant_id, invoice_id, invoice.pdf.blob_id)
+    return invoice.pdf, invoice_pdf_path(actor.tenant_id, invoice_id, invoice.pdf.blob_id)
 
 
 def add_attachments(
@@ -127,7 +127,7 @@ def add_attachments(
     blobs, stored = [], []
     for upload, check in zip(uploads, checked, strict=True):
         blob_id = new_id()
-        key = keys.attachment_key(actor.tenant_id, invoice_id, blob_id)
+        key = attachment_path(actor.tenant_id, invoice_id, blob_id)
         ports.files.put(key, upload.data, media_type=check.media_type, filename=check.name)
         stored.append(key)
         blobs.append(
@@ -149,7 +149,7 @@ def attachment_link(
 ) -> tuple[Blob, Link]:
     invoice = read(invoice_id, actor=actor, ports=ports.invoices)
     blob = files.attachment(invoice, blob_id)
-    return blob, _link(keys.attachment_key(actor.tenant_id, invoice_id, blob_id), ports)
+    return blob, _link(attachment_path(actor.tenant_id, invoice_id, blob_id), ports)
 
 
 def remove_attachment(
@@ -157,7 +157,7 @@ def remove_attachment(
 ) -> Invoice:
     change = partial(files.without_attachment, blob_id=blob_id)
     changed = modify(invoice_id, change, actor=actor, ports=ports.invoices)
-    ports.files.delete(keys.attachment_key(actor.tenant_id, invoice_id, blob_id))
+    ports.files.delete(attachment_path(actor.tenant_id, invoice_id, blob_id))
     return changed
 
 
@@ -174,7 +174,7 @@ def attachment_upload_form(
         allowed = ", ".join(sorted({types[0] for types in MEDIA_TYPES.values()}))
         raise InvalidInputError([FieldProblem("contentType", f"one of {allowed}")])
     blob_id = new_id()
-    key = keys.attachment_key(actor.tenant_id, invoice_id, blob_id)
+    key = attachment_path(actor.tenant_id, invoice_id, blob_id)
     form = ports.files.upload_form(
         key, media_type=media_type, max_bytes=MAX_ATTACHMENT_BYTES, seconds=UPLOAD_SECONDS
     )
@@ -190,8 +190,8 @@ def register_upload(
     from chalicelib.documents.uploads import check_upload
 
     read(invoice_id, actor=actor, ports=ports.invoices)
-    key = keys.attachment_key(actor.tenant_id, invoice_id, blob_id)
-    data = ports.files.get(key) if keys.is_storable_id(blob_id) else None
+    key = attachment_path(actor.tenant_id, invoice_id, blob_id)
+    data = ports.files.get(key) if is_well_formed_id(blob_id) else None
     if data is None:
         raise UploadNotFoundError(invoice_id, blob_id)
     try:
@@ -224,7 +224,7 @@ def set_logo(upload: Upload, *, actor: Actor, ports: DocumentPorts) -> TenantSet
         limit=MAX_LOGO_BYTES,
     )
     blob_id = new_id()
-    key = keys.logo_key(actor.tenant_id, blob_id)
+    key = logo_path(actor.tenant_id, blob_id)
     ports.files.put(key, upload.data, media_type=check.media_type, filename=check.name)
     now = ports.invoices.clock.now()
     logo = files.blob_of(
@@ -257,7 +257,7 @@ def _link(key: str, ports: DocumentPorts) -> Link:
 def _recording(
     blob: Blob, invoice: Invoice, change: Any, actor: Actor, ports: DocumentPorts
 ) -> Invoice:
-    key = keys.invoice_pdf_key(invoice.tenant_id, invoice.id, blob.blob_id)
+    key = invoice_pdf_path(invoice.tenant_id, invoice.id, blob.blob_id)
     return _recording_keys([key], invoice.id, change, actor, ports)
 
 
@@ -283,4 +283,4 @@ def _client(invoice: Invoice, clients: ClientRepository) -> Client | None:
 
 
 def _logo(tenant_id: str, blob_id: str | None, store: DocumentStore) -> bytes | None:
-    return store.get(keys.logo_key(tenant_id, blob_id)) if blob_id else None
+    return store.get(logo_path(tenant_id, blob_id)) if blob_id else None

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.errors import ClientNotFoundError, ConcurrentModificationError
+from chalicelib.domain.values import is_well_formed_id
 from chalicelib.services.ports import Page
 from chalicelib.store import keys
 from chalicelib.store.dynamo import error_code, from_item, key, throttling_as_unavailable, to_item
@@ -43,7 +44,7 @@ class DynamoClientRepository:
         self._table = table_name
 
     def get(self, tenant_id: str, client_id: str) -> Client | None:
-        if not keys.is_storable_id(client_id):
+        if not is_well_formed_id(client_id):
             return None
         with throttling_as_unavailable():
             response = self._client.get_item(

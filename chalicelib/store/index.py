@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.values import is_well_formed_id
 from chalicelib.services.ports import Page
 from chalicelib.store import keys
 from chalicelib.store.dynamo import batch_get, throttling_as_unavailable
@@ -112,7 +113,7 @@ def _start_key(
     except (binascii.Error, UnicodeDecodeError, ValueError):
         value = ""
     invoice_id = keys.id_of_ordered(value)
-    if "#" not in value or not keys.is_storable_id(invoice_id):
+    if "#" not in value or not is_well_formed_id(invoice_id):
         raise InvalidInputError([FieldProblem("cursor", "is not a cursor this API returned")])
     return {
         **invoice_key(tenant_id, invoice_id),

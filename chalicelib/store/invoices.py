@@ -15,6 +15,7 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.values import is_well_formed_id
 from chalicelib.services.ports import IssueContext, Page
 from chalicelib.store import keys
 from chalicelib.store.clients import DynamoClientRepository
@@ -47,7 +48,7 @@ class DynamoInvoiceRepository:
         self._clients = DynamoClientRepository(client, table_name)
 
     def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
-        if not keys.is_storable_id(invoice_id):
+        if not is_well_formed_id(invoice_id):
             return None
         with _translated_errors():
             response = self._client.get_item(
@@ -56,14 +57,14 @@ class DynamoInvoiceRepository:
         return invoice_of(response["Item"]) if "Item" in response else None
 
     def get_many(self, tenant_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
-        wanted = [i for i in dict.fromkeys(invoice_ids) if keys.is_storable_id(i)]
+        wanted = [i for i in dict.fromkeys(invoice_ids) if is_well_formed_id(i)]
         if not wanted:
             return []
         item_keys = [invoice_key(tenant_id, invoice_id) for invoice_id in wanted]
         return [invoice_of(item) for item in batch_get(self._client, self._table, item_keys)]
 
     def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None:
-        if not keys.is_storable_id(invoice_id):
+        if not is_well_formed_id(invoice_id):
             return None
         item_keys = [
             invoice_key(tenant_id, invoice_id),

@@ -14,7 +14,7 @@ from chalicelib.domain.errors import FieldProblem, InvalidInputError, InvoiceToo
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.domain.values import format_timestamp
+from chalicelib.domain.values import format_timestamp, is_well_formed_id
 from chalicelib.store import keys
 from chalicelib.store.dynamo import from_item, key, to_item
 
@@ -97,7 +97,14 @@ def index_attributes(invoice: Invoice) -> dict[str, str]:
 
 def search_text(invoice: Invoice) -> str:
     """What free-text search looks in, case-folded as search terms are."""
-    parts = (invoice.invoice_number, invoice.contact_email, invoice.note, invoice.payment_reference)
+    client_name = invoice.client.name if invoice.client else None
+    parts = (
+        invoice.invoice_number,
+        client_name,
+        invoice.contact_email,
+        invoice.note,
+        invoice.payment_reference,
+    )
     return "\n".join(part for part in parts if part).casefold()
 
 
@@ -152,6 +159,6 @@ def id_of_cursor(cursor: str) -> str:
         invoice_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         invoice_id = ""
-    if not keys.is_storable_id(invoice_id):
+    if not is_well_formed_id(invoice_id):
         raise InvalidInputError([FieldProblem("cursor", "is not a cursor this API returned")])
     return invoice_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 
 INVOICE_PREFIX = "INV#"
@@ -11,9 +10,6 @@ IDEMPOTENCY_PREFIX = "IDEM"  # Powertools appends "#<hash of the Idempotency-Key
 INVOICE_COUNTER_SK = "COUNTER#INVOICE"
 SETTINGS_SK = "SETTINGS"
 CLIENT_PREFIX = "CLIENT#"
-
-# Ids we issue are UUIDs; anything else (too long, or with a key separator) cannot exist.
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -28,22 +24,10 @@ def client_sk(client_id: str) -> str:
     return f"{CLIENT_PREFIX}{client_id}"
 
 
-# Objects in the documents bucket: every key starts with the tenant, as every partition does.
+# Objects in the documents bucket start with the tenant, as every partition key does (the
+# invoices' files are named in domain/files.py).
 def export_key(tenant_id: str, export_id: str) -> str:
     return f"{tenant_id}/exports/{export_id}.csv"
-
-
-def invoice_pdf_key(tenant_id: str, invoice_id: str, blob_id: str) -> str:
-    return f"{tenant_id}/invoices/{invoice_id}/pdf/{blob_id}.pdf"
-
-
-def attachment_key(tenant_id: str, invoice_id: str, blob_id: str) -> str:
-    return f"{tenant_id}/invoices/{invoice_id}/attachments/{blob_id}"
-
-
-def logo_key(tenant_id: str, blob_id: str) -> str:
-    """Logos are never overwritten: an issued invoice's copy of the seller names its logo."""
-    return f"{tenant_id}/logos/{blob_id}"
 
 
 # Global secondary indexes (infra/template.json) and the attributes that key them.
@@ -107,7 +91,3 @@ def stats_sk(shard: int) -> str:
 
 def api_key_sk(key_hash: str) -> str:
     return f"{API_KEY_PREFIX}{key_hash}"
-
-
-def is_storable_id(value: str) -> bool:
-    return bool(_ID_PATTERN.fullmatch(value))

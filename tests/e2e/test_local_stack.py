@@ -242,3 +242,45 @@ def test_a_finance_screen_pages_filters_counts_and_exports_over_http(stack: Stac
     assert lines[0].startswith("id,invoiceNumber,type,status,currency")
     assert [line.split(",")[0] for line in lines[1:-1]] == [ids[0], ids[2], ids[1]]
     assert lines[-1] == ""
+
+
+def test_a_sent_invoice_is_in_the_outbox_and_its_pdf_comes_as_bytes(stack: Stack) -> None:
+    auth = stack.auth("mailing")
+    client = requests.post(
+        f"{stack.url}/api/v1/clients",
+        json={"name": "Zoë Müller GmbH", "email": "ap@mueller.example", "locale": "de-DE"},
+        headers=auth,
+        timeout=10,
+    ).json()
+    body = {
+        "currency": "EUR",
+        "clientId": client["id"],
+        "invoiceDate": "2026-11-21",
+        "rows": [{"description": "Beratung", "quantity": 2, "unitPrice": 150, "taxRate": 19}],
+    }
+    api = f"{stack.url}/api/v1/invoices"
+    invoice = requests.post(api, json=body, headers=auth, timeout=10).json()
+    sent = requests.post(f"{api}/{invoice['id']}/send", headers=auth, timeout=30)
+    assert (sent.status_code, sent.json()["status"]) == (200, "SENT"), sent.text
+    number = sent.json()["invoiceNumber"]
+
+    outbox = invoicing("outbox", "--port", str(stack.port))
+    [row] = [line for line in outbox.splitlines() if "ap@mueller.example" in line]
+    assert number in row
+    assert f"{number}.pdf (" in row
+
+    pdf = requests.get(
+        f"{api}/{invoice['id']}/pdf",
+        headers={**auth, "Accept": "application/pdf"},
+        timeout=10,
+    )
+    assert (pdf.status_code, pdf.headers["Content-Type"]) == (200, "application/pdf")
+    assert pdf.content.startswith(b"%PDF-")
+    link = requests.get(
+        f"{api}/{invoice['id']}/pdf", headers=auth, timeout=10, allow_redirects=False
+    )
+    assert link.status_code == 303
+    assert requests.get(link.headers["Location"], timeout=10).content == pdf.content
+
+    intruder = requests.get(f"{api}/{invoice['id']}/pdf", headers=stack.auth("globex"), timeout=10)
+    assert intruder.status_code == 404

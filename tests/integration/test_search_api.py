@@ -507,6 +507,22 @@ class TestSearch:
         for way, page in searched(acme, ["no-such-text"]).items():
             assert as_ids(page) == expected_page(0, 20, [], 0), way
 
+    def test_an_issued_invoice_is_found_by_its_clients_name_as_copied_when_issued(
+        self, acme: Api, api: Api
+    ) -> None:
+        client = done(acme.post("/api/v1/clients", {"name": "Zoë Müller GmbH"}), 201)
+        issued = act(acme, create(acme, "10", clientId=client["id"]), "mark-as-sent")
+        draft = create(acme, "20", clientId=client["id"])
+        renamed = {"name": "Zoe Mueller AG"}
+        done(acme.request("PUT", f"/api/v1/clients/{client['id']}", renamed))
+        for way, page in searched(acme, ["MÜLLER", "gmbh"]).items():
+            assert ids_of(page) == [issued["id"]], way  # a draft has no copy yet
+        assert all(ids_of(page) == [] for page in searched(acme, ["mueller"]).values())
+        assert draft["status"] == "DRAFT"
+        assert all(
+            ids_of(page) == [] for page in searched(api.as_tenant("globex"), ["müller"]).values()
+        )
+
     def test_a_search_narrowed_by_a_filter_comes_in_the_sort_asked_for(
         self, acme: Api, notes: dict[str, str]
     ) -> None:
