@@ -1,5 +1,5 @@
-"""Wiring only: the Chalice app, its blueprints, and the middleware that authenticates requests
-and makes writes safe to retry."""
+"""Wiring only: the Chalice app, its blueprints, the middleware that authenticates requests and
+makes writes safe to retry, and the scheduled jobs."""
 
 from chalice.app import Chalice
 
@@ -14,6 +14,7 @@ from chalicelib.api.reports import reports
 from chalicelib.api.search import search
 from chalicelib.api.security import authenticated_requests
 from chalicelib.api.settings import settings
+from chalicelib.jobs.handlers import jobs
 
 app = Chalice(app_name="invoicing")
 # Multipart uploads arrive intact (API Gateway base64-encodes them); PDFs leave as bytes.
@@ -30,3 +31,5 @@ app.register_blueprint(lifecycle, url_prefix="/api/v1")
 app.register_blueprint(reports, url_prefix="/api/v1")
 app.register_blueprint(search, url_prefix="/api/v1")
 app.register_blueprint(settings, url_prefix="/api/v1")
+# The scheduled jobs and the worker that takes their queued chunks.
+app.register_blueprint(jobs)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from chalicelib.domain.invoicing import InvoiceDefaults
+from chalicelib.jobs.ports import JobPorts
 from chalicelib.services.authentication import JwtRules, JwtVerifier
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.ports import (
@@ -27,11 +28,13 @@ from chalicelib.settings import Settings
 from chalicelib.store.api_keys import DynamoApiKeyRepository
 from chalicelib.store.clients import DynamoClientRepository
 from chalicelib.store.documents import S3Documents
+from chalicelib.store.due import DynamoDueWork
 from chalicelib.store.dynamo import dynamodb_client
 from chalicelib.store.idempotency import DynamoIdempotencyStore
 from chalicelib.store.index import DynamoInvoiceIndex
 from chalicelib.store.invoices import DynamoInvoiceRepository
 from chalicelib.store.mailer import SesMailer
+from chalicelib.store.queue import SqsChunkQueue
 from chalicelib.store.search import DynamoInvoiceSearch
 from chalicelib.store.settings import DynamoTenantSettingsRepository
 
@@ -57,6 +60,15 @@ class Deps:
     @property
     def invoices(self) -> InvoiceRepository:
         return self.ports.repo
+
+    def job_ports(self, lambda_context: Any = None) -> JobPorts:
+        return JobPorts(
+            documents=self.document_ports,
+            due=DynamoDueWork(self.dynamodb, self.settings.table_name),
+            queue=SqsChunkQueue(self.settings.jobs_queue_url),
+            once=self.idempotency,
+            lambda_context=lambda_context,
+        )
 
     @property
     def document_ports(self) -> DocumentPorts:

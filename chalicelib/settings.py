@@ -22,5 +22,7 @@ class Settings(BaseSettings):
     # The verified SES identity emails are sent from, in the seller's name; replies go to the
     # tenant's sender email.
     mail_from: str = "invoices@invoicing.localhost"
+    # The SQS queue that carries the scheduled jobs' chunks to their worker.
+    jobs_queue_url: str = ""
     default_currency: str = "EUR"
     default_payment_term_days: int = 14

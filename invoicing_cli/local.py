@@ -14,6 +14,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 REGION = "eu-west-1"
 TABLE_NAME = "invoicing-local"
 BUCKET_NAME = "invoicing-local-documents"
+JOBS_QUEUE_NAME = "invoicing-local-jobs"
 MAIL_FROM = "invoices@invoicing.localhost"  # verified in the emulator's SES when it starts
 # Signs tokens for the local stack only: no deployed stage is configured with an HS256 secret.
 LOCAL_JWT_SECRET = "local-stack-only-secret-never-used-in-a-deployed-stage"  # noqa: S105
@@ -36,6 +37,7 @@ class StackState:
     endpoint_url: str
     table: str
     bucket: str
+    jobs_queue_url: str = ""
 
     def save(self) -> Path:
         _STATE_DIR.mkdir(parents=True, exist_ok=True)

@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING
 
 import boto3
 import click
 
+from chalicelib.domain.due import Job
 from chalicelib.domain.errors import InvalidInputError
 from chalicelib.domain.values import TENANT_ID_PATTERN
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from chalicelib.store.api_keys import DynamoApiKeyRepository
-from invoicing_cli import stack
+from invoicing_cli import jobs, stack
 from invoicing_cli.local import FAKE_CREDENTIALS, REGION, StackState, local_token, state_path
 from invoicing_cli.outbox import OutboxUnavailableError, format_outbox, sent_messages
+from invoicing_cli.resources import ResourceNames
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,7 +45,15 @@ def cli() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--reload/--no-reload", default=True, help="Restart the API when code changes.")
 @click.option("--tenant", default="demo", show_default=True, help="Tenant of the printed token.")
-def serve(port: int, host: str, reload: bool, tenant: str) -> None:
+@click.option(
+    "--jobs-every",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="SECONDS",
+    help="Run every scheduled job as of now this often; 0 turns them off.",
+)
+def serve(port: int, host: str, reload: bool, tenant: str, jobs_every: int) -> None:
     """Start the whole stack: AWS emulated by moto, the API by `chalice local`."""
     _require_free_port(host, port)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -54,7 +67,8 @@ def serve(port: int, host: str, reload: bool, tenant: str) -> None:
             stack.wait_until_healthy(base_url, process)
             stack.remember(port, endpoint_url, names)
             _welcome(base_url, endpoint_url, tenant)
-            process.wait()
+            with _job_ticker(jobs_every, endpoint_url, names):
+                process.wait()
         except KeyboardInterrupt:
             click.echo("\nStopping.")
         finally:
@@ -95,16 +109,61 @@ def create_key(tenant: str, port: int, table: str | None) -> None:
 @click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
 def outbox(port: int) -> None:
     """List the emails the local stack has sent; the emulator keeps them instead of delivering."""
-    state = StackState.load(port)
-    if state is None:
-        raise click.ClickException(
-            f"No local stack is running on port {port}: start one with `invoicing serve`."
-        )
+    state = _running_stack(port)
     try:
         messages = sent_messages(state.endpoint_url)
     except OutboxUnavailableError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_outbox(messages))
+
+
+@cli.command("run-job")
+@click.argument("job", type=click.Choice(jobs.JOB_CHOICES))
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Run as of the end of this day (23:59:59 UTC) instead of now (UTC).",
+)
+@click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
+def run_job(job: str, day: datetime | None, port: int) -> None:
+    """Run a scheduled job on the local stack, then take the chunks it queued as the worker
+    would; one line per job. `all` runs recurring, scheduled, reminders, overdue in turn."""
+    state = _running_stack(port)
+    if not state.jobs_queue_url:
+        raise click.ClickException(
+            f"The stack on port {port} has no jobs queue: restart it with `invoicing serve`."
+        )
+    ports, queue = stack.job_connections(state.endpoint_url, stack.names_of(state))
+    now = jobs.as_of(day.date() if day else None)
+    for outcome in jobs.run_jobs(jobs.selected_jobs(job), now, ports, queue, _progress_bar):
+        click.echo(outcome.line())
+
+
+def _progress_bar(job: Job, total: int) -> AbstractContextManager[jobs.Progress]:
+    return click.progressbar(length=total, label=f"{job}: workers", file=sys.stderr)
+
+
+def _job_ticker(
+    every_seconds: int, endpoint_url: str, names: ResourceNames
+) -> AbstractContextManager[None]:
+    if not every_seconds:
+        return nullcontext()
+    ports, queue = stack.job_connections(endpoint_url, names)
+    return jobs.ticking(
+        every_seconds, lambda stop: jobs.run_all_now(ports, queue, click.echo, stop)
+    )
+
+
+def _running_stack(port: int) -> StackState:
+    state = StackState.load(port)
+    if state is None:
+        raise click.ClickException(
+            f"No local stack is running on port {port}: start one with `invoicing serve`."
+        )
+    return state
 
 
 def _dynamodb_for(port: int, table: str | None) -> tuple[DynamoDBClient, str]:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_ses import SESClient
+    from mypy_boto3_sqs import SQSClient
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.json"
 TABLE_RESOURCE = "InvoicesTable"
@@ -31,6 +32,7 @@ _CREATE_TABLE_PROPERTIES = (
 class ResourceNames:
     table: str
     bucket: str
+    jobs_queue_url: str = ""  # known once the queue exists
 
 
 def template_resource(logical_id: str) -> dict[str, Any]:
@@ -42,6 +44,11 @@ def create_table_request(table_name: str) -> dict[str, Any]:
     properties = template_resource(TABLE_RESOURCE)["Properties"]
     request = {name: properties[name] for name in _CREATE_TABLE_PROPERTIES if name in properties}
     return {"TableName": table_name, **request}
+
+
+def create_jobs_queue(sqs: SQSClient, name: str) -> str:
+    """The queue that carries the jobs' chunks to their worker; returns its URL."""
+    return sqs.create_queue(QueueName=name)["QueueUrl"]
 
 
 def verify_sender(ses: SESClient, address: str) -> None:

@@ -3,6 +3,7 @@ and `chalice local` serving the app against it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -18,9 +19,13 @@ from pathlib import Path
 import boto3
 from moto.server import ThreadedMotoServer
 
+from chalicelib.bootstrap import get_deps
+from chalicelib.jobs.ports import JobPorts
+from chalicelib.store.queue import SqsChunkQueue
 from invoicing_cli.local import (
     BUCKET_NAME,
     FAKE_CREDENTIALS,
+    JOBS_QUEUE_NAME,
     LOCAL_JWT_SECRET,
     MAIL_FROM,
     PROJECT_DIR,
@@ -28,7 +33,12 @@ from invoicing_cli.local import (
     TABLE_NAME,
     StackState,
 )
-from invoicing_cli.resources import ResourceNames, create_resources, verify_sender
+from invoicing_cli.resources import (
+    ResourceNames,
+    create_jobs_queue,
+    create_resources,
+    verify_sender,
+)
 
 READY_TIMEOUT_SECONDS = 90
 
@@ -59,7 +69,8 @@ def provision(endpoint_url: str) -> ResourceNames:
         names,
     )
     verify_sender(session.client("ses", endpoint_url=endpoint_url), MAIL_FROM)
-    return names
+    queue_url = create_jobs_queue(session.client("sqs", endpoint_url=endpoint_url), JOBS_QUEUE_NAME)
+    return dataclasses.replace(names, jobs_queue_url=queue_url)
 
 
 def app_environment(endpoint_url: str, names: ResourceNames) -> dict[str, str]:
@@ -72,7 +83,20 @@ def app_environment(endpoint_url: str, names: ResourceNames) -> dict[str, str]:
         "BUCKET_NAME": names.bucket,
         "AUTH_JWT_SECRET": LOCAL_JWT_SECRET,
         "MAIL_FROM": MAIL_FROM,
+        "JOBS_QUEUE_URL": names.jobs_queue_url,
     }
+
+
+def names_of(state: StackState) -> ResourceNames:
+    return ResourceNames(state.table, state.bucket, jobs_queue_url=state.jobs_queue_url)
+
+
+def job_connections(endpoint_url: str, names: ResourceNames) -> tuple[JobPorts, SqsChunkQueue]:
+    """The jobs' ports and queue in this process, against the emulator as the app sees it.
+    get_deps() reads the environment once and keeps what it built, hence the cleared cache."""
+    os.environ.update(app_environment(endpoint_url, names))
+    get_deps.cache_clear()
+    return get_deps().job_ports(), SqsChunkQueue(names.jobs_queue_url)
 
 
 def start_chalice_local(
@@ -112,7 +136,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 def remember(port: int, endpoint_url: str, names: ResourceNames) -> StackState:
     state = StackState(
-        api_port=port, endpoint_url=endpoint_url, table=names.table, bucket=names.bucket
+        api_port=port,
+        endpoint_url=endpoint_url,
+        table=names.table,
+        bucket=names.bucket,
+        jobs_queue_url=names.jobs_queue_url,
     )
     state.save()
     return state

@@ -19,6 +19,7 @@ from moto import mock_aws
 from chalicelib.bootstrap import get_deps
 from invoicing_cli.local import (
     BUCKET_NAME,
+    JOBS_QUEUE_NAME,
     LOCAL_JWT_SECRET,
     MAIL_FROM,
     PROJECT_DIR,
@@ -28,6 +29,7 @@ from invoicing_cli.local import (
 from invoicing_cli.resources import (
     TABLE_RESOURCE,
     ResourceNames,
+    create_jobs_queue,
     create_resources,
     create_table_request,
     template_resource,
@@ -65,13 +67,18 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
-    """moto in process, with the table and bucket created from infra/template.json."""
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in process, with the table and bucket created from infra/template.json, and the
+    jobs' queue."""
     with mock_aws():
         create_resources(
             boto3.client("dynamodb"), boto3.client("s3"), ResourceNames(TABLE_NAME, BUCKET_NAME)
         )
         verify_sender(boto3.client("ses"), MAIL_FROM)
+        monkeypatch.setenv(
+            "JOBS_QUEUE_URL", create_jobs_queue(boto3.client("sqs"), JOBS_QUEUE_NAME)
+        )
+        get_deps.cache_clear()
         yield
 
 

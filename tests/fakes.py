@@ -76,7 +76,9 @@ class InMemoryInvoiceRepository:
     def _move_figures(self, tenant_id: str, change: Figures) -> None:
         self._figures[tenant_id] = combined([self._figures.get(tenant_id, {}), change])
 
-    def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None:
+    def get_for_issue(
+        self, tenant_id: str, invoice_id: str, *, with_client: bool = True
+    ) -> IssueContext | None:
         invoice = self.get(tenant_id, invoice_id)
         if invoice is None:
             return None
@@ -97,6 +99,24 @@ class InMemoryInvoiceRepository:
             update={"version": counter.version + 1}
         )
         return saved
+
+    def add_from_template(
+        self,
+        invoice: Invoice,
+        *,
+        template: Invoice,
+        previous: Invoice,
+        counter: InvoiceCounter | None = None,
+    ) -> tuple[Invoice, Invoice]:
+        self._check_version(template.tenant_id, template.id, previous.version)
+        if counter is not None and self.counter(invoice.tenant_id).version != counter.version:
+            raise ConcurrentModificationError(invoice.id)
+        advanced = self.save(template, previous=previous)
+        stored = self.add(invoice)
+        if counter is not None:
+            moved = counter.model_copy(update={"version": counter.version + 1})
+            self._counters[invoice.tenant_id] = moved
+        return stored, advanced
 
     def counter(self, tenant_id: str) -> InvoiceCounter:
         return self._counters.get(tenant_id, InvoiceCounter())

@@ -58,6 +58,10 @@ class Api:
         response = self._client.http.request(method, path, headers=all_headers, body=raw)
         return Reply(response.status_code, dict(response.headers), response.body)
 
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
+        """Invoke one of the app's other Lambda functions (a scheduled job, the worker)."""
+        return self._client.lambda_.invoke(function_name, event).payload
+
     def get(self, path: str, **kwargs: Any) -> Reply:
         return self.request("GET", path, **kwargs)
 

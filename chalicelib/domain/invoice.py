@@ -61,6 +61,7 @@ class EventType(StrEnum):
     UNSCHEDULED = "UNSCHEDULED"
     SENT = "SENT"
     REMINDER_SENT = "REMINDER_SENT"
+    MARKED_AS_OVERDUE = "MARKED_AS_OVERDUE"
     PDF_GENERATED = "PDF_GENERATED"
     ATTACHMENT_ADDED = "ATTACHMENT_ADDED"
     ATTACHMENT_REMOVED = "ATTACHMENT_REMOVED"
@@ -110,8 +111,13 @@ class RecurringAgreement(DomainModel):
     auto_send: bool = False
     interval_days: int | None = None
     interval_months: int | None = None
+    # None once the last period up to endDate has been invoiced.
     next_invoice_date: CalendarDate | None = None
     end_date: CalendarDate | None = None
+    # Period n falls on anchorDate plus n intervals, so month ends keep their day (Jan 31,
+    # Feb 28, Mar 31); periodsInvoiced counts the periods the recurring job has invoiced.
+    anchor_date: CalendarDate | None = None
+    periods_invoiced: int = 0
 
 
 class Blob(DomainModel):
@@ -126,6 +132,9 @@ class Blob(DomainModel):
 class Reminder(DomainModel):
     created_by: str
     sent_on: Timestamp
+    # The reminder policy's step (days from the due date) that the reminder job sent; None for
+    # one sent on request.
+    step: int | None = None
 
 
 class Transaction(DomainModel):
@@ -172,6 +181,10 @@ class Invoice(DomainModel):
     date_paid: Timestamp | None = None
     overdue_notified_at: Timestamp | None = None
     send_at: Timestamp | None = None  # when a SCHEDULED invoice is to be emailed
+    # The IANA timezone its dates are days in (the tenant's, taken when it is created and again
+    # when it is issued): where a due date ends and a reminder's day begins.
+    timezone: str = "UTC"
+    next_reminder_at: Timestamp | None = None  # when the reminder job next looks at it
     mail_body: str | None = None
     reminder_body: str | None = None
     sent_mails: list[str] = Field(default_factory=list)

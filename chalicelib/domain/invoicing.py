@@ -114,6 +114,7 @@ def new_invoice(
         subsidiary_id=fields.subsidiary_id,
         payment_reference=fields.payment_reference,
         recurring_agreement=_agreement(fields.recurring_agreement),
+        timezone=defaults.timezone,
         events=[],
         created=now,
         created_by=actor.user_id,
@@ -144,7 +145,9 @@ def apply_changes(
         return invoice
     changes = {name: getattr(fields, name) for name in changed & ANNOTATION_FIELDS}
     if "recurring_agreement" in changed:
-        changes["recurring_agreement"] = _agreement(fields.recurring_agreement)
+        changes["recurring_agreement"] = _agreement(
+            fields.recurring_agreement, invoice.recurring_agreement
+        )
     if content:
         changes |= _content_changes(invoice, fields)
     description = f"Changed {', '.join(_camel(changed))}"
@@ -158,7 +161,8 @@ def _same(invoice: Invoice, fields: InvoiceFields, name: str) -> bool:
             _same_row(row, stored) for row, stored in zip(requested, invoice.rows, strict=True)
         )
     if name == "recurring_agreement":
-        return _agreement(fields.recurring_agreement) == invoice.recurring_agreement
+        given = _agreement(fields.recurring_agreement, invoice.recurring_agreement)
+        return given == invoice.recurring_agreement
     return bool(getattr(fields, name) == getattr(invoice, name))
 
 
@@ -305,5 +309,22 @@ def _totals(rows: Sequence[InvoiceRow], currency: str) -> dict[str, object]:
     }
 
 
-def _agreement(given: RecurringAgreementInput | None) -> RecurringAgreement | None:
-    return None if given is None else RecurringAgreement.model_validate(given.model_dump())
+def _agreement(
+    given: RecurringAgreementInput | None, current: RecurringAgreement | None = None
+) -> RecurringAgreement | None:
+    """The agreement as given. The same series (same next date and interval) keeps counting its
+    periods from its anchor; any other starts a new series at its next date."""
+    if given is None:
+        return None
+    agreement = RecurringAgreement.model_validate(given.model_dump())
+    series = ("next_invoice_date", "interval_days", "interval_months")
+    if current is not None and all(
+        getattr(agreement, name) == getattr(current, name) for name in series
+    ):
+        return agreement.model_copy(
+            update={
+                "anchor_date": current.anchor_date,
+                "periods_invoiced": current.periods_invoiced,
+            }
+        )
+    return agreement.model_copy(update={"anchor_date": agreement.next_invoice_date})

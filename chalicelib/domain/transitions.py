@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain import due
 from chalicelib.domain.events import record
 from chalicelib.domain.invoice import Blob, EventType, Invoice, InvoiceStatus, Reminder
 from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.numbering import InvoiceCounter, next_number
 from chalicelib.domain.parties import PartyDetails
-from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.settings import ReminderPolicy, TenantSettings
 from chalicelib.domain.values import Actor
 
 
@@ -43,7 +44,19 @@ def _issued(invoice: Invoice, issuing: Issuing) -> tuple[dict[str, Any], Invoice
     if invoice.status == InvoiceStatus.DRAFT:
         seller = issuing.settings.seller_details()
         fields |= {"seller": seller, "client": issuing.client, "pdf": None}
+        fields["timezone"] = issuing.settings.timezone
     return fields, advanced
+
+
+def _first_sent(
+    invoice: Invoice, fields: dict[str, Any], issuing: Issuing, now: datetime
+) -> dict[str, Any]:
+    """The reminder plan an invoice takes when it is first sent: its first step still to come."""
+    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.SCHEDULED):
+        return fields
+    sent = invoice.model_copy(update=fields)
+    plan = due.next_reminder_at(sent, issuing.settings.reminder_policy, now)
+    return {**fields, "next_reminder_at": plan}
 
 
 def as_issued(invoice: Invoice, issuing: Issuing) -> Invoice:
@@ -59,6 +72,7 @@ def mark_as_sent(
     """SENT without emailing it (it went out another way); returns the advanced counter, if any."""
     ensure_allowed(invoice, Action.MARK_AS_SENT)
     fields, advanced = _issued(invoice, issuing)
+    fields = _first_sent(invoice, fields, issuing, now)
     sent = record(
         invoice,
         EventType.MARKED_AS_SENT,
@@ -128,7 +142,7 @@ def sent_by_mail(
     """Emailed: SENT (an OVERDUE invoice sent again stays OVERDUE), the mail recorded."""
     ensure_allowed(invoice, Action.SEND)
     fields, advanced = _issued(invoice, issuing)
-    fields["pdf"] = delivery.pdf
+    fields = _first_sent(invoice, fields, issuing, now) | {"pdf": delivery.pdf}
     status = (
         InvoiceStatus.OVERDUE if invoice.status == InvoiceStatus.OVERDUE else InvoiceStatus.SENT
     )
@@ -148,17 +162,65 @@ def sent_by_mail(
 
 
 def reminded(
-    invoice: Invoice, *, recipient: str, body: str, actor: Actor, now: datetime
+    invoice: Invoice,
+    *,
+    recipient: str,
+    body: str,
+    step: int | None = None,
+    policy: ReminderPolicy | None = None,
+    actor: Actor,
+    now: datetime,
 ) -> Invoice:
+    """A reminder emailed: on request (no step), or the policy's `step` by the reminder job,
+    which then plans the next one."""
     ensure_allowed(invoice, Action.SEND_REMINDER)
+    reminder = Reminder(created_by=actor.user_id, sent_on=now, step=step)
+    reminders = [*invoice.reminders, reminder]
+    plan: dict[str, Any] = {}
+    if policy is not None:
+        planned = invoice.model_copy(update={"reminders": reminders})
+        plan["next_reminder_at"] = due.next_reminder_at(planned, policy, now)
+    description = f"Reminder sent to {recipient}" + ("" if step is None else f" (day {step:+d})")
     return record(
         invoice,
         EventType.REMINDER_SENT,
-        f"Reminder sent to {recipient}",
+        description,
         actor=actor,
         now=now,
         reminder_body=body,
-        reminders=[*invoice.reminders, Reminder(created_by=actor.user_id, sent_on=now)],
+        reminders=reminders,
+        **plan,
+    )
+
+
+def replanned_reminders(
+    invoice: Invoice,
+    *,
+    policy: ReminderPolicy,
+    actor: Actor,  # noqa: ARG001 - a Change takes one
+    now: datetime,
+) -> Invoice:
+    """The reminder plan again, from its next step still to come (when the policy changed, or
+    a step could not be sent): no event, as nothing was sent."""
+    plan = due.next_reminder_at(invoice, policy, now)
+    if plan == invoice.next_reminder_at:
+        return invoice
+    return invoice.model_copy(update={"next_reminder_at": plan})
+
+
+def flag_overdue(invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice:
+    """SENT becomes OVERDUE once its due date has passed in its timezone; once only."""
+    if not due.is_overdue(invoice, now):
+        return invoice
+    ensure_allowed(invoice, Action.FLAG_OVERDUE)
+    return record(
+        invoice,
+        EventType.MARKED_AS_OVERDUE,
+        f"Overdue: due on {invoice.due_date.isoformat()}",
+        actor=actor,
+        now=now,
+        status=InvoiceStatus.OVERDUE,
+        overdue_notified_at=now,
     )
 
 

@@ -43,14 +43,30 @@ def modify(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> Invoice:
+    invoice, _ = apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    )
+    return invoice
+
+
+def apply(
+    invoice_id: str,
+    change: Change,
+    *,
+    actor: Actor,
+    ports: InvoicePorts,
+    expected_version: int | None = None,
+) -> tuple[Invoice, bool]:
+    """`modify`, also telling whether anything was written: a change that returns the invoice
+    it was given writes nothing."""
     for _ in ports.retry.tries():
         current = read(invoice_id, actor=actor, ports=ports)
         check_precondition(current, expected_version)
         changed = change(current, actor=actor, now=ports.clock.now())
         if changed is current:
-            return current
+            return current, False
         try:
-            return ports.repo.save(changed, previous=current)
+            return ports.repo.save(changed, previous=current), True
         except ConcurrentModificationError:
             continue
     raise ConcurrentModificationError(invoice_id)

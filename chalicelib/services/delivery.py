@@ -17,6 +17,7 @@ from chalicelib.domain.files import invoice_pdf_path
 from chalicelib.domain.invoice import Blob, Invoice
 from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.mail import Attachment, MailContent, OutgoingMail
+from chalicelib.domain.settings import ReminderPolicy
 from chalicelib.domain.values import Actor
 from chalicelib.services.changes import modify, read
 from chalicelib.services.documents import (
@@ -44,7 +45,8 @@ def send_invoice(
     ensure_allowed(context.invoice, Action.SEND)
     issued = transitions.as_issued(context.invoice, issuing_of(context))
     document = document_for(issued, ports)
-    data = pdf.data if pdf else render_pdf(document)
+    # A PDF given now, else the one given when it was scheduled, else one rendered now.
+    data = pdf.data if pdf else _stored_pdf(context.invoice, ports) or render_pdf(document)
     override = context.settings.invoice_mail_text
     content = compose_invoice_mail(document, text_override=override)
     blob = store_pdf(issued, data, ports=ports)
@@ -57,7 +59,16 @@ def send_invoice(
     )  # fmt: skip
 
 
-def send_reminder(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Invoice:
+def send_reminder(
+    invoice_id: str,
+    *,
+    actor: Actor,
+    ports: DocumentPorts,
+    step: int | None = None,
+    policy: ReminderPolicy | None = None,
+) -> Invoice:
+    """Email a reminder now; the reminder job names the policy's step it sends, and the policy
+    that plans the next one."""
     from chalicelib.documents.mail import compose_reminder_mail
 
     invoice = read(invoice_id, actor=actor, ports=ports.invoices)
@@ -72,7 +83,9 @@ def send_reminder(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Inv
     )
     data = _stored_pdf(invoice, ports) or render_pdf(document)
     ports.mailer.send(_mail(document, content, recipient, data, ports))
-    change = partial(transitions.reminded, recipient=recipient, body=content.text)
+    change = partial(
+        transitions.reminded, recipient=recipient, body=content.text, step=step, policy=policy
+    )
     return modify(invoice_id, change, actor=actor, ports=ports.invoices)
 
 

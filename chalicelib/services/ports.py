@@ -27,6 +27,16 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class StoppedClock:
+    """Always the same moment: a job acts as of the time its run is for."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
 T = TypeVar("T")
 
 
@@ -66,13 +76,31 @@ class InvoiceRepository(Protocol):
         write. Raises ConcurrentModificationError or InvoiceNotFoundError."""
         ...
 
-    def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None: ...
+    def get_for_issue(
+        self, tenant_id: str, invoice_id: str, *, with_client: bool = True
+    ) -> IssueContext | None:
+        """The invoice with its tenant's counter and settings, in one read; and the client a
+        draft names (one more read), unless the caller does not need its copy."""
+        ...
 
     def save_issued(
         self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter
     ) -> Invoice:
         """Write the invoice and the counter that gave it its number in one transaction, each
         only at the version read, so a number is never used twice and never skipped."""
+        ...
+
+    def add_from_template(
+        self,
+        invoice: Invoice,
+        *,
+        template: Invoice,
+        previous: Invoice,
+        counter: InvoiceCounter | None = None,
+    ) -> tuple[Invoice, Invoice]:
+        """Store a recurring period's invoice with its template advanced, in one transaction
+        and only over the template's version read (and the counter's, when it is issued);
+        returns both as stored."""
         ...
 
     def delete(self, invoice: Invoice) -> None:

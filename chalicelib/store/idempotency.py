@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
@@ -26,6 +27,9 @@ StoredResponse = dict[str, Any]
 REQUEST = "request"  # the keyword Powertools hashes: {"key": ..., "fingerprint": ...}
 
 _tenant: ContextVar[str] = ContextVar("idempotency_tenant")
+# Outside Lambda (the local stack, the CLI, tests) there is no remaining time to register: an
+# in-progress record then lasts until it expires, as intended, and Powertools need not warn.
+warnings.filterwarnings("ignore", message="Couldn't determine the remaining time left")
 log = logging.getLogger(__name__)
 
 

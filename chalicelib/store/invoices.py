@@ -63,7 +63,9 @@ class DynamoInvoiceRepository:
         item_keys = [invoice_key(tenant_id, invoice_id) for invoice_id in wanted]
         return [invoice_of(item) for item in batch_get(self._client, self._table, item_keys)]
 
-    def get_for_issue(self, tenant_id: str, invoice_id: str) -> IssueContext | None:
+    def get_for_issue(
+        self, tenant_id: str, invoice_id: str, *, with_client: bool = True
+    ) -> IssueContext | None:
         if not is_well_formed_id(invoice_id):
             return None
         item_keys = [
@@ -82,7 +84,7 @@ class DynamoInvoiceRepository:
             invoice=invoice,
             counter=counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK)),
             settings=settings_of(by_sort_key.get(keys.SETTINGS_SK)),
-            client=self._client_named_by(invoice),
+            client=self._client_named_by(invoice) if with_client else None,
         )
 
     def _client_named_by(self, invoice: Invoice) -> Client | None:
@@ -125,6 +127,28 @@ class DynamoInvoiceRepository:
         ]
         self._commit([stored.id], actions, delta(previous, stored), stored)
         return stored
+
+    def add_from_template(
+        self,
+        invoice: Invoice,
+        *,
+        template: Invoice,
+        previous: Invoice,
+        counter: InvoiceCounter | None = None,
+    ) -> tuple[Invoice, Invoice]:
+        """Store a period's new invoice and its advanced template in one transaction, the
+        template only at the version read: a period is invoiced once, however many workers try.
+        With `counter`, the new invoice is issued and the counter moves with it."""
+        stored = invoice.model_copy(update={"version": 1})
+        advanced = template.model_copy(update={"version": previous.version + 1})
+        actions = [self._put(advanced, previous.version), self._put(stored, 0)]
+        if counter is not None:
+            moved = counter.model_copy(update={"version": counter.version + 1})
+            conditional = self._conditional(counter_item(invoice.tenant_id, moved), counter.version)
+            actions.append({"Put": conditional})
+        figures = combined([delta(previous, advanced), delta(None, stored)])
+        self._commit([advanced.id, stored.id], actions, figures, stored)
+        return stored, advanced
 
     def delete(self, invoice: Invoice) -> None:
         self.delete_all([invoice])

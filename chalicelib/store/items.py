@@ -10,6 +10,7 @@ from typing import Any
 
 import simplejson
 
+from chalicelib.domain.due import due_moments
 from chalicelib.domain.errors import FieldProblem, InvalidInputError, InvoiceTooLargeError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
@@ -92,6 +93,16 @@ def index_attributes(invoice: Invoice) -> dict[str, str]:
         attributes["recurringPK"] = keys.recurring_pk(tenant)
         next_date = agreement.next_invoice_date.isoformat() if agreement.next_invoice_date else ""
         attributes["byNextInvoiceDate"] = ordered(next_date)
+    return attributes | due_attributes(invoice)
+
+
+def due_attributes(invoice: Invoice) -> dict[str, str]:
+    """The jobs' index entries: one per job with work on the invoice, at the moment it is due."""
+    shard = keys.due_shard(invoice.id)
+    attributes = {}
+    for job, moment in due_moments(invoice).items():
+        attributes[keys.due_pk_attribute(job)] = keys.due_pk(job, shard)
+        attributes[keys.due_at_attribute(job)] = keys.ordered(format_timestamp(moment), invoice.id)
     return attributes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 
 INVOICE_PREFIX = "INV#"
@@ -41,6 +42,32 @@ BY_STATUS = "ByStatus"
 BY_CLIENT = "ByClient"
 BY_OPPORTUNITY = "ByOpportunity"
 RECURRING = "Recurring"
+
+# The jobs' sparse indexes, across tenants: an invoice is in one only while that job has work on
+# it. Each is written to DUE_SHARDS partitions, so a busy day is not one hot partition; the sort
+# key is the moment the work falls due (UTC), so a job reads everything due by now in one range.
+DUE_SHARDS = 16
+
+
+def due_index(job: str) -> str:
+    return f"Due{job.capitalize()}"
+
+
+def due_pk_attribute(job: str) -> str:
+    return f"due{job.capitalize()}PK"
+
+
+def due_at_attribute(job: str) -> str:
+    return f"due{job.capitalize()}At"
+
+
+def due_pk(job: str, shard: int) -> str:
+    return f"{job.upper()}#{shard:02d}"
+
+
+def due_shard(invoice_id: str) -> int:
+    return zlib.crc32(invoice_id.encode()) % DUE_SHARDS
+
 
 # Totals sort as fixed-width text: shifted positive (|total| < 10^24 by the input limits).
 _TOTAL_SHIFT = Decimal(10) ** 24

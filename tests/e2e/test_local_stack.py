@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,17 +65,16 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], output: Path) ->
     pytest.fail(f"the stack did not become healthy:\n{output.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextmanager
+def running_stack(directory: Path, *, jobs_every: int) -> Iterator[Stack]:
+    """`invoicing serve` on a free port until the block ends, its output in `directory`."""
     port = free_port()
-    output = tmp_path_factory.mktemp("stack") / "serve.log"
+    output = directory / "serve.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "AUTH_"))}
+    command = ["serve", "--port", str(port), "--no-reload", "--jobs-every", str(jobs_every)]
     with output.open("wb") as log:
         process = subprocess.Popen(
-            [str(BIN / "invoicing"), "serve", "--port", str(port), "--no-reload"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
+            [str(BIN / "invoicing"), *command], stdout=log, stderr=subprocess.STDOUT, env=env
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,6 +83,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The stack most tests share; its jobs run only when a test says so, with `run-job`."""
+    with running_stack(tmp_path_factory.mktemp("stack"), jobs_every=0) as running:
+        yield running
+
+
+@pytest.fixture
+def ticking_stack(tmp_path: Path) -> Iterator[Stack]:
+    """A stack of its own that runs every job each second, as `serve` does by default."""
+    with running_stack(tmp_path, jobs_every=1) as running:
+        yield running
 
 
 def printed_curl(stack: Stack) -> list[str]:
@@ -284,3 +299,97 @@ def test_a_sent_invoice_is_in_the_outbox_and_its_pdf_comes_as_bytes(stack: Stack
 
     intruder = requests.get(f"{api}/{invoice['id']}/pdf", headers=stack.auth("globex"), timeout=10)
     assert intruder.status_code == 404
+
+
+def invoice_for_jobs(stack: Stack, auth: dict[str, str], **fields: Any) -> str:
+    """A draft with a row and the given fields; returns its id."""
+    body = {"currency": "EUR", "rows": [{"quantity": 1, "unitPrice": 80}], **fields}
+    created = requests.post(f"{stack.url}/api/v1/invoices", json=body, headers=auth, timeout=10)
+    assert created.status_code == 201, created.text
+    invoice_id: str = created.json()["id"]
+    return invoice_id
+
+
+def scheduled_invoice(
+    stack: Stack, auth: dict[str, str], email: str, invoice_date: str = "2026-01-20"
+) -> str:
+    """Scheduled without a time: it goes out at 08:00 of its invoice date, passed already. Due
+    30 days later: by default on 2026-02-19, after the day the overdue test runs as of, so
+    that test never counts it."""
+    fields = {"invoiceDate": invoice_date, "paymentTermDays": 30, "contactEmail": email}
+    invoice_id = invoice_for_jobs(stack, auth, **fields)
+    url = f"{stack.url}/api/v1/invoices/{invoice_id}/schedule"
+    scheduled = requests.post(url, json={}, headers=auth, timeout=30)
+    assert (scheduled.status_code, scheduled.json()["status"]) == (200, "SCHEDULED"), scheduled.text
+    return invoice_id
+
+
+def found(stack: Stack, auth: dict[str, str], invoice_id: str) -> requests.Response:
+    return requests.get(f"{stack.url}/api/v1/invoices/find/{invoice_id}", headers=auth, timeout=10)
+
+
+def run_job(stack: Stack, *args: str) -> str:
+    return invoicing("run-job", *args, "--port", str(stack.port))
+
+
+def outbox_rows_to(stack: Stack, address: str) -> list[str]:
+    outbox = invoicing("outbox", "--port", str(stack.port))
+    return [line for line in outbox.splitlines() if address in line]
+
+
+def test_run_job_flags_an_invoice_overdue_as_of_a_date_and_only_once(stack: Stack) -> None:
+    auth = stack.auth("jobs-e2e")
+    fields = {"invoiceDate": "2026-01-05", "paymentTermDays": 10, "contactEmail": "late@x.example"}
+    invoice_id = invoice_for_jobs(stack, auth, **fields)
+    url = f"{stack.url}/api/v1/invoices/{invoice_id}/mark-as-sent"
+    assert requests.patch(url, headers=auth, timeout=10).status_code == 200
+
+    first = run_job(stack, "overdue", "--date", "2026-02-01")
+    assert first.startswith("overdue: 1 done"), first
+    flagged = found(stack, auth, invoice_id)
+    assert flagged.json()["status"] == "OVERDUE"
+    assert flagged.json()["overdueNotifiedAt"]
+
+    again = run_job(stack, "overdue", "--date", "2026-02-01")
+    assert again.startswith("overdue: 0 done"), again
+    unchanged = found(stack, auth, invoice_id)
+    assert unchanged.headers["ETag"] == flagged.headers["ETag"]
+    assert unchanged.json() == flagged.json()
+
+
+def test_run_job_sends_a_scheduled_invoice_once(stack: Stack) -> None:
+    auth = stack.auth("jobs-e2e")
+    invoice_id = scheduled_invoice(stack, auth, "scheduled@jobs.example")
+
+    sent = run_job(stack, "scheduled")
+    assert sent.startswith("scheduled: 1 done"), sent
+    assert found(stack, auth, invoice_id).json()["status"] == "SENT"
+    assert len(outbox_rows_to(stack, "scheduled@jobs.example")) == 1
+
+    again = run_job(stack, "scheduled")
+    assert again.startswith("scheduled: 0 done"), again
+    assert len(outbox_rows_to(stack, "scheduled@jobs.example")) == 1
+
+
+def test_run_job_needs_a_running_stack() -> None:
+    result = subprocess.run(
+        [str(BIN / "invoicing"), "run-job", "all", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "No local stack is running" in result.stderr
+
+
+def test_serve_sends_a_scheduled_invoice_by_itself(ticking_stack: Stack) -> None:
+    auth = ticking_stack.auth("jobs-e2e")
+    # Dated yesterday: due in a month, so the overdue job of the same tick leaves it SENT.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    invoice_id = scheduled_invoice(ticking_stack, auth, "ticked@jobs.example", yesterday)
+    deadline = time.monotonic() + 20
+    while "scheduled: 1 done" not in ticking_stack.output.read_text():
+        assert time.monotonic() < deadline, ticking_stack.output.read_text()
+        time.sleep(0.5)
+    assert found(ticking_stack, auth, invoice_id).json()["status"] == "SENT"
+    assert len(outbox_rows_to(ticking_stack, "ticked@jobs.example")) == 1

@@ -162,7 +162,7 @@ class TestInMemoryInvoiceRepository(InvoiceRepositoryContract):
 
 class TestDynamoInvoiceRepository(InvoiceRepositoryContract):
     @pytest.fixture
-    def repo(self, aws: None) -> InvoiceRepository:  # noqa: ARG002 - needs moto running
+    def repo(self, aws: None) -> InvoiceRepository:
         return DynamoInvoiceRepository(boto3.client("dynamodb"), TABLE_NAME)
 
     def test_an_invoice_too_large_for_one_item_is_refused_before_writing(

@@ -96,9 +96,10 @@ class TestCreate:
 
     def test_created_invoice_has_every_documented_field(self, acme: Api) -> None:
         invoice = create(acme)
-        # Beyond the documented fields: the parties copied when it is issued, and when a
-        # scheduled invoice is to be emailed.
-        assert set(invoice) == DOCUMENTED_FIELDS | {"seller", "client", "sendAt"}
+        # Beyond the documented fields: the parties copied when it is issued, when a scheduled
+        # invoice is to be emailed, the timezone its days are in, and its next reminder.
+        extra = {"seller", "client", "sendAt", "timezone", "nextReminderAt"}
+        assert set(invoice) == DOCUMENTED_FIELDS | extra
         assert set(invoice["rows"][0]) == DOCUMENTED_ROW_FIELDS
         assert invoice["invoiceNumber"] is None and invoice["pdf"] is None
         assert invoice["status"] == "DRAFT" and invoice["type"] == "MANUAL"

@@ -1,0 +1,53 @@
+"""What the jobs need from outside: the document ports every delivery uses, where due work is
+found, the queue that carries chunks to workers, and a once-only guard for emails."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.due import Job
+from chalicelib.jobs.work import Chunk, WorkItem
+from chalicelib.services.documents import DocumentPorts
+from chalicelib.services.ports import StoppedClock
+
+
+class DueWork(Protocol):
+    def due(self, job: Job, now: datetime) -> Iterator[WorkItem]:
+        """Every invoice whose work for `job` fell due by `now` (read from an index that lags)."""
+        ...
+
+
+class ChunkQueue(Protocol):
+    def send(self, chunks: Iterable[Chunk], *, delay_seconds: int = 0) -> int: ...
+
+
+class OnceGuard(Protocol):
+    def run_once(
+        self,
+        tenant_id: str,
+        key: str,
+        fingerprint: str,
+        work: Callable[[], dict[str, Any]],
+        lambda_context: Any = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Runs `work` once per tenant and key; returns its result and whether that is a replay.
+        Raises RequestInProgressError while another caller runs it."""
+        ...
+
+
+@dataclass(frozen=True)
+class JobPorts:
+    documents: DocumentPorts
+    due: DueWork
+    queue: ChunkQueue
+    once: OnceGuard
+    lambda_context: Any = None  # a Lambda's, so a claim left by a timed-out worker expires
+
+    def at(self, now: datetime) -> DocumentPorts:
+        """The document ports with time stopped at `now`: the run's time, not the worker's."""
+        invoices = dataclasses.replace(self.documents.invoices, clock=StoppedClock(now))
+        return dataclasses.replace(self.documents, invoices=invoices)

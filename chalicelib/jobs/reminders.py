@@ -1,0 +1,58 @@
+"""The reminder job's work on one invoice: email the policy's latest step whose day has come,
+if it was not sent yet, and plan the next. The step's email is claimed once per invoice and
+step before it goes out, so two workers never both send it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from chalicelib.domain import due, transitions
+from chalicelib.domain.due import Job
+from chalicelib.domain.errors import NoRecipientError, RequestInProgressError
+from chalicelib.domain.settings import ReminderPolicy
+from chalicelib.domain.values import Actor
+from chalicelib.jobs.ports import JobPorts
+from chalicelib.jobs.work import WorkItem, job_actor
+from chalicelib.services import delivery
+from chalicelib.services.changes import apply
+from chalicelib.services.documents import DocumentPorts
+
+log = logging.getLogger(__name__)
+
+
+def send_due_reminder(item: WorkItem, now: datetime, ports: JobPorts) -> bool:
+    documents = ports.at(now)
+    actor = job_actor(item, Job.REMINDERS)
+    invoice = documents.invoices.repo.get(item.tenant_id, item.invoice_id)
+    if invoice is None:
+        return False
+    policy = documents.invoices.settings.recent(item.tenant_id).reminder_policy
+    step = due.due_reminder_step(invoice, policy, now)
+    if step is None:
+        _replan(item, actor, documents, policy)
+        return False
+
+    def send() -> dict[str, object]:
+        reminded = delivery.send_reminder(
+            item.invoice_id, actor=actor, ports=documents, step=step, policy=policy
+        )
+        return {"invoiceId": reminded.id, "step": step}
+
+    try:
+        _, replayed = ports.once.run_once(
+            item.tenant_id, f"reminder:{item.invoice_id}:{step}", "", send, ports.lambda_context
+        )
+    except RequestInProgressError:
+        return False  # another worker is sending it
+    except NoRecipientError:
+        log.warning("Invoice %s has no one to remind; skipping day %+d", item.invoice_id, step)
+        _replan(item, actor, documents, policy)
+        return False
+    return not replayed
+
+
+def _replan(item: WorkItem, actor: Actor, documents: DocumentPorts, policy: ReminderPolicy) -> None:
+    change = partial(transitions.replanned_reminders, policy=policy)
+    apply(item.invoice_id, change, actor=actor, ports=documents.invoices)

@@ -1,0 +1,252 @@
+"""The local stack's job runner (invoicing_cli/jobs.py) over an in-memory queue: what it drains,
+what it leaves for the queue to deliver again, and a ticker that outlives failing ticks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, date, datetime
+from itertools import count
+from typing import Any, cast
+
+import pytest
+
+from chalicelib.domain.due import Job
+from chalicelib.jobs import runs
+from chalicelib.jobs.ports import JobPorts, OnceGuard
+from chalicelib.jobs.work import Chunk, WorkItem
+from chalicelib.services.documents import DocumentPorts
+from invoicing_cli import jobs
+
+NOW = datetime(2026, 2, 1, 23, 59, 59, tzinfo=UTC)
+
+
+class InMemoryQueue:
+    """SQS as the runner meets it: a received message stays hidden until deleted, and one sent
+    with a delay is not received during the test."""
+
+    def __init__(self) -> None:
+        self.visible: list[str] = []
+        self.in_flight: dict[str, str] = {}
+        self.delayed: list[str] = []
+        self.waits: list[int] = []
+        self._handles = count()
+
+    def send(self, chunks: Iterable[Chunk], *, delay_seconds: int = 0) -> int:
+        bodies = [chunk.to_message() for chunk in chunks]
+        (self.delayed if delay_seconds else self.visible).extend(bodies)
+        return len(bodies)
+
+    def receive(self, *, wait_seconds: int = 0) -> list[tuple[Chunk, str]]:
+        self.waits.append(wait_seconds)
+        taken, self.visible = self.visible[:10], self.visible[10:]
+        received = []
+        for body in taken:
+            handle = f"handle-{next(self._handles)}"
+            self.in_flight[handle] = body
+            received.append((Chunk.from_message(body), handle))
+        return received
+
+    def delete(self, receipt_handle: str) -> None:
+        del self.in_flight[receipt_handle]
+
+
+class ListedDue:
+    def __init__(self, items: list[WorkItem]) -> None:
+        self.items = items
+        self.asked: list[tuple[Job, datetime]] = []
+
+    def due(self, job: Job, now: datetime) -> Iterator[WorkItem]:
+        self.asked.append((job, now))
+        yield from self.items
+
+
+class Bar:
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+
+    def update(self, n_steps: int) -> None:
+        self.steps.append(n_steps)
+
+
+def nothing_to_do(_item: WorkItem, _now: datetime, _ports: JobPorts) -> bool:
+    return False
+
+
+def items(n: int) -> list[WorkItem]:
+    return [WorkItem("jobs-unit", f"invoice-{i}") for i in range(n)]
+
+
+def job_ports(due: list[WorkItem], queue: InMemoryQueue) -> JobPorts:
+    # The workers are replaced in these tests, so the documents and the guard are never used.
+    return JobPorts(
+        documents=cast(DocumentPorts, None),
+        due=ListedDue(due),
+        queue=queue,
+        once=cast(OnceGuard, None),
+    )
+
+
+@pytest.fixture
+def acted_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The overdue worker acts on every invoice except those whose id ends in -skip, and fails
+    on those ending in -fail."""
+    seen: list[str] = []
+
+    def worker(item: WorkItem, now: datetime, ports: Any) -> bool:
+        if item.invoice_id.endswith("-fail"):
+            raise RuntimeError("the mailer is down")
+        seen.append(item.invoice_id)
+        return not item.invoice_id.endswith("-skip")
+
+    monkeypatch.setitem(runs.WORKERS, Job.OVERDUE, worker)
+    return seen
+
+
+def test_a_run_that_fits_one_chunk_is_done_inline_and_the_drain_stops_at_once(
+    acted_on: list[str],
+) -> None:
+    queue = InMemoryQueue()
+    bars: list[Bar] = []
+    outcome = jobs.run_job(Job.OVERDUE, NOW, job_ports(items(2), queue), queue, recording(bars))
+    assert (len(outcome.run.done), outcome.chunks_taken, len(queue.waits)) == (2, 0, 1)
+    assert bars == []  # nothing queued, nothing to watch
+    assert outcome.line() == "overdue: 2 done, 0 with nothing to do"
+    assert outcome.acted
+
+
+def test_queued_chunks_are_all_taken_and_deleted_with_the_progress_counted(
+    acted_on: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
+    queue = InMemoryQueue()
+    bars: list[Bar] = []
+    due = [*items(24), WorkItem("jobs-unit", "last-skip")]
+    outcome = jobs.run_job(Job.OVERDUE, NOW, job_ports(due, queue), queue, recording(bars))
+
+    assert sorted(acted_on) == sorted(item.invoice_id for item in due)
+    assert (outcome.run.queued_items, outcome.chunks_taken) == (25, 13)
+    assert (queue.visible, queue.in_flight) == ([], {})
+    assert len(queue.waits) == 3  # 10 chunks, 3 chunks, then an empty answer ends the drain
+    assert all(0 < wait <= 1 for wait in queue.waits)
+    [bar] = bars
+    assert sum(bar.steps) == 25
+    assert outcome.line() == (
+        "overdue: 0 done, 0 with nothing to do, 25 queued in 13 chunks; "
+        "workers took 13 chunks: 24 done, 1 with nothing to do"
+    )
+
+
+def test_a_lone_item_failing_again_leaves_its_message_for_the_queue(
+    acted_on: list[str],
+) -> None:
+    queue = InMemoryQueue()
+    retry = Chunk(Job.OVERDUE, NOW, (WorkItem("jobs-unit", "retried-fail"),), attempt=1)
+    queue.send([retry])
+    outcome = jobs.run_job(Job.OVERDUE, NOW, job_ports([], queue), queue)
+
+    assert list(queue.in_flight.values()) == [retry.to_message()]  # not deleted: it comes back
+    assert [item.invoice_id for item in outcome.taken[Job.OVERDUE].failed] == ["retried-fail"]
+    assert outcome.line() == (
+        "overdue: 0 done, 0 with nothing to do; "
+        "workers took 1 chunks: 0 done, 0 with nothing to do, 1 failed"
+    )
+    assert outcome.acted
+
+
+def test_a_failure_in_a_queued_chunk_is_sent_back_alone_and_delayed(
+    acted_on: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
+    queue = InMemoryQueue()
+    due = [*items(3), WorkItem("jobs-unit", "first-fail")]
+    outcome = jobs.run_job(Job.OVERDUE, NOW, job_ports(due, queue), queue)
+
+    assert [Chunk.from_message(body).items for body in queue.delayed] == [tuple(due[3:])]
+    assert (queue.visible, queue.in_flight) == ([], {})
+    assert len(outcome.taken[Job.OVERDUE].failed) == 1
+
+
+def test_a_chunk_of_another_job_is_named_in_the_line(acted_on: list[str]) -> None:
+    queue = InMemoryQueue()
+    queue.send([Chunk(Job.OVERDUE, NOW, tuple(items(1)))])
+    outcome = jobs.run_job(Job.REMINDERS, NOW, job_ports([], queue), queue)
+    assert outcome.line() == (
+        "reminders: 0 done, 0 with nothing to do; "
+        "workers took 1 chunks: overdue 1 done, 0 with nothing to do"
+    )
+
+
+def test_all_runs_every_job_in_the_workers_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    for job in runs.WORKERS:
+        monkeypatch.setitem(runs.WORKERS, job, nothing_to_do)
+    queue = InMemoryQueue()
+    ports = job_ports(items(1), queue)
+    reports = [
+        outcome.run for outcome in jobs.run_jobs(jobs.selected_jobs("all"), NOW, ports, queue)
+    ]
+    assert cast(ListedDue, ports.due).asked == [(job, NOW) for job in runs.WORKERS]
+    assert [report.job for report in reports] == list(runs.WORKERS)
+    assert [len(report.skipped) for report in reports] == [1, 1, 1, 1]
+    assert jobs.selected_jobs("overdue") == [Job.OVERDUE]
+
+
+def test_the_ticker_prints_only_jobs_that_did_something(
+    acted_on: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for job in [Job.RECURRING, Job.SCHEDULED, Job.REMINDERS]:
+        monkeypatch.setitem(runs.WORKERS, job, nothing_to_do)
+    queue = InMemoryQueue()
+    printed: list[str] = []
+    jobs.run_all_now(job_ports(items(1), queue), queue, printed.append)
+    [line] = printed
+    assert line.endswith("] overdue: 1 done, 0 with nothing to do")
+
+
+def test_a_stopping_stack_gets_no_further_job() -> None:
+    queue = InMemoryQueue()
+    ports = job_ports(items(1), queue)
+    stop = threading.Event()
+    stop.set()
+    jobs.run_all_now(ports, queue, print, stop)
+    assert (cast(ListedDue, ports.due).asked, queue.waits) == ([], [])
+
+
+def test_a_date_means_its_last_second_in_utc_and_no_date_means_now() -> None:
+    assert jobs.as_of(date(2026, 2, 1)) == NOW
+    before = datetime.now(UTC)
+    assert before <= jobs.as_of(None) <= datetime.now(UTC)
+
+
+def test_the_ticker_outlives_failing_ticks_and_stops_with_its_context() -> None:
+    ticks = 0
+    enough = threading.Event()
+
+    def failing_tick(_stop: threading.Event) -> None:
+        nonlocal ticks
+        ticks += 1
+        if ticks >= 3:
+            enough.set()
+        raise RuntimeError("the emulator went away")
+
+    with jobs.ticking(0.01, failing_tick):
+        assert enough.wait(timeout=5)
+    stopped_at = ticks
+    assert [thread for thread in threading.enumerate() if thread.name == "jobs-ticker"] == []
+    time.sleep(0.05)
+    assert ticks == stopped_at
+
+
+def recording(bars: list[Bar]) -> jobs.ProgressFactory:
+    @contextmanager
+    def progress(job: Job, total: int) -> Iterator[Bar]:
+        bar = Bar()
+        bars.append(bar)
+        yield bar
+
+    def factory(job: Job, total: int) -> AbstractContextManager[jobs.Progress]:
+        return progress(job, total)
+
+    return factory
