@@ -70,7 +70,7 @@ class JobOutcome:
         if not self.chunks_taken:
             return self.run.summary()
         taken = "; ".join(
-            _counts(report) if job == self.run.job else f"{job} {_counts(report)}"
+            report.counts() if job == self.run.job else f"{job} {report.counts()}"
             for job, report in self.taken.items()
         )
         return f"{self.run.summary()}; workers took {self.chunks_taken} chunks: {taken}"
@@ -180,10 +180,3 @@ def _tick_until(
             tick(stop)
         except Exception:
             log.exception("The scheduled jobs failed; trying again in %ss", every_seconds)
-
-
-def _counts(report: Report) -> str:
-    parts = [f"{len(report.done)} done", f"{len(report.skipped)} with nothing to do"]
-    if report.failed:
-        parts.append(f"{len(report.failed)} failed")
-    return ", ".join(parts)

@@ -125,7 +125,7 @@ def due_periods(agreement: RecurringAgreement, today: date) -> list[date]:
     number = agreement.periods_invoiced
     while len(periods) < MAX_PERIODS_PER_RUN and agreement.next_invoice_date is not None:
         day = period_date(agreement, number)
-        if day > today or (agreement.end_date is not None and day > agreement.end_date):
+        if day > today or _after_end(agreement, day):
             break
         periods.append(day)
         number += 1
@@ -137,7 +137,7 @@ def advanced(agreement: RecurringAgreement) -> RecurringAgreement:
     that falls after the end date."""
     number = agreement.periods_invoiced + 1
     following = period_date(agreement, number)
-    ended = agreement.end_date is not None and following > agreement.end_date
+    ended = _after_end(agreement, following)
     return agreement.model_copy(
         update={
             "anchor_date": agreement.anchor_date or agreement.next_invoice_date,
@@ -152,6 +152,9 @@ def _next_period(invoice: Invoice) -> date | None:
     if agreement is None or invoice.status == InvoiceStatus.CANCELLED:
         return None
     day = agreement.next_invoice_date
-    if day is None or (agreement.end_date is not None and day > agreement.end_date):
-        return None
-    return day
+    return None if day is None or _after_end(agreement, day) else day
+
+
+def _after_end(agreement: RecurringAgreement, day: date) -> bool:
+    """Nothing is invoiced for a period after the agreement's end date."""
+    return agreement.end_date is not None and day > agreement.end_date

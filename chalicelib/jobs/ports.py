@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.due import Job
+from chalicelib.domain.errors import RequestInProgressError
 from chalicelib.jobs.work import Chunk, WorkItem
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.ports import StoppedClock
@@ -46,6 +47,14 @@ class JobPorts:
     queue: ChunkQueue
     once: OnceGuard
     lambda_context: Any = None  # a Lambda's, so a claim left by a timed-out worker expires
+
+    def run_once(self, tenant_id: str, key: str, work: Callable[[], dict[str, Any]]) -> bool:
+        """Run `work` unless another worker ran it or is running it now; whether it ran here."""
+        try:
+            _, replayed = self.once.run_once(tenant_id, key, "", work, self.lambda_context)
+        except RequestInProgressError:
+            return False
+        return not replayed
 
     def at(self, now: datetime) -> DocumentPorts:
         """The document ports with time stopped at `now`: the run's time, not the worker's."""

@@ -65,7 +65,7 @@ def _invoice_periods(
     agreement = template.recurring_agreement
     assert agreement is not None
     periods = due.due_periods(agreement, due.local_date(now, template.timezone))
-    client = _client_details(context, documents) if agreement.auto_send and periods else None
+    client = _client_details(template, documents) if agreement.auto_send and periods else None
     for period in periods:
         invoice = recurring.invoice_for_period(template, period, actor=actor, now=now)
         issued_counter: InvoiceCounter | None = None
@@ -87,12 +87,11 @@ def _is_template(invoice: Invoice) -> bool:
     return invoice.recurring_agreement is not None and invoice.status != InvoiceStatus.CANCELLED
 
 
-def _client_details(context: IssueContext, documents: DocumentPorts) -> PartyDetails | None:
-    """The client as the issued invoices copy it (read with the template while it is a draft)."""
-    template = context.invoice
-    client = context.client
-    if client is None and template.client_id is not None:
-        client = documents.clients.get(template.tenant_id, template.client_id)
+def _client_details(template: Invoice, documents: DocumentPorts) -> PartyDetails | None:
+    """The client as the issued invoices copy it, read only when they are issued."""
+    if template.client_id is None:
+        return None
+    client = documents.clients.get(template.tenant_id, template.client_id)
     return client.details() if client else None
 
 

@@ -10,7 +10,7 @@ from functools import partial
 
 from chalicelib.domain import due, transitions
 from chalicelib.domain.due import Job
-from chalicelib.domain.errors import NoRecipientError, RequestInProgressError
+from chalicelib.domain.errors import NoRecipientError
 from chalicelib.domain.settings import ReminderPolicy
 from chalicelib.domain.values import Actor
 from chalicelib.jobs.ports import JobPorts
@@ -41,16 +41,11 @@ def send_due_reminder(item: WorkItem, now: datetime, ports: JobPorts) -> bool:
         return {"invoiceId": reminded.id, "step": step}
 
     try:
-        _, replayed = ports.once.run_once(
-            item.tenant_id, f"reminder:{item.invoice_id}:{step}", "", send, ports.lambda_context
-        )
-    except RequestInProgressError:
-        return False  # another worker is sending it
+        return ports.run_once(item.tenant_id, f"reminder:{item.invoice_id}:{step}", send)
     except NoRecipientError:
         log.warning("Invoice %s has no one to remind; skipping day %+d", item.invoice_id, step)
         _replan(item, actor, documents, policy)
         return False
-    return not replayed
 
 
 def _replan(item: WorkItem, actor: Actor, documents: DocumentPorts, policy: ReminderPolicy) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.due import Job
-from chalicelib.domain.errors import RequestInProgressError
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import format_timestamp
 from chalicelib.jobs.ports import JobPorts
@@ -29,8 +28,4 @@ def send_scheduled(item: WorkItem, now: datetime, ports: JobPorts) -> bool:
         return {"invoiceId": sent.id, "status": str(sent.status)}
 
     key = f"send:{item.invoice_id}:{format_timestamp(invoice.send_at)}"
-    try:
-        _, replayed = ports.once.run_once(item.tenant_id, key, "", send, ports.lambda_context)
-    except RequestInProgressError:
-        return False  # another worker is sending it
-    return not replayed
+    return ports.run_once(item.tenant_id, key, send)

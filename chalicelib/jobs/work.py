@@ -74,10 +74,13 @@ class Report:
         self.queued_chunks += other.queued_chunks
         self.queued_items += other.queued_items
 
-    def summary(self) -> str:
+    def counts(self) -> str:
+        """What was done, found with nothing to do and failed, in words."""
         parts = [f"{len(self.done)} done", f"{len(self.skipped)} with nothing to do"]
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
-        if self.queued_chunks:
-            parts.append(f"{self.queued_items} queued in {self.queued_chunks} chunks")
-        return f"{self.job}: " + ", ".join(parts)
+        return ", ".join(parts)
+
+    def summary(self) -> str:
+        queued = f", {self.queued_items} queued in {self.queued_chunks} chunks"
+        return f"{self.job}: {self.counts()}{queued if self.queued_chunks else ''}"
