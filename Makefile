@@ -32,7 +32,7 @@ help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT)"
 	@echo "make test     lint, types and every test tier (what CI runs)"
 	@echo "make package  build the CloudFormation template for STAGE=$(STAGE) into build/"
-	@echo "make bench    measure DynamoDB calls and latency per endpoint (issue 4: 100,000 invoices), the recurring job at scale, PDF speed"
+	@echo "make bench    measure DynamoDB calls and latency per endpoint (issue 4: 100,000 invoices), the recurring job at scale, a batch of 100 against 100 creates, PDF speed"
 
 install: $(STAMP)
 
@@ -112,6 +112,7 @@ bench: install $(DYNAMODB_LOCAL_JAR)
 	$(BIN)/python -m bench.endpoints --issue 3
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.jobs
+	$(BIN)/python -m bench.batches
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.pdf
 

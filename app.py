@@ -3,7 +3,12 @@ makes writes safe to retry, and the scheduled jobs."""
 
 from chalice.app import Chalice
 
+from chalicelib.api.batches import batches
 from chalicelib.api.clients import clients
+from chalicelib.api.compat.heffl import heffl
+from chalicelib.api.compat.hevn import hevn
+from chalicelib.api.compat.leanpay import leanpay
+from chalicelib.api.contracts import contracts
 from chalicelib.api.delivery import delivery
 from chalicelib.api.documents import documents
 from chalicelib.api.health import health
@@ -24,12 +29,18 @@ app.register_middleware(authenticated_requests, "http")
 app.register_middleware(idempotent_writes, "http")
 app.register_blueprint(health)
 app.register_blueprint(invoices, url_prefix="/api/v1")
+app.register_blueprint(batches, url_prefix="/api/v1")
 app.register_blueprint(clients, url_prefix="/api/v1")
+app.register_blueprint(contracts, url_prefix="/api/v1")
 app.register_blueprint(documents, url_prefix="/api/v1")
 app.register_blueprint(delivery, url_prefix="/api/v1")
 app.register_blueprint(lifecycle, url_prefix="/api/v1")
 app.register_blueprint(reports, url_prefix="/api/v1")
 app.register_blueprint(search, url_prefix="/api/v1")
 app.register_blueprint(settings, url_prefix="/api/v1")
+# Other products' dialects, each at /compat/<vendor>/<the path its document gives>.
+app.register_blueprint(heffl, url_prefix="/compat/heffl")
+app.register_blueprint(hevn, url_prefix="/compat/hevn")
+app.register_blueprint(leanpay, url_prefix="/compat/leanpay")
 # The scheduled jobs and the worker that takes their queued chunks.
 app.register_blueprint(jobs)

@@ -11,10 +11,12 @@ import jwt
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.services.authentication import JwtRules, JwtVerifier
+from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.ports import (
     ApiKeyRepository,
     ClientRepository,
+    ContractRepository,
     DocumentStore,
     InvoiceIndex,
     InvoicePorts,
@@ -26,7 +28,9 @@ from chalicelib.services.ports import (
 )
 from chalicelib.settings import Settings
 from chalicelib.store.api_keys import DynamoApiKeyRepository
+from chalicelib.store.batches import DynamoBatchRepository
 from chalicelib.store.clients import DynamoClientRepository
+from chalicelib.store.contracts import DynamoContractRepository
 from chalicelib.store.documents import S3Documents
 from chalicelib.store.due import DynamoDueWork
 from chalicelib.store.dynamo import dynamodb_client
@@ -50,6 +54,7 @@ class Deps:
     api_keys: ApiKeyRepository
     tenant_settings: TenantSettingsRepository
     clients: ClientRepository
+    contracts: ContractRepository
     idempotency: DynamoIdempotencyStore
     index: InvoiceIndex
     search: InvoiceSearch
@@ -68,6 +73,16 @@ class Deps:
             queue=SqsChunkQueue(self.settings.jobs_queue_url),
             once=self.idempotency,
             lambda_context=lambda_context,
+            batches=self.batch_ports,
+        )
+
+    @property
+    def batch_ports(self) -> BatchPorts:
+        return BatchPorts(
+            invoices=self.ports,
+            batches=DynamoBatchRepository(self.dynamodb, self.settings.table_name),
+            files=self.documents,
+            queue=SqsChunkQueue(self.settings.jobs_queue_url),
         )
 
     @property
@@ -102,6 +117,7 @@ def get_deps() -> Deps:
         api_keys=DynamoApiKeyRepository(client, table),
         tenant_settings=tenant_settings,
         clients=DynamoClientRepository(client, table),
+        contracts=DynamoContractRepository(client, table),
         idempotency=DynamoIdempotencyStore(client, table),
         index=DynamoInvoiceIndex(client, table),
         search=DynamoInvoiceSearch(client, table),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.domain.aggregates import Figures, combined, delta
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
+    DomainError,
     FieldProblem,
     InvalidInputError,
     InvoiceNotFoundError,
@@ -15,7 +16,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.services.ports import ApiKeyRecord, IssueContext, Page
+from chalicelib.services.ports import Added, ApiKeyRecord, IssueContext, Page
 
 
 class FixedClock:
@@ -62,6 +63,18 @@ class InMemoryInvoiceRepository:
         self._items[key] = stored
         self._move_figures(invoice.tenant_id, delta(None, stored))
         return stored
+
+    max_atomic = 99
+
+    def add_many(self, invoices: Sequence[Invoice], *, atomic: bool) -> list[Added | DomainError]:
+        taken = [invoice for invoice in invoices if (invoice.tenant_id, invoice.id) in self._items]
+        if atomic and taken:
+            raise ConcurrentModificationError(taken[0].id)
+        return [self._added(invoice) for invoice in invoices]
+
+    def _added(self, invoice: Invoice) -> Added:
+        stored = self._items.get((invoice.tenant_id, invoice.id))
+        return Added(stored, created=False) if stored else Added(self.add(invoice), created=True)
 
     def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
         self._check_version(invoice.tenant_id, invoice.id, previous.version)

@@ -8,14 +8,19 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import boto3
 from chalice.test import Client
 
-from invoicing_cli.local import local_token
+from chalicelib.bootstrap import get_deps
+from chalicelib.jobs.work import Chunk
+from invoicing_cli.local import REGION, local_token
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 API = "/api/v1"
+COMPAT = "/compat/"  # other products' dialects, each route written whole
+MOTO_ACCOUNT = "123456789012"
 
 
 @dataclass(frozen=True)
@@ -76,22 +81,23 @@ class Api:
 
 
 def api_routes(methods: Collection[str] | None = None) -> set[tuple[str, str]]:
-    """Every (method, route) the app registers under /api/v1, the route without that prefix: what
-    a test must cover route by route."""
+    """Every (method, route) the app registers under /api/v1, the route without that prefix, and
+    under /compat/, the route whole: what a test must cover route by route."""
     from app import app
 
     return {
         (method, path.removeprefix(API))
         for path, by_method in app.routes.items()
-        if path.startswith(f"{API}/")
+        if path.startswith((f"{API}/", COMPAT))
         for method in by_method
         if methods is None or method in methods
     }
 
 
 def api_path(path: str) -> str:
-    """A path as written in route tables: relative to /api/v1/invoices unless it starts /api/."""
-    return path if path.startswith("/api/") else f"{API}/invoices{path}"
+    """A path as written in route tables: relative to /api/v1/invoices unless it starts /api/
+    (or /compat/)."""
+    return path if path.startswith(("/api/", COMPAT)) else f"{API}/invoices{path}"
 
 
 class DynamoCalls:
@@ -114,3 +120,27 @@ class DynamoCalls:
     @property
     def by_operation(self) -> Counter[str]:
         return Counter(self.operations)
+
+
+def take_chunk(api: Api, chunk: Chunk) -> None:
+    """The jobs' worker, given one SQS message as Lambda's event source delivers it."""
+    record = {
+        "messageId": "0b5d2a7e-4c61-4f0e-9a8a-1f3c7e2d9b44",
+        "receiptHandle": "handle",
+        "body": chunk.to_message(),
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:{MOTO_ACCOUNT}:invoicing-jobs",
+        "awsRegion": REGION,
+    }
+    api.invoke("job_worker", {"Records": [record]})
+
+
+def queued_chunks() -> list[Chunk]:
+    """What the jobs' queue holds (taken off it, as a worker would)."""
+    sqs = boto3.client("sqs")
+    url = get_deps().settings.jobs_queue_url
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [Chunk.from_message(message["Body"]) for message in messages]

@@ -12,7 +12,7 @@ from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.problems import HttpError, invalid_request
-from chalicelib.domain.errors import FieldProblem
+from chalicelib.domain.errors import FieldProblem, problems_of
 
 # Far above any valid body (250 rows), far below API Gateway's and Lambda's own limits.
 MAX_BODY_BYTES = 256 * 1024
@@ -40,19 +40,19 @@ def json_body(request: Request, model: type[M]) -> M:
     return validated(model, parsed_json(request))
 
 
-def body_bytes(request: Request) -> bytes:
+def body_bytes(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     raw = request.raw_body or b""
     raw = raw.encode() if isinstance(raw, str) else raw
-    if len(raw) > MAX_BODY_BYTES:
-        raise HttpError(413, f"The body is larger than {MAX_BODY_BYTES} bytes")
+    if len(raw) > limit:
+        raise HttpError(413, f"The body is larger than {limit} bytes")
     return raw
 
 
 _LARGEST_EXPONENT = 100
 
 
-def parsed_json(request: Request) -> Any:
-    raw = body_bytes(request)
+def parsed_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
+    raw = body_bytes(request, limit=limit)
     if not raw.strip():
         raise HttpError(400, "A JSON body is required")
     try:
@@ -74,13 +74,7 @@ def validated(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            FieldProblem(
-                field=_field_path(error["loc"]), message=error["msg"].removeprefix("Value error, ")
-            )
-            for error in exc.errors(include_url=False, include_input=False)
-        ]
-        raise invalid_request(*problems) from None
+        raise invalid_request(*problems_of(exc)) from None
 
 
 def query_list(request: Request, name: str) -> list[str]:
@@ -108,6 +102,14 @@ def query_int(request: Request, name: str, *, default: int, low: int, high: int)
     return int(raw)
 
 
+def query_flag(request: Request, name: str) -> bool:
+    """A true/false query parameter; absent is false, and anything else is refused."""
+    raw = (_query_value(request, name) or "false").lower()
+    if raw not in ("true", "false"):
+        raise invalid_request(FieldProblem(name, "must be true or false"))
+    return raw == "true"
+
+
 def query_str(request: Request, name: str) -> str | None:
     return _query_value(request, name) or None
 
@@ -117,13 +119,6 @@ def _query_value(request: Request, name: str) -> str | None:
     if params is None or name not in params:
         return None
     return str(params[name])
-
-
-def _field_path(location: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path or "body"
 
 
 def _no_constants(name: str) -> Any:

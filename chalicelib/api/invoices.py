@@ -21,7 +21,7 @@ from chalicelib.api.representations import invoice_json, invoice_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor, write_context
 from chalicelib.bootstrap import get_deps
-from chalicelib.domain.commands import MAX_COMMENT_LENGTH, InvoiceFields, RowInput
+from chalicelib.domain.commands import MAX_COMMENT_LENGTH, InvoiceFields, NewInvoice, RowInput
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.services import invoices as service
 from chalicelib.store.dynamo import MAX_TRANSACTION_ITEMS
@@ -35,13 +35,13 @@ invoices = ApiBlueprint(__name__)
 
 @invoices.route("/invoices", methods=["POST"])
 def create_invoice() -> Response:
-    fields = json_body(invoices.current_request, InvoiceFields)
+    fields = json_body(invoices.current_request, NewInvoice)
     return _created(fields, location_prefix="invoices/find/")
 
 
 @invoices.route("/invoices/empty", methods=["POST"])
 def create_empty_invoice() -> Response:
-    return _created(InvoiceFields(), location_prefix="find/")
+    return _created(NewInvoice(), location_prefix="find/")
 
 
 @invoices.route("/invoices/find/{invoiceId}", methods=["GET"])
@@ -120,10 +120,12 @@ def delete_invoice_list() -> Response:
     return no_content()
 
 
-def _created(fields: InvoiceFields, *, location_prefix: str) -> Response:
-    """201 with a Location relative to the request's own URL, so it holds behind any base path."""
-    invoice = service.create_invoice(fields, actor=current_actor(), ports=get_deps().ports)
-    return invoice_response(invoice, status=201, location=f"{location_prefix}{invoice.id}")
+def _created(fields: NewInvoice, *, location_prefix: str) -> Response:
+    """201 with a Location relative to the request's own URL, so it holds behind any base path;
+    200 with the invoice its externalId already names, which is not created again."""
+    added = service.create_invoice(fields, actor=current_actor(), ports=get_deps().ports)
+    location = f"{location_prefix}{added.invoice.id}"
+    return invoice_response(added.invoice, status=201 if added.created else 200, location=location)
 
 
 def _found(ids: list[str]) -> Response:

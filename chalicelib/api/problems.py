@@ -62,7 +62,7 @@ def invalid_request(*problems: FieldProblem) -> HttpError:
     return HttpError(400, f"Invalid request: {listed}", problems)
 
 
-def problem(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> Response:
+def problem_body(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> dict[str, Any]:
     body: dict[str, Any] = {
         "title": HTTPStatus(status).phrase,
         "detail": detail,
@@ -70,17 +70,30 @@ def problem(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> 
     }
     if problems:
         body["errors"] = [{"field": p.field, "message": p.message} for p in problems]
+    return body
+
+
+def problem(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> Response:
     return Response(
-        body=simplejson.dumps(body),
+        body=simplejson.dumps(problem_body(status, detail, problems)),
         status_code=status,
         headers={"Content-Type": "application/json", **_HEADERS_OF.get(status, {})},
     )
 
 
-def domain_problem(exc: DomainError) -> Response:
-    status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
+def status_of(exc: DomainError) -> int:
+    return next(code for kind, code in STATUS_OF if isinstance(exc, kind))
+
+
+def error_body(exc: DomainError) -> dict[str, Any]:
+    """The body a request failing with `exc` answers, with its status: a batch item's error."""
     problems = exc.problems if isinstance(exc, InvalidInputError) else ()
-    return problem(status, str(exc), problems)
+    return {"status": status_of(exc), **problem_body(status_of(exc), str(exc), problems)}
+
+
+def domain_problem(exc: DomainError) -> Response:
+    problems = exc.problems if isinstance(exc, InvalidInputError) else ()
+    return problem(status_of(exc), str(exc), problems)
 
 
 def http_problem(exc: HttpError) -> Response:

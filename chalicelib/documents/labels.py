@@ -32,6 +32,9 @@ class Labels:
     subtotal: str
     total_tax: str
     total: str
+    discount: str
+    items_total: str  # the rows before their discount, when prices include tax
+    included_tax: str  # the tax within a total whose prices include it
     payment_instructions: str
     account_holder: str
     payment_reference: str
@@ -62,6 +65,9 @@ LABELS: dict[str, Labels] = {
         subtotal="Subtotal",
         total_tax="Tax",
         total="Total",
+        discount="Discount",
+        items_total="Items",
+        included_tax="Included tax",
         payment_instructions="Payment instructions",
         account_holder="Account holder",
         payment_reference="Reference",
@@ -90,6 +96,9 @@ LABELS: dict[str, Labels] = {
         subtotal="Nettobetrag",
         total_tax="Umsatzsteuer",
         total="Gesamtbetrag",
+        discount="Rabatt",
+        items_total="Summe der Positionen",
+        included_tax="Enthaltene USt.",
         payment_instructions="Zahlungsinformationen",
         account_holder="Kontoinhaber",
         payment_reference="Verwendungszweck",
@@ -118,6 +127,9 @@ LABELS: dict[str, Labels] = {
         subtotal="Total HT",
         total_tax="TVA",
         total="Total TTC",
+        discount="Remise",
+        items_total="Total des lignes",
+        included_tax="Dont TVA",
         payment_instructions="Instructions de paiement",
         account_holder="Titulaire du compte",
         payment_reference="Référence",
@@ -146,6 +158,9 @@ LABELS: dict[str, Labels] = {
         subtotal="Base imponible",
         total_tax="IVA",
         total="Total",
+        discount="Descuento",
+        items_total="Total de líneas",
+        included_tax="IVA incluido",
         payment_instructions="Instrucciones de pago",
         account_holder="Titular de la cuenta",
         payment_reference="Referencia",
@@ -174,6 +189,9 @@ LABELS: dict[str, Labels] = {
         subtotal="Imponibile",
         total_tax="IVA",
         total="Totale",
+        discount="Sconto",
+        items_total="Totale righe",
+        included_tax="Di cui IVA",
         payment_instructions="Istruzioni di pagamento",
         account_holder="Intestatario",
         payment_reference="Causale",
@@ -202,6 +220,9 @@ LABELS: dict[str, Labels] = {
         subtotal="Subtotaal",
         total_tax="Btw",
         total="Totaal",
+        discount="Korting",
+        items_total="Totaal regels",
+        included_tax="Waarvan btw",
         payment_instructions="Betaalgegevens",
         account_holder="Rekeninghouder",
         payment_reference="Betalingskenmerk",
@@ -230,6 +251,9 @@ LABELS: dict[str, Labels] = {
         subtotal="Razem netto",
         total_tax="VAT",
         total="Razem brutto",
+        discount="Rabat",
+        items_total="Suma pozycji",
+        included_tax="W tym VAT",
         payment_instructions="Dane do przelewu",
         account_holder="Odbiorca",
         payment_reference="Tytuł przelewu",

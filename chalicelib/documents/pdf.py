@@ -227,9 +227,10 @@ def _draw_cells(pdf: _InvoicePages, cells: list[list[str]], top: float) -> None:
 
 
 def _draw_totals(pdf: _InvoicePages, text: InvoiceText, top: float) -> float:
-    """The tax breakdown per rate, then subtotal, tax and total, at the right; where it ends."""
+    """The tax breakdown per rate, then what adds up to the total (subtotal, discount, tax) and
+    the total, at the right, and the tax it includes when prices include tax; where it ends."""
     pdf.set_font(FAMILY, "", BODY)
-    lines = len(text.tax_lines) + len(text.totals) + 3
+    lines = len(text.tax_lines) + len(text.totals) + 3 + (text.included_tax is not None)
     y = pdf.make_room(top, lines * pdf.line_height() + 4.0)
     if text.tax_lines:
         y = _draw_tax_breakdown(pdf, text, y) + 2.0
@@ -239,7 +240,13 @@ def _draw_totals(pdf: _InvoicePages, text: InvoiceText, top: float) -> float:
     pdf.set_draw_color(*RULE)
     pdf.line(TOTALS_LEFT, y + 1.0, RIGHT, y + 1.0)
     pdf.set_font(FAMILY, "B", BODY + 1)
-    return y + 2.0 + _write_columns(pdf, y + 2.0, (total.label, "", total.value))
+    y += 2.0 + _write_columns(pdf, y + 2.0, (total.label, "", total.value))
+    if text.included_tax is not None:
+        pdf.set_font(FAMILY, "", BODY)
+        pdf.use(MUTED)
+        y += _write_columns(pdf, y, (text.included_tax.label, "", text.included_tax.value))
+        pdf.use(INK)
+    return y
 
 
 def _draw_tax_breakdown(pdf: _InvoicePages, text: InvoiceText, top: float) -> float:

@@ -2,7 +2,8 @@
 dates, numbers and amounts in its locale, so the drawing code only places text.
 
 Amounts print exactly the invoice's Decimals, written with the currency's minor units; nothing
-is recomputed here except the tax breakdown, which sums the rows' rounded amounts per rate."""
+is recomputed here except sums of the rows' rounded amounts: the tax breakdown per rate, and the
+rows as entered, before their discounts, which the totals take the discount off."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from chalicelib.documents.pdf_payment import (
     payment_account,
 )
 from chalicelib.domain.documents import InvoiceDocument
-from chalicelib.domain.invoice import InvoiceRow, QuantityType
-from chalicelib.domain.money import invoice_totals, round_money
+from chalicelib.domain.invoice import Invoice, InvoiceRow, QuantityType
+from chalicelib.domain.money import DiscountType, invoice_totals, round_money
 from chalicelib.domain.parties import PartyDetails
 
 if TYPE_CHECKING:
@@ -84,7 +85,8 @@ class InvoiceText:
     facts: tuple[Fact, ...]
     rows: tuple[RowText, ...]
     tax_lines: tuple[TaxLine, ...]
-    totals: tuple[Fact, ...]  # subtotal, tax, and last the total
+    totals: tuple[Fact, ...]  # what adds up to the total, and last the total
+    included_tax: Fact | None  # the tax within the total, when prices include it
     payment: tuple[Fact, ...]
 
     def column_headings(self) -> tuple[str, str, str, str, str]:
@@ -110,12 +112,13 @@ def invoice_text(document: InvoiceDocument) -> InvoiceText:
             Fact(labels.invoice_date, formats.date(invoice.invoice_date)),
             Fact(labels.due_date, formats.date(invoice.due_date)),
         ),
-        rows=tuple(formats.row(row) for row in invoice.rows),
+        rows=tuple(formats.row(row, invoice.tax_inclusive) for row in invoice.rows),
         tax_lines=_tax_lines(invoice.rows, formats),
-        totals=(
-            Fact(labels.subtotal, formats.money(invoice.total_excluding_tax)),
-            Fact(labels.total_tax, formats.money(invoice.total_tax)),
-            Fact(labels.total, formats.money(invoice.total_with_tax)),
+        totals=_totals(invoice, labels, formats),
+        included_tax=(
+            Fact(labels.included_tax, formats.money(invoice.total_tax))
+            if invoice.tax_inclusive
+            else None
         ),
         payment=_payment(document, labels, formats),
     )
@@ -172,13 +175,23 @@ class _Formats:
     def country(self, code: str) -> str:
         return str(self.locale.territories.get(code, code))
 
-    def row(self, row: InvoiceRow) -> RowText:
+    def row(self, row: InvoiceRow, tax_inclusive: bool) -> RowText:
+        """The row as entered (quantity x unit price); its discount, if any, under its
+        description, and taken off in the totals."""
+        description = row.description or ""
+        if row.discount_amount:
+            off = (
+                self.rate(row.discount)
+                if row.discount_type is DiscountType.PERCENTAGE
+                else self.money(row.discount_amount)
+            )
+            description = f"{description}\n{self.labels.discount} {off}".lstrip("\n")
         return RowText(
-            description=row.description or "",
+            description=description,
             quantity=self.quantity(row.quantity, row.quantity_type),
             unit_price=self.price(row.unit_price),
             tax_rate=self.rate(row.tax_rate),
-            amount=self.money(row.total),
+            amount=self.money(row.amount(tax_inclusive)),
         )
 
 
@@ -192,6 +205,21 @@ def _party(party: PartyDetails, labels: Labels, formats: _Formats) -> Party:
     lines.append(f"{labels.vat_id}: {party.vat_id}" if party.vat_id else None)
     lines.append(party.email)
     return Party(name=party.name or "", lines=tuple(line for line in lines if line))
+
+
+def _totals(invoice: Invoice, labels: Labels, formats: _Formats) -> tuple[Fact, ...]:
+    """Lines that add up to the total: the rows as entered, less the discount, plus the tax
+    unless the prices already include it."""
+    total = Fact(labels.total, formats.money(invoice.total_with_tax))
+    rows_label = labels.items_total if invoice.tax_inclusive else labels.subtotal
+    facts = [Fact(rows_label, formats.money(invoice.subtotal()))]
+    if invoice.total_discount:
+        facts.append(Fact(labels.discount, formats.money(-invoice.total_discount)))
+    elif invoice.tax_inclusive:
+        facts = []  # the rows add up to the total itself
+    if not invoice.tax_inclusive:
+        facts.append(Fact(labels.total_tax, formats.money(invoice.total_tax)))
+    return (*facts, total)
 
 
 def _tax_lines(rows: Iterable[InvoiceRow], formats: _Formats) -> tuple[TaxLine, ...]:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+import simplejson
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from chalicelib.domain.invoice import QuantityType, RowType
+from chalicelib.domain.money import HUNDRED, DiscountType
 from chalicelib.domain.values import (
     CalendarDate,
     Count,
@@ -21,6 +32,10 @@ from chalicelib.domain.values import (
 
 MAX_ROWS = 250
 MAX_COMMENT_LENGTH = 5000
+MAX_CUSTOM_FIELDS = 50
+MAX_CUSTOM_FIELD_NAME = 128
+MAX_CUSTOM_FIELD_DEPTH = 8
+MAX_CUSTOM_FIELDS_BYTES = 8 * 1024
 
 Quantity = Annotated[
     PlainDecimal, Field(ge=-1_000_000_000, le=1_000_000_000, decimal_places=6, allow_inf_nan=False)
@@ -28,6 +43,10 @@ Quantity = Annotated[
 UnitPrice = Annotated[
     PlainDecimal,
     Field(ge=-1_000_000_000_000, le=1_000_000_000_000, decimal_places=6, allow_inf_nan=False),
+]
+# A discount is an amount off the row (bounded like a unit price) or a percentage (up to 100).
+Discount = Annotated[
+    PlainDecimal, Field(ge=0, le=1_000_000_000_000, decimal_places=6, allow_inf_nan=False)
 ]
 TaxRate = Annotated[PlainDecimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False)]
 PaymentTermDays = Annotated[Count, Field(ge=0, le=365)]
@@ -55,6 +74,16 @@ class RowInput(Command):
     unit_price: UnitPrice
     tax_rate: TaxRate = Decimal(0)
     type: RowType = RowType.ITEM
+    # The type before the amount, so the amount's check can read it.
+    discount_type: DiscountType = DiscountType.FIXED
+    discount: Discount = Decimal(0)
+
+    @field_validator("discount")
+    @classmethod
+    def percentage_at_most_100(cls, discount: Decimal, info: ValidationInfo) -> Decimal:
+        if info.data.get("discount_type") is DiscountType.PERCENTAGE and discount > HUNDRED:
+            raise ValueError("a PERCENTAGE discount must be at most 100")
+        return discount
 
 
 class RecurringAgreementInput(Command):
@@ -73,6 +102,42 @@ class RecurringAgreementInput(Command):
         return self
 
 
+def _small_json(fields: dict[str, Any]) -> dict[str, Any]:
+    """JSON values that DynamoDB keeps exactly (numbers of at most 38 digits, nesting it
+    allows), in a few kilobytes, so custom fields never crowd out an invoice's rows."""
+    for name, value in fields.items():
+        if not 1 <= len(name) <= MAX_CUSTOM_FIELD_NAME:
+            raise ValueError(f"a field name has 1 to {MAX_CUSTOM_FIELD_NAME} characters")
+        _check_json(value, depth=1)
+    if len(simplejson.dumps(fields, use_decimal=True).encode()) > MAX_CUSTOM_FIELDS_BYTES:
+        raise ValueError(f"at most {MAX_CUSTOM_FIELDS_BYTES} bytes as JSON")
+    return fields
+
+
+def _check_json(value: Any, depth: int) -> None:
+    if depth > MAX_CUSTOM_FIELD_DEPTH:
+        raise ValueError(f"values nest at most {MAX_CUSTOM_FIELD_DEPTH} levels deep")
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if not isinstance(name, str) or not name:
+                raise ValueError("a nested field name is a non-empty string")
+            _check_json(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            _check_json(inner, depth + 1)
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        number = Decimal(value)
+        if not number.is_finite() or len(number.as_tuple().digits) > 38:
+            raise ValueError("a number has at most 38 significant digits")
+    elif not isinstance(value, str | bool | None):
+        raise ValueError("values are JSON: objects, arrays, strings, numbers, booleans or null")
+
+
+CustomFields = Annotated[
+    dict[str, Any], Field(max_length=MAX_CUSTOM_FIELDS), AfterValidator(_small_json)
+]
+
+
 class InvoiceFields(Command):
     """The editable fields of an invoice. On create, a missing field takes the tenant's default;
     on update, only the fields present in the body change (rows are replaced as a whole)."""
@@ -89,6 +154,8 @@ class InvoiceFields(Command):
     sales_order_id: Reference | None = None
     subsidiary_id: Reference | None = None
     payment_reference: ShortText | None = None
+    tax_inclusive: bool | None = None
+    custom_fields: CustomFields | None = None
     recurring_agreement: RecurringAgreementInput | None = None
 
     @model_validator(mode="after")
@@ -99,8 +166,17 @@ class InvoiceFields(Command):
         return self
 
 
+class NewInvoice(InvoiceFields):
+    """A create body: the editable fields, and the caller's own id for the invoice, which makes
+    creating it idempotent: sent again, it finds the invoice made the first time."""
+
+    external_id: Reference | None = None
+
+
 # Fields that every invoice has: an update may change them but not clear them.
-REQUIRED_FIELDS = frozenset({"currency", "invoice_date", "payment_term_days", "rows"})
+REQUIRED_FIELDS = frozenset(
+    {"currency", "invoice_date", "payment_term_days", "rows", "tax_inclusive"}
+)
 
 
 class CommentInput(Command):

@@ -25,6 +25,8 @@ class Job(StrEnum):
     SCHEDULED = "scheduled"
     REMINDERS = "reminders"
     OVERDUE = "overdue"
+    # Not scheduled: a batch of invoices the API queued, taken by the same worker.
+    BATCH = "batch"
 
 
 def start_of_day(day: date, timezone: str) -> datetime:

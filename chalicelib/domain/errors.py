@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """Base of every error a caller can cause; its message is safe to show to the caller."""
@@ -139,6 +141,29 @@ class InvalidInputError(DomainError):
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
 
 
+def problems_of(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
+    """pydantic's complaints as field problems, each field a path such as rows[0].quantity."""
+    return [
+        FieldProblem(
+            field=_field_path(prefix, item["loc"]),
+            message=item["msg"].removeprefix("Value error, "),
+        )
+        for item in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def _field_path(prefix: str, location: tuple[int | str, ...]) -> str:
+    path = prefix
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "body"
+
+
+class BatchNotFoundError(NotFoundError):
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"Batch not found: {batch_id}")
+
+
 class ClientNotFoundError(NotFoundError):
     def __init__(self, client_id: str) -> None:
         super().__init__(f"Client not found: {client_id}")
@@ -182,3 +207,8 @@ class NoRecipientError(ConflictError):
             f"Invoice {invoice_id} has no one to email: set its contactEmail, or name a client "
             "with an email address"
         )
+
+
+class ContractNotFoundError(NotFoundError):
+    def __init__(self, contract_id: str) -> None:
+        super().__init__(f"Contract not found: {contract_id}")

@@ -16,7 +16,7 @@ from chalicelib.domain.values import format_timestamp
 # A spreadsheet reads a cell starting with one of these as a formula (or as the start of one).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | Decimal | date | datetime | int | None
+Cell = str | Decimal | date | datetime | bool | int | None
 
 COLUMNS: tuple[tuple[str, Callable[[Invoice], Cell]], ...] = (
     ("id", lambda invoice: invoice.id),
@@ -32,6 +32,8 @@ COLUMNS: tuple[tuple[str, Callable[[Invoice], Cell]], ...] = (
     ("opportunityId", lambda invoice: invoice.opportunity_id),
     ("paymentReference", lambda invoice: invoice.payment_reference),
     ("note", lambda invoice: invoice.note),
+    ("taxInclusive", lambda invoice: invoice.tax_inclusive),
+    ("totalDiscount", lambda invoice: invoice.total_discount),
     ("totalExcludingTax", lambda invoice: invoice.total_excluding_tax),
     ("totalTax", lambda invoice: invoice.total_tax),
     ("total", lambda invoice: invoice.total),
@@ -73,6 +75,8 @@ def cell_text(value: Cell) -> str:
         return format_timestamp(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     return neutralised(str(value))

@@ -24,6 +24,11 @@ def attachment_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
     return f"{tenant_id}/invoices/{invoice_id}/attachments/{blob_id}"
 
 
+def batch_items_path(tenant_id: str, batch_id: str) -> str:
+    """Where a queued batch's items wait for the worker."""
+    return f"{tenant_id}/batches/{batch_id}.json"
+
+
 def logo_path(tenant_id: str, blob_id: str) -> str:
     """Logos are never overwritten: an issued invoice's copy of the seller names its logo."""
     return f"{tenant_id}/logos/{blob_id}"

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
 from chalicelib.domain.base import DomainModel
-from chalicelib.domain.money import round_money
+from chalicelib.domain.money import (
+    ZERO,
+    DiscountType,
+    amount_before_discount,
+    round_money,
+    sum_of,
+)
 from chalicelib.domain.parties import PartyDetails, SellerDetails
 from chalicelib.domain.values import CalendarDate, Timestamp
 
@@ -94,9 +101,18 @@ class InvoiceRow(DomainModel):
     unit_price: Decimal
     tax_rate: Decimal
     type: RowType = RowType.ITEM
+    # Rows stored before discounts existed read as undiscounted.
+    discount: Decimal = ZERO
+    discount_type: DiscountType = DiscountType.FIXED
+    discount_amount: Decimal = ZERO
     total: Decimal
     tax_amount: Decimal
     total_with_tax: Decimal
+
+    def amount(self, tax_inclusive: bool) -> Decimal:
+        """round(quantity x unitPrice): the row as entered, before its discount (gross when the
+        invoice's prices include tax)."""
+        return amount_before_discount(self, tax_inclusive)
 
 
 class InvoiceEvent(DomainModel):
@@ -159,6 +175,9 @@ class Invoice(DomainModel):
     status: InvoiceStatus = InvoiceStatus.DRAFT
     type: InvoiceType = InvoiceType.MANUAL
     invoice_number: str | None = None
+    # The caller's own id for the invoice: its id is derived from it, so creating it again
+    # finds it instead of making a second (domain/invoicing.invoice_id_for).
+    external_id: str | None = None
     currency: str
     invoice_date: CalendarDate
     payment_term_days: int
@@ -171,7 +190,10 @@ class Invoice(DomainModel):
     sales_order_id: str | None = None
     subsidiary_id: str | None = None
     payment_reference: str | None = None
+    # Unit prices include tax; false for invoices stored before the flag existed.
+    tax_inclusive: bool = False
     rows: list[InvoiceRow] = Field(default_factory=list)
+    total_discount: Decimal = ZERO
     total: Decimal
     total_excluding_tax: Decimal
     total_tax: Decimal
@@ -192,6 +214,8 @@ class Invoice(DomainModel):
     transactions: list[Transaction] = Field(default_factory=list)
     attachments: list[Blob] = Field(default_factory=list)
     pdf: Blob | None = None
+    # The caller's own fields, kept and answered as sent (commands.CustomFields bounds them).
+    custom_fields: dict[str, Any] | None = None
     recurring_agreement: RecurringAgreement | None = None
     # Who sold and who bought, copied when the invoice leaves DRAFT: a later edit of the
     # tenant's settings or of the client never changes what an issued invoice says.
@@ -203,6 +227,10 @@ class Invoice(DomainModel):
     updated: Timestamp
     updated_by: str
 
+    def subtotal(self) -> Decimal:
+        """The rows' amounts as entered, before discounts: the sum the discount is taken off."""
+        return sum_of((row.amount(self.tax_inclusive) for row in self.rows), self.currency)
+
     def in_minor_units(self) -> Invoice:
         """The same amounts written with the currency's minor units (10 EUR as 10.00): DynamoDB
         keeps a number's value, not its scale."""
@@ -213,6 +241,7 @@ class Invoice(DomainModel):
         rows = [
             row.model_copy(
                 update={
+                    "discount_amount": scaled(row.discount_amount),
                     "total": scaled(row.total),
                     "tax_amount": scaled(row.tax_amount),
                     "total_with_tax": scaled(row.total_with_tax),
@@ -233,6 +262,7 @@ class Invoice(DomainModel):
 
 
 _INVOICE_AMOUNTS = (
+    "total_discount",
     "total",
     "total_excluding_tax",
     "total_tax",

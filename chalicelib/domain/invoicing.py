@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from chalicelib.domain.commands import (
     MAX_ROWS,
     REQUIRED_FIELDS,
     InvoiceFields,
+    NewInvoice,
     RecurringAgreementInput,
     RowInput,
 )
@@ -32,13 +34,27 @@ from chalicelib.domain.invoice import (
     RecurringAgreement,
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed
-from chalicelib.domain.money import ZERO, invoice_totals, line_amounts, round_money
+from chalicelib.domain.money import (
+    ZERO,
+    exceeds_row,
+    invoice_totals,
+    line_amounts,
+    round_money,
+)
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import LATEST_DATE, Actor, new_id
 
 # What an issued invoice says: frozen once it leaves DRAFT (DESIGN.md section 5).
 CONTENT_FIELDS = frozenset(
-    {"currency", "invoice_date", "payment_term_days", "rows", "client_id", "payment_reference"}
+    {
+        "currency",
+        "invoice_date",
+        "payment_term_days",
+        "tax_inclusive",
+        "rows",
+        "client_id",
+        "payment_reference",
+    }
 )
 _REFERENCES_ON_THE_DOCUMENT = ("client_id", "payment_reference")
 # Internal annotations that may change in any status; None clears them.
@@ -50,6 +66,7 @@ ANNOTATION_FIELDS = frozenset(
         "milestone_id",
         "sales_order_id",
         "subsidiary_id",
+        "custom_fields",
         "recurring_agreement",
     }
 )
@@ -80,25 +97,51 @@ def defaults_with(settings: TenantSettings, service: InvoiceDefaults) -> Invoice
     )
 
 
+# Names the ids derived from a tenant's own keys; fixed forever, or every derived id would move.
+_DERIVED_IDS = uuid.UUID("5f0c3a52-8e8d-4a43-9d2b-6f1c0e7d2b19")
+
+
+def invoice_id_for(tenant_id: str, key: str) -> str:
+    """The id of the tenant's invoice known by `key` (its externalId): the same key always
+    names the same invoice, so a second create of it finds the first."""
+    return str(uuid.uuid5(_DERIVED_IDS, f"{tenant_id}\n{key}"))
+
+
 def new_invoice(
-    fields: InvoiceFields, *, actor: Actor, now: datetime, defaults: InvoiceDefaults
+    fields: InvoiceFields,
+    *,
+    actor: Actor,
+    now: datetime,
+    defaults: InvoiceDefaults,
+    invoice_id: str | None = None,
 ) -> Invoice:
+    """A new draft. Its id is `invoice_id` when given, else derived from its externalId when it
+    has one, else a new one."""
     currency = fields.currency or defaults.currency
     invoice_date = fields.invoice_date or defaults.today(now)
     terms = (
         defaults.payment_term_days if fields.payment_term_days is None else fields.payment_term_days
     )
-    rows = [_priced_row(row, new_id(), currency) for row in fields.rows or ()]
+    tax_inclusive = bool(fields.tax_inclusive)
+    rows = _priced_rows([(row, new_id()) for row in fields.rows or ()], currency, tax_inclusive)
     totals = invoice_totals(rows, currency)
     zero = round_money(ZERO, currency)
+    external_id = fields.external_id if isinstance(fields, NewInvoice) else None
+    if invoice_id is None:
+        invoice_id = (
+            new_id() if external_id is None else invoice_id_for(actor.tenant_id, external_id)
+        )
     invoice = Invoice(
-        id=new_id(),
+        id=invoice_id,
         tenant_id=actor.tenant_id,
+        external_id=external_id,
         currency=currency,
         invoice_date=invoice_date,
         payment_term_days=terms,
         due_date=_due_date(invoice_date, terms),
+        tax_inclusive=tax_inclusive,
         rows=rows,
+        total_discount=totals.total_discount,
         total=totals.total_with_tax,
         total_excluding_tax=totals.total_excluding_tax,
         total_tax=totals.total_tax,
@@ -113,6 +156,7 @@ def new_invoice(
         sales_order_id=fields.sales_order_id,
         subsidiary_id=fields.subsidiary_id,
         payment_reference=fields.payment_reference,
+        custom_fields=fields.custom_fields,
         recurring_agreement=_agreement(fields.recurring_agreement),
         timezone=defaults.timezone,
         events=[],
@@ -180,6 +224,8 @@ _ROW_INPUTS = (
     "unit_price",
     "tax_rate",
     "type",
+    "discount",
+    "discount_type",
 )
 
 
@@ -189,10 +235,11 @@ def _content_changes(invoice: Invoice, fields: InvoiceFields) -> dict[str, objec
     terms = (
         invoice.payment_term_days if fields.payment_term_days is None else fields.payment_term_days
     )
+    inclusive = invoice.tax_inclusive if fields.tax_inclusive is None else fields.tax_inclusive
     rows = (
-        _rows_for_update(fields.rows, invoice.rows, currency)
+        _rows_for_update(fields.rows, invoice.rows, currency, inclusive)
         if fields.rows is not None
-        else [_priced_row(row, row.id, currency) for row in invoice.rows]
+        else _priced_rows([(row, row.id) for row in invoice.rows], currency, inclusive)
     )
     present = fields.model_fields_set
     return {
@@ -200,6 +247,7 @@ def _content_changes(invoice: Invoice, fields: InvoiceFields) -> dict[str, objec
         "invoice_date": invoice_date,
         "payment_term_days": terms,
         "due_date": _due_date(invoice_date, terms),
+        "tax_inclusive": inclusive,
         "rows": rows,
         **_totals(rows, currency),
         "paid": round_money(invoice.paid, currency),
@@ -216,7 +264,7 @@ def add_row(invoice: Invoice, row: RowInput, *, actor: Actor, now: datetime) -> 
     ensure_allowed(invoice, Action.ADD_ROW)
     if len(invoice.rows) >= MAX_ROWS:
         raise InvalidInputError([FieldProblem("rows", f"an invoice holds at most {MAX_ROWS} rows")])
-    added = _priced_row(row, new_id(), invoice.currency)
+    added = _priced_row(row, new_id(), invoice.currency, invoice.tax_inclusive, at="")
     rows = [*invoice.rows, added]
     return record(
         invoice,
@@ -270,8 +318,31 @@ def _due_date(invoice_date: date, terms: int) -> date:
     return due
 
 
-def _priced_row(source: RowInput | InvoiceRow, row_id: str, currency: str) -> InvoiceRow:
-    amounts = line_amounts(source.quantity, source.unit_price, source.tax_rate, currency)
+def _priced_rows(
+    sources: Sequence[tuple[RowInput | InvoiceRow, str]], currency: str, tax_inclusive: bool
+) -> list[InvoiceRow]:
+    return [
+        _priced_row(source, row_id, currency, tax_inclusive, at=f"rows[{n}].")
+        for n, (source, row_id) in enumerate(sources)
+    ]
+
+
+def _priced_row(
+    source: RowInput | InvoiceRow, row_id: str, currency: str, tax_inclusive: bool, *, at: str
+) -> InvoiceRow:
+    """The one pricing rule (money.line_amounts); `at` prefixes the field a refusal names."""
+    amounts = line_amounts(
+        source.quantity,
+        source.unit_price,
+        source.tax_rate,
+        currency,
+        discount=source.discount,
+        discount_type=source.discount_type,
+        tax_inclusive=tax_inclusive,
+    )
+    if exceeds_row(amounts):
+        problem = f"a FIXED discount must not exceed the row's amount, {amounts.amount} {currency}"
+        raise InvalidInputError([FieldProblem(f"{at}discount", problem)])
     return InvoiceRow(
         id=row_id,
         description=source.description,
@@ -281,6 +352,9 @@ def _priced_row(source: RowInput | InvoiceRow, row_id: str, currency: str) -> In
         unit_price=source.unit_price,
         tax_rate=source.tax_rate,
         type=source.type,
+        discount=source.discount,
+        discount_type=source.discount_type,
+        discount_amount=amounts.discount_amount,
         total=amounts.total,
         tax_amount=amounts.tax_amount,
         total_with_tax=amounts.total_with_tax,
@@ -288,11 +362,15 @@ def _priced_row(source: RowInput | InvoiceRow, row_id: str, currency: str) -> In
 
 
 def _rows_for_update(
-    requested: Sequence[RowInput], existing: Iterable[InvoiceRow], currency: str
+    requested: Sequence[RowInput],
+    existing: Iterable[InvoiceRow],
+    currency: str,
+    tax_inclusive: bool,
 ) -> list[InvoiceRow]:
     """A requested row that names an existing row keeps its id; any other row gets a new one."""
     known = {row.id for row in existing}
-    return [_priced_row(row, _kept_id(row.id, known), currency) for row in requested]
+    sources = [(row, _kept_id(row.id, known)) for row in requested]
+    return _priced_rows(sources, currency, tax_inclusive)
 
 
 def _kept_id(requested: str | None, known: set[str]) -> str:
@@ -306,6 +384,7 @@ def _totals(rows: Sequence[InvoiceRow], currency: str) -> dict[str, object]:
         "total_excluding_tax": totals.total_excluding_tax,
         "total_tax": totals.total_tax,
         "total_with_tax": totals.total_with_tax,
+        "total_discount": totals.total_discount,
     }
 
 

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from enum import StrEnum
 from typing import Protocol
 
 ZERO = Decimal(0)
@@ -56,35 +57,97 @@ def plain(number: Decimal) -> Decimal:
     return _EXACT.add(Decimal(format(number, "f")), ZERO)
 
 
+class DiscountType(StrEnum):
+    FIXED = "FIXED"  # an amount off the row, in the invoice's currency
+    PERCENTAGE = "PERCENTAGE"  # a percentage of the row's amount
+
+
 @dataclass(frozen=True)
 class LineAmounts:
     """What one invoice row costs, each part already rounded to the currency."""
 
-    total: Decimal
+    amount: Decimal  # quantity x unitPrice: the row as entered, before its discount
+    discount_amount: Decimal
+    total: Decimal  # net
     tax_amount: Decimal
     total_with_tax: Decimal
 
 
 def line_amounts(
-    quantity: Decimal, unit_price: Decimal, tax_rate: Decimal, currency: str
+    quantity: Decimal,
+    unit_price: Decimal,
+    tax_rate: Decimal,
+    currency: str,
+    *,
+    discount: Decimal = ZERO,
+    discount_type: DiscountType = DiscountType.FIXED,
+    tax_inclusive: bool = False,
 ) -> LineAmounts:
-    """total = round(quantity x unitPrice); taxAmount = round(total x taxRate / 100)."""
-    total = round_money(_EXACT.multiply(quantity, unit_price), currency)
-    tax_amount = round_money(_EXACT.divide(_EXACT.multiply(total, tax_rate), HUNDRED), currency)
+    """amount = round(quantity x unitPrice), less its rounded discount. Exclusive prices:
+    taxAmount = round(net x taxRate / 100) on top. Inclusive prices: the discounted amount is
+    the gross, and taxAmount = round(gross x taxRate / (100 + taxRate)) is split out of it."""
+    amount = round_money(_EXACT.multiply(quantity, unit_price), currency)
+    discount_amount = discount_of(amount, discount, discount_type, currency)
+    discounted = _EXACT.subtract(amount, discount_amount)
+    if tax_inclusive:
+        share = _EXACT.divide(_EXACT.multiply(discounted, tax_rate), _EXACT.add(HUNDRED, tax_rate))
+        tax_amount = round_money(share, currency)
+        total = _EXACT.subtract(discounted, tax_amount)
+    else:
+        total = discounted
+        tax_amount = round_money(_EXACT.divide(_EXACT.multiply(total, tax_rate), HUNDRED), currency)
     return LineAmounts(
-        total=total, tax_amount=tax_amount, total_with_tax=_EXACT.add(total, tax_amount)
+        amount=amount,
+        discount_amount=discount_amount,
+        total=_EXACT.add(total, ZERO),
+        tax_amount=tax_amount,
+        total_with_tax=_EXACT.add(total, tax_amount),
     )
+
+
+def discount_of(
+    amount: Decimal, discount: Decimal, discount_type: DiscountType, currency: str
+) -> Decimal:
+    """The rounded amount a discount takes off a row, with the row's sign (a credit row's
+    discount reduces the credit). A FIXED discount may exceed the row: see exceeds_row."""
+    if discount_type is DiscountType.PERCENTAGE:
+        return round_money(_EXACT.divide(_EXACT.multiply(amount, discount), HUNDRED), currency)
+    return round_money(_EXACT.copy_sign(discount, amount) if amount else discount, currency)
+
+
+def exceeds_row(amounts: LineAmounts) -> bool:
+    """A discount larger than the row it is taken off, which would turn the row's sign."""
+    return _EXACT.abs(amounts.discount_amount) > _EXACT.abs(amounts.amount)
 
 
 class PricedLine(Protocol):
     """Anything that carries a row's rounded amounts."""
 
     @property
+    def discount_amount(self) -> Decimal: ...
+    @property
     def total(self) -> Decimal: ...
     @property
     def tax_amount(self) -> Decimal: ...
     @property
     def total_with_tax(self) -> Decimal: ...
+
+
+def amount_before_discount(line: PricedLine, tax_inclusive: bool) -> Decimal:
+    """A priced row's amount as entered (quantity x unitPrice rounded), from its parts: the
+    net (or, when prices include tax, the gross) plus its discount."""
+    base = line.total_with_tax if tax_inclusive else line.total
+    return _EXACT.add(base, line.discount_amount)
+
+
+def difference(minuend: Decimal, subtrahend: Decimal) -> Decimal:
+    """Exact, and never a negative zero."""
+    return _EXACT.add(_EXACT.subtract(minuend, subtrahend), ZERO)
+
+
+def sum_of(amounts: Iterable[Decimal], currency: str) -> Decimal:
+    """Rounded amounts added exactly, in the currency's exponent even when there are none."""
+    return functools.reduce(_EXACT.add, amounts, round_money(ZERO, currency))
 
 
 @dataclass(frozen=True)
@@ -94,13 +157,17 @@ class InvoiceTotals:
     total_excluding_tax: Decimal
     total_tax: Decimal
     total_with_tax: Decimal
+    total_discount: Decimal
 
 
 def invoice_totals(lines: Iterable[PricedLine], currency: str) -> InvoiceTotals:
     lines = list(lines)
-    zero = round_money(ZERO, currency)
-    net = functools.reduce(_EXACT.add, (line.total for line in lines), zero)
-    tax = functools.reduce(_EXACT.add, (line.tax_amount for line in lines), zero)
+    net = sum_of((line.total for line in lines), currency)
+    tax = sum_of((line.tax_amount for line in lines), currency)
+    discount = sum_of((line.discount_amount for line in lines), currency)
     return InvoiceTotals(
-        total_excluding_tax=net, total_tax=tax, total_with_tax=_EXACT.add(net, tax)
+        total_excluding_tax=net,
+        total_tax=tax,
+        total_with_tax=_EXACT.add(net, tax),
+        total_discount=discount,
     )

@@ -11,14 +11,15 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, EmailStr, Field, model_validator
 
 from chalicelib.domain.base import DomainModel
-from chalicelib.domain.commands import PaymentTermDays
+from chalicelib.domain.commands import PaymentTermDays, TaxRate
 from chalicelib.domain.invoice import Blob
 from chalicelib.domain.numbering import DEFAULT_FORMAT, format_problem
 from chalicelib.domain.parties import PaymentAccount, PostalAddress, SellerDetails
-from chalicelib.domain.values import CurrencyCode, ShortText
+from chalicelib.domain.values import CurrencyCode, Reference, ShortText
 
 MAX_BANK_ACCOUNTS = 5
 MAX_REMINDER_STEPS = 10
+MAX_TAX_RATES = 50
 DEFAULT_REMINDER_STEPS = (-3, 1, 7, 14)
 
 
@@ -127,6 +128,22 @@ class BankAccount(DomainModel):
         return self
 
 
+class TaxRateSetting(DomainModel):
+    """A tax rate the tenant names once and refers to by its id (the Heffl dialect's taxRateId)."""
+
+    id: Annotated[Reference, Field(max_length=64)]
+    name: ShortText
+    rate: TaxRate
+
+
+def _each_id_once(rates: list[TaxRateSetting]) -> list[TaxRateSetting]:
+    ids = [rate.id for rate in rates]
+    repeated = sorted({rate_id for rate_id in ids if ids.count(rate_id) > 1})
+    if repeated:
+        raise ValueError(f"each id once; repeated: {', '.join(repeated)}")
+    return rates
+
+
 class ReminderPolicy(DomainModel):
     """Reminders on these days relative to the due date (negative: before it), each sent once,
     and at most `maximum` of them per invoice."""
@@ -154,10 +171,16 @@ class TenantSettings(DomainModel):
     timezone: Timezone = "UTC"
     numbering_format: NumberingFormat = DEFAULT_FORMAT
     reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    tax_rates: Annotated[
+        list[TaxRateSetting], Field(max_length=MAX_TAX_RATES), AfterValidator(_each_id_once)
+    ] = Field(default_factory=list)
     invoice_mail_text: MailText | None = None
     reminder_mail_text: MailText | None = None
     # Set by its own endpoint (PUT /settings/logo); a PUT of the settings keeps it.
     logo: Blob | None = None
+
+    def tax_rate(self, rate_id: str) -> TaxRateSetting | None:
+        return next((rate for rate in self.tax_rates if rate.id == rate_id), None)
 
     def seller_details(self) -> SellerDetails:
         """The seller as an invoice issued now copies it."""

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from chalicelib.domain.due import Job
 from chalicelib.domain.errors import RequestInProgressError
 from chalicelib.jobs.work import Chunk, WorkItem
+from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.ports import StoppedClock
 
@@ -47,6 +48,7 @@ class JobPorts:
     queue: ChunkQueue
     once: OnceGuard
     lambda_context: Any = None  # a Lambda's, so a claim left by a timed-out worker expires
+    batches: BatchPorts | None = None  # for queued batches of invoices (Job.BATCH)
 
     def run_once(self, tenant_id: str, key: str, work: Callable[[], dict[str, Any]]) -> bool:
         """Run `work` unless another worker ran it or is running it now; whether it ran here."""

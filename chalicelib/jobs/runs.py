@@ -11,6 +11,7 @@ from itertools import islice
 
 from chalicelib.domain.due import Job
 from chalicelib.domain.errors import InvoiceNotFoundError
+from chalicelib.jobs.batches import create_queued_batch
 from chalicelib.jobs.overdue import flag_overdue
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.recurring import issue_recurring
@@ -53,7 +54,7 @@ def run(job: Job, now: datetime, ports: JobPorts) -> Report:
 
 def process(chunk: Chunk, ports: JobPorts) -> Report:
     """Each item of the chunk by itself: a failure is reported, and the rest go on."""
-    work = WORKERS[chunk.job]
+    work = create_queued_batch if chunk.job == Job.BATCH else WORKERS[chunk.job]
     report = Report(chunk.job)
     for item in chunk.items:
         try:

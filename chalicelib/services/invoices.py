@@ -6,24 +6,21 @@ from collections.abc import Sequence
 from functools import partial
 
 from chalicelib.domain import invoicing
-from chalicelib.domain.commands import InvoiceFields, RowInput
-from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
+from chalicelib.domain.commands import InvoiceFields, NewInvoice, RowInput
+from chalicelib.domain.errors import ConcurrentModificationError, DomainError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
+from chalicelib.services.batches import create_invoices
 from chalicelib.services.changes import check_precondition, modify, read
-from chalicelib.services.ports import InvoicePorts, Page
+from chalicelib.services.ports import Added, InvoicePorts, Page
 
 
-def create_invoice(fields: InvoiceFields, *, actor: Actor, ports: InvoicePorts) -> Invoice:
-    invoice = invoicing.new_invoice(
-        fields, actor=actor, now=ports.clock.now(), defaults=ports.defaults_for(actor.tenant_id)
-    )
-    for _ in ports.retry.tries():
-        try:
-            return ports.repo.add(invoice)
-        except ConcurrentModificationError:
-            continue  # another write held the tenant's figures at the same moment
-    raise ConcurrentModificationError(invoice.id)
+def create_invoice(fields: NewInvoice, *, actor: Actor, ports: InvoicePorts) -> Added:
+    """The new invoice; or, when its externalId names one already stored, that one."""
+    (outcome,) = create_invoices([fields], atomic=True, actor=actor, ports=ports)
+    if isinstance(outcome, DomainError):  # an atomic write raises rather than answers errors
+        raise outcome
+    return outcome
 
 
 def get_invoice(invoice_id: str, *, actor: Actor, ports: InvoicePorts) -> Invoice:

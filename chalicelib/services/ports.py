@@ -9,6 +9,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.aggregates import Figures
 from chalicelib.domain.clients import Client
+from chalicelib.domain.contracts import Contract
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults, defaults_with
 from chalicelib.domain.mail import OutgoingMail
@@ -59,6 +61,14 @@ class IssueContext:
     client: Client | None = None
 
 
+@dataclass(frozen=True)
+class Added:
+    """What writing a new invoice came to: stored now, or found already stored under its id."""
+
+    invoice: Invoice
+    created: bool
+
+
 class InvoiceRepository(Protocol):
     def get(self, tenant_id: str, invoice_id: str) -> Invoice | None: ...
 
@@ -68,6 +78,18 @@ class InvoiceRepository(Protocol):
 
     def add(self, invoice: Invoice) -> Invoice:
         """Store a new invoice; returns it at version 1."""
+        ...
+
+    def add_many(self, invoices: Sequence[Invoice], *, atomic: bool) -> list[Added | DomainError]:
+        """Store new invoices, answering for each in order. Atomic: all in one transaction
+        (at most `max_atomic` of them) or none, raising ConcurrentModificationError if any id
+        is taken. Otherwise each stands alone: one whose id is taken is found (not created),
+        and one that cannot be written gets its error."""
+        ...
+
+    @property
+    def max_atomic(self) -> int:
+        """How many new invoices one transaction can hold."""
         ...
 
     def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
@@ -213,6 +235,25 @@ class ClientRepository(Protocol):
     def delete(self, client: Client) -> None: ...
 
     def is_named_by_invoices(self, tenant_id: str, client_id: str) -> bool: ...
+
+
+class ContractRepository(Protocol):
+    def get(self, tenant_id: str, contract_id: str) -> Contract | None: ...
+
+    def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Contract]: ...
+
+    def add(self, contract: Contract) -> Contract:
+        """Store a new contract; returns it at version 1."""
+        ...
+
+    def save(self, contract: Contract, *, previous: Contract) -> Contract:
+        """Only over the version read; raises ConcurrentModificationError or
+        ContractNotFoundError."""
+        ...
+
+    def delete(self, contract: Contract) -> None:
+        """Only at the version given."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ on the version it was read at; issuing writes the invoice and its counter in one
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -12,14 +12,24 @@ from botocore.exceptions import ClientError
 
 from chalicelib.domain.aggregates import Figures, combined, delta
 from chalicelib.domain.clients import Client
-from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
+from chalicelib.domain.errors import (
+    ConcurrentModificationError,
+    DomainError,
+    InvoiceNotFoundError,
+)
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.values import is_well_formed_id
-from chalicelib.services.ports import IssueContext, Page
+from chalicelib.services.ports import Added, IssueContext, Page
 from chalicelib.store import keys
 from chalicelib.store.clients import DynamoClientRepository
-from chalicelib.store.dynamo import batch_get, error_code, is_throttled, store_busy
+from chalicelib.store.dynamo import (
+    MAX_TRANSACTION_ITEMS,
+    batch_get,
+    error_code,
+    is_throttled,
+    store_busy,
+)
 from chalicelib.store.items import (
     STATS_SHARDS,
     counter_item,
@@ -109,6 +119,55 @@ class DynamoInvoiceRepository:
         stored = invoice.model_copy(update={"version": 1})
         self._commit([stored.id], [self._put(stored, 0)], delta(None, stored), stored)
         return stored
+
+    @property
+    def max_atomic(self) -> int:
+        return MAX_TRANSACTION_ITEMS - 1  # the last action moves the tenant's figures
+
+    def add_many(self, invoices: Sequence[Invoice], *, atomic: bool) -> list[Added | DomainError]:
+        stored = [invoice.model_copy(update={"version": 1}) for invoice in invoices]
+        if atomic:
+            self._commit_new(stored, {i.id: self._put(i, 0) for i in stored})
+            return [Added(invoice, created=True) for invoice in stored]
+        outcomes: dict[str, Added | DomainError] = {}
+        puts: dict[str, dict[str, Any]] = {}
+        for invoice in stored:
+            try:
+                puts[invoice.id] = self._put(invoice, 0)
+            except DomainError as exc:  # too large to store: this one fails, not the others
+                outcomes[invoice.id] = exc
+        writable = [invoice for invoice in stored if invoice.id in puts]
+        for start in range(0, len(writable), self.max_atomic):
+            chunk = writable[start : start + self.max_atomic]
+            outcomes |= self._add_each(chunk, puts)
+        return [outcomes[invoice.id] for invoice in stored]
+
+    def _add_each(
+        self, chunk: Sequence[Invoice], puts: Mapping[str, dict[str, Any]]
+    ) -> dict[str, Added | DomainError]:
+        """Write the chunk in one transaction; an invoice whose id is taken is answered with the
+        one stored and left out of the next try, so the others are still written."""
+        outcomes: dict[str, Added | DomainError] = {}
+        pending = list(chunk)
+        for _ in range(_ADD_ATTEMPTS):
+            if not pending:
+                return outcomes
+            try:
+                self._commit_new(pending, puts)
+            except ConcurrentModificationError as exc:
+                taken = _taken(exc.__cause__, pending)
+                outcomes |= {i: Added(found, created=False) for i, found in taken.items()}
+                pending = [invoice for invoice in pending if invoice.id not in taken]
+                continue
+            except DomainError as exc:
+                return outcomes | {invoice.id: exc for invoice in pending}
+            return outcomes | {invoice.id: Added(invoice, created=True) for invoice in pending}
+        return outcomes | {i.id: ConcurrentModificationError(i.id) for i in pending}
+
+    def _commit_new(self, invoices: Sequence[Invoice], puts: Mapping[str, dict[str, Any]]) -> None:
+        figures = combined(delta(None, invoice) for invoice in invoices)
+        actions = [puts[invoice.id] for invoice in invoices]
+        self._commit([invoice.id for invoice in invoices], actions, figures, invoices[0])
 
     def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
         stored = invoice.model_copy(update={"version": previous.version + 1})
@@ -240,6 +299,21 @@ class DynamoInvoiceRepository:
                 },
             }
         }
+
+
+_ADD_ATTEMPTS = 3
+
+
+def _taken(cause: BaseException | None, invoices: Sequence[Invoice]) -> dict[str, Invoice]:
+    """The invoices already stored under the ids a cancelled transaction of new ones tried."""
+    if not isinstance(cause, ClientError):
+        return {}
+    reasons = cause.response.get("CancellationReasons", [])
+    return {
+        invoice.id: invoice_of(dict(reason["Item"]))
+        for invoice, reason in zip(invoices, reasons, strict=False)
+        if reason.get("Code") == "ConditionalCheckFailed" and "Item" in reason
+    }
 
 
 @contextmanager

@@ -75,7 +75,7 @@ def index_attributes(invoice: Invoice) -> dict[str, str]:
         return keys.ordered(value, invoice.id)
 
     attributes = {
-        "byCreated": invoice.id,
+        "byCreated": ordered(format_timestamp(invoice.created)),
         "byInvoiceDate": ordered(invoice.invoice_date.isoformat()),
         "byDueDate": ordered(invoice.due_date.isoformat()),
         "byUpdated": ordered(format_timestamp(invoice.updated)),

@@ -11,6 +11,8 @@ IDEMPOTENCY_PREFIX = "IDEM"  # Powertools appends "#<hash of the Idempotency-Key
 INVOICE_COUNTER_SK = "COUNTER#INVOICE"
 SETTINGS_SK = "SETTINGS"
 CLIENT_PREFIX = "CLIENT#"
+CONTRACT_PREFIX = "CONTRACT#"
+BATCH_PREFIX = "BATCH#"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -23,6 +25,14 @@ def invoice_sk(invoice_id: str) -> str:
 
 def client_sk(client_id: str) -> str:
     return f"{CLIENT_PREFIX}{client_id}"
+
+
+def contract_sk(contract_id: str) -> str:
+    return f"{CONTRACT_PREFIX}{contract_id}"
+
+
+def batch_sk(batch_id: str) -> str:
+    return f"{BATCH_PREFIX}{batch_id}"
 
 
 # Objects in the documents bucket start with the tenant, as every partition key does (the

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
 
+from chalicelib.domain.due import Job
 from chalicelib.domain.errors import TemporarilyUnavailableError
-from chalicelib.jobs.work import Chunk
+from chalicelib.jobs.work import Chunk, WorkItem
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -49,6 +51,10 @@ class SqsChunkQueue:
                 raise TemporarilyUnavailableError(f"The job queue refused chunks: {codes}")
             sent += len(entries)
         return sent
+
+    def send_batch(self, tenant_id: str, batch_id: str, now: datetime) -> None:
+        """Queue a batch of invoices the API accepted, for the worker to create."""
+        self.send([Chunk(Job.BATCH, now, (WorkItem(tenant_id, batch_id),))])
 
     def receive(self, *, wait_seconds: int = 0) -> list[tuple[Chunk, str]]:
         """Up to ten chunks with the receipt handles that delete them (the local stack drains the

@@ -297,7 +297,7 @@ def _amount(value: Decimal | None, *, lower: bool) -> str | None:
 def _sort_value(entry: Mapping[str, Any], field: SortField) -> tuple[Any, str]:
     invoice_id = keys.id_of_ordered(entry["byInvoiceDate"]["S"])
     if field == SortField.CREATED:
-        return ("", invoice_id)
+        return (entry.get("created", {}).get("S", ""), invoice_id)
     if field == SortField.TOTAL:
         return (Decimal(entry["total"]["N"]), invoice_id)
     if field == SortField.STATUS:

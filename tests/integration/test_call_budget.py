@@ -26,12 +26,36 @@ from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import new_id
 from invoicing_cli.local import PROJECT_DIR, TABLE_NAME
 from tests.figures import load_straight
+from tests.integration import test_batches_api as batches_api
 from tests.integration import test_documents_calls as documents_calls
 from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
 BASE = "/api/v1/invoices"
 CLIENTS = "/api/v1/clients"
+CONTRACTS = "/api/v1/contracts"
 ROW = {"description": "Item", "quantity": 2, "unitPrice": 10, "taxRate": 20}
+# "{client}" is filled in with the id of a client prepare() made, as in a path.
+CONTRACT = {"clientId": "{client}", "currency": "EUR", "activationAt": "2026-01-01", "items": [ROW]}
+HEFFL = "/compat/heffl/api/v1/invoices"
+MARK_AS_SENT = ["BatchGetItem", "GetItem", "TransactWriteItems"]  # invoice and counter, client
+HEFFL_BODY = {
+    "clientId": "{client}",
+    "date": "2026-11-21T10:00:00Z",
+    "dueDate": "2026-12-05T10:00:00Z",
+    "lineItems": [{"name": "Item", "quantity": 2, "price": 10, "discount": 5}],
+}
+HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing"
+HEVN_BODY = [{"contractId": "{contract}", "items": [{}], "period": 0}]
+LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
+LEANPAY_INVOICE = {
+    "clientId": "{client}",
+    "reference": "LP-1",
+    "amount": 119,
+    "netAmount": 100,
+    "issueDate": "2026-11-21",
+    "dueDate": "2026-12-21",
+    "externalId": "lp-1",
+}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Powertools' record of an Idempotency-Key: put in progress before the work, completed after.
 KEYED_BEFORE, KEYED_AFTER = ["PutItem"], ["UpdateItem"]
@@ -227,6 +251,28 @@ BUDGETS = [
         CLIENTS + "/{client}",
         ["GetItem", "Query", "DeleteItem"],
     ),
+    # Contracts: a read and a page are one call each; a create first reads the client it names
+    # (a replace does only when it names another one), then writes conditionally.
+    Budget("create contract", "POST", "/contracts", CONTRACTS, ["GetItem", "PutItem"], CONTRACT),
+    Budget("list contracts", "GET", "/contracts", CONTRACTS + "?limit=2", ["Query"]),
+    Budget(
+        "read contract", "GET", "/contracts/{contractId}", CONTRACTS + "/{contract}", ["GetItem"]
+    ),
+    Budget(
+        "replace contract",
+        "PUT",
+        "/contracts/{contractId}",
+        CONTRACTS + "/{contract}",
+        ["GetItem", "PutItem"],
+        CONTRACT,
+    ),
+    Budget(
+        "delete contract",
+        "DELETE",
+        "/contracts/{contractId}",
+        CONTRACTS + "/{contract}",
+        ["GetItem", "DeleteItem"],
+    ),
     # A replace keeps the logo, which only its own endpoint sets: it reads the settings first.
     Budget(
         "replace settings",
@@ -235,6 +281,54 @@ BUDGETS = [
         "/api/v1/settings",
         ["GetItem", "PutItem"],
         {"numberingFormat": "F-{SEQ}"},
+    ),
+    # Heffl's create reads the tenant's settings (its tax rates) and the client it names, then
+    # creates as the native create does; SENT then issues it as mark-as-sent does.
+    Budget(
+        "heffl create",
+        "POST",
+        HEFFL,
+        HEFFL,
+        ["GetItem", "GetItem", "TransactWriteItems"],
+        HEFFL_BODY,
+    ),
+    Budget(
+        "heffl create sent",
+        "POST",
+        HEFFL,
+        HEFFL,
+        ["GetItem", "GetItem", "TransactWriteItems", *MARK_AS_SENT],
+        {**HEFFL_BODY, "status": "SENT"},
+    ),
+    # hevn's batch reads each contract and its client once (GetItem each), then creates as the
+    # native batch does (its derived ids in one BatchGetItem, one transaction per 99 invoices);
+    # each entry to finalize is then issued as mark-as-sent issues it.
+    Budget(
+        "hevn batch invoicing",
+        "POST",
+        HEVN,
+        HEVN,
+        ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems"],
+        HEVN_BODY,
+    ),
+    Budget(
+        "hevn batch invoicing finalized",
+        "POST",
+        HEVN,
+        HEVN,
+        ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems", *MARK_AS_SENT],
+        [{**HEVN_BODY[0], "finalize": True}],
+    ),
+    # Leanpay's import reads each client it names (GetItem each) and the invoices its externalIds
+    # name, to check the request whole before writing; then creates as the native batch does
+    # (its own BatchGetItem of the derived ids, one transaction per 99 invoices).
+    Budget(
+        "leanpay import",
+        "POST",
+        LEANPAY,
+        LEANPAY,
+        ["GetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+        {"invoices": [LEANPAY_INVOICE]},
     ),
 ]
 WRITES = [
@@ -270,13 +364,14 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
     if state == "numbered":
         schedule_with_a_number(invoice["id"])
     payments = invoice["transactions"]
-    return {
+    ids = {
         "id": invoice["id"],
         "row": invoice["rows"][0]["id"],
         "tx": payments[0]["id"] if payments else "none",
         "other": created(acme)["id"],
         "client": acme.post(CLIENTS, {"name": "Zoë Müller GmbH"}).json()["id"],
     }
+    return ids | {"contract": acme.post(CONTRACTS, filled(CONTRACT, ids)).json()["id"]}
 
 
 def created(
@@ -302,14 +397,26 @@ def schedule_with_a_number(invoice_id: str) -> None:
 
 def send(acme: Api, budget: Budget, ids: dict[str, str], **headers: str) -> Reply:
     path = api_path(budget.path.format(**ids))
-    return acme.request(budget.method, path, budget.body, headers=headers)
+    return acme.request(budget.method, path, filled(budget.body, ids), headers=headers)
+
+
+def filled(body: Any, ids: dict[str, str]) -> Any:
+    """The body with each value that is exactly a placeholder, such as "{client}", filled in."""
+    if isinstance(body, dict):
+        return {name: filled(value, ids) for name, value in body.items()}
+    if isinstance(body, list):
+        return [filled(value, ids) for value in body]
+    if isinstance(body, str) and body.startswith("{") and body.endswith("}"):
+        return ids.get(body[1:-1], body)
+    return body
 
 
 def test_every_route_has_a_budget() -> None:
-    """Documents and delivery are counted in test_documents_calls, in a client's order."""
+    """Documents and delivery are counted in test_documents_calls, in a client's order, and
+    batches in test_batches_api, which needs one queued first."""
     budgeted = {(budget.method, budget.route) for budget in BUDGETS}
-    assert api_routes() == budgeted | documents_calls.ROUTES
-    assert not budgeted & documents_calls.ROUTES
+    assert api_routes() == budgeted | documents_calls.ROUTES | batches_api.ROUTES
+    assert not budgeted & (documents_calls.ROUTES | batches_api.ROUTES)
 
 
 @pytest.mark.parametrize(

@@ -26,10 +26,32 @@ from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
 BASE = "/api/v1/invoices"
 CLIENTS = "/api/v1/clients"
+CONTRACTS = "/api/v1/contracts"
 KEY = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 DAY_SECONDS = 24 * 3600
 ROW = {"description": "Consulting", "quantity": 2, "unitPrice": 10}
+# "{client}" is filled in with the id of the client prepare() made, as in a path.
+CONTRACT = {"clientId": "{client}", "currency": "EUR", "activationAt": "2026-01-01", "items": [ROW]}
+HEFFL = "/compat/heffl/api/v1/invoices"
+HEFFL_BODY = {
+    "clientId": "{client}",
+    "date": "2026-11-21",
+    "dueDate": "2026-12-21",
+    "lineItems": [{"name": "Consulting", "quantity": 2, "price": 10}],
+}
+HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing"
+HEVN_BODY = [{"contractId": "{contract}", "items": [{}], "period": 0, "finalize": True}]
+LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
+LEANPAY_INVOICE = {
+    "clientId": "{client}",
+    "reference": "LP-1",
+    "amount": 119,
+    "netAmount": 100,
+    "issueDate": "2026-11-21",
+    "dueDate": "2026-12-21",
+    "externalId": "lp-1",
+}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _deserializer = TypeDeserializer()
 
@@ -75,6 +97,11 @@ class Stored:
     @property
     def clients(self) -> dict[str, dict[str, Any]]:
         prefix = "CLIENT#"
+        return {sk.removeprefix(prefix): i for sk, i in self.items.items() if sk.startswith(prefix)}
+
+    @property
+    def contracts(self) -> dict[str, dict[str, Any]]:
+        prefix = "CONTRACT#"
         return {sk.removeprefix(prefix): i for sk, i in self.items.items() if sk.startswith(prefix)}
 
     @property
@@ -160,13 +187,25 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
         assert invoice["status"] == "PAID"
     other = acme.post(BASE, {"rows": [ROW]}).json()
     payments = invoice["transactions"]
-    return {
+    ids = {
         "id": invoice["id"],
         "row": invoice["rows"][0]["id"],
         "tx": payments[0]["id"] if payments else "none",
         "other": other["id"],
         "client": acme.post(CLIENTS, {"name": "Zoë Müller GmbH"}).json()["id"],
     }
+    return ids | {"contract": acme.post(CONTRACTS, filled(CONTRACT, ids)).json()["id"]}
+
+
+def filled(body: Any, ids: dict[str, str]) -> Any:
+    """The body with each value that is exactly a placeholder, such as "{client}", filled in."""
+    if isinstance(body, dict):
+        return {name: filled(value, ids) for name, value in body.items()}
+    if isinstance(body, list):
+        return [filled(value, ids) for value in body]
+    if isinstance(body, str) and body.startswith("{") and body.endswith("}"):
+        return ids.get(body[1:-1], body)
+    return body
 
 
 Effect = Callable[[Stored, Stored, dict[str, str]], bool]
@@ -174,6 +213,10 @@ Effect = Callable[[Stored, Stored, dict[str, str]], bool]
 
 def invoice_added(before: Stored, after: Stored, _: dict[str, str]) -> bool:
     return len(after.invoices) == len(before.invoices) + 1
+
+
+def invoices_added(count: int) -> Effect:
+    return lambda before, after, _: len(after.invoices) == len(before.invoices) + count
 
 
 def became(field: str, value: Any) -> Effect:
@@ -208,6 +251,19 @@ def client_deleted(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
     return ids["client"] in before.clients and ids["client"] not in after.clients
 
 
+def contract_added(before: Stored, after: Stored, _: dict[str, str]) -> bool:
+    return len(after.contracts) == len(before.contracts) + 1
+
+
+def contract_replaced(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
+    replaced = after.contracts[ids["contract"]]
+    return (replaced["memo"], replaced["version"]) == ("Renewed", 2)
+
+
+def contract_deleted(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
+    return ids["contract"] in before.contracts and ids["contract"] not in after.contracts
+
+
 def settings_saved(before: Stored, after: Stored, _: dict[str, str]) -> bool:
     return "SETTINGS" not in before.items and "SETTINGS" in after.items
 
@@ -215,6 +271,10 @@ def settings_saved(before: Stored, after: Stored, _: dict[str, str]) -> bool:
 def took_the_first_number(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
     issued = after.invoices[ids["id"]]
     return before.numbers_taken == 0 and after.numbers_taken == 1 and "invoiceNumber" in issued
+
+
+def issued_with_a_number(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
+    return invoice_added(before, after, ids) and after.numbers_taken == before.numbers_taken + 1
 
 
 @dataclass(frozen=True)
@@ -231,6 +291,8 @@ class Write:
 WRITES = [
     Write("POST", "/invoices", "", invoice_added, {"rows": [ROW]}, status=201),
     Write("POST", "/invoices/empty", "/empty", invoice_added, status=201),
+    # Items without an externalId would be created again were the request not replayed.
+    Write("POST", "/invoices/batch", "/batch", invoices_added(2), {"invoices": [{}, {}]}),
     Write(
         "PATCH",
         "/invoices/{invoiceId}/update",
@@ -313,12 +375,29 @@ WRITES = [
         {"name": "Zoë Müller AG"},
     ),
     Write("DELETE", "/clients/{clientId}", CLIENTS + "/{client}", client_deleted, status=204),
+    Write("POST", "/contracts", CONTRACTS, contract_added, CONTRACT, status=201),
+    Write(
+        "PUT",
+        "/contracts/{contractId}",
+        CONTRACTS + "/{contract}",
+        contract_replaced,
+        {**CONTRACT, "memo": "Renewed"},
+    ),
+    Write(
+        "DELETE", "/contracts/{contractId}", CONTRACTS + "/{contract}", contract_deleted, status=204
+    ),
+    # Heffl's create: SENT also takes a number, which a replay must not take again.
+    Write("POST", HEFFL, HEFFL, issued_with_a_number, {**HEFFL_BODY, "status": "SENT"}),
+    # hevn's batch: finalize takes a number; a replay answers "created" again, not "existing".
+    Write("POST", HEVN, HEVN, issued_with_a_number, HEVN_BODY),
+    # Leanpay's import is an upsert by externalId; the replay answers the first response as sent.
+    Write("POST", LEANPAY, LEANPAY, invoice_added, {"invoices": [LEANPAY_INVOICE]}),
 ]
 
 
 def send(acme: Api, write: Write, ids: dict[str, str], headers: dict[str, str]) -> Reply:
     return acme.request(
-        write.method, api_path(write.path.format(**ids)), write.body, headers=headers
+        write.method, api_path(write.path.format(**ids)), filled(write.body, ids), headers=headers
     )
 
 
@@ -625,14 +704,16 @@ class TestFirstResponsesThatAreNotKept:
         assert_replay_of(acme.post(BASE, {"rows": [ROW]}, headers=key), again)
 
     @staticmethod
-    def post_while_completion_is_throttled(acme: Api, key: dict[str, str]) -> Reply:
+    def post_while_completion_is_throttled(
+        acme: Api, key: dict[str, str], body: Any = None
+    ) -> Reply:
         def throttled(**_: Any) -> None:
             raise ClientError({"Error": {"Code": "ThrottlingException"}}, "UpdateItem")
 
         events = get_deps().dynamodb.meta.events
         events.register("before-call.dynamodb.UpdateItem", throttled)
         try:
-            return acme.post(BASE, {"rows": [ROW]}, headers=key)
+            return acme.post(BASE, body or {"rows": [ROW]}, headers=key)
         finally:
             events.unregister("before-call.dynamodb.UpdateItem", throttled)
 
@@ -653,7 +734,7 @@ class TestFirstResponsesThatAreNotKept:
         reason="Residual window (docs/decisions/0008): when the work succeeded but its record "
         "could not be completed, even after retrying, the record stays INPROGRESS; a client "
         "that retries after the Lambda's time limit (inProgressExpiresAt) runs the work again. "
-        "The creation marker of the batch issue (externalId) closes it for creates.",
+        "A create that carries an externalId closes it (the test after this one).",
     )
     def test_a_write_whose_record_could_not_be_completed_is_not_done_twice(self, acme: Api) -> None:
         key = new_key()
@@ -664,6 +745,19 @@ class TestFirstResponsesThatAreNotKept:
 
         acme.post(BASE, {"rows": [ROW]}, headers=key)
 
+        assert len(Stored.of("acme").invoices) == 1
+
+    def test_a_create_with_an_external_id_whose_record_was_lost_is_not_done_twice(
+        self, acme: Api
+    ) -> None:
+        key, body = new_key(), {"externalId": "erp-42", "rows": [ROW]}
+        first = self.post_while_completion_is_throttled(acme, key, body)
+        rewrite_record("acme", "SET inProgressExpiresAt = :past", past=int(time.time() * 1000) - 1)
+
+        retry = acme.post(BASE, body, headers=key)
+
+        assert first.status == 201 and retry.status == 200
+        assert retry.json()["id"] == first.json()["id"]
         assert len(Stored.of("acme").invoices) == 1
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.invoice import InvoiceStatus
+from invoicing_cli.local import TABLE_NAME
 from tests.support import Api, Reply
 
 BASE = "/api/v1/invoices"
@@ -97,10 +101,14 @@ class TestCreate:
     def test_created_invoice_has_every_documented_field(self, acme: Api) -> None:
         invoice = create(acme)
         # Beyond the documented fields: the parties copied when it is issued, when a scheduled
-        # invoice is to be emailed, the timezone its days are in, and its next reminder.
+        # invoice is to be emailed, the timezone its days are in, and its next reminder; whether
+        # its prices include tax, the discounts and the caller's custom fields (issue 7).
         extra = {"seller", "client", "sendAt", "timezone", "nextReminderAt"}
+        extra |= {"taxInclusive", "totalDiscount", "customFields"}
+        extra |= {"externalId"}  # the caller's own id, which makes a create idempotent
         assert set(invoice) == DOCUMENTED_FIELDS | extra
-        assert set(invoice["rows"][0]) == DOCUMENTED_ROW_FIELDS
+        discounts = {"discount", "discountType", "discountAmount"}
+        assert set(invoice["rows"][0]) == DOCUMENTED_ROW_FIELDS | discounts
         assert invoice["invoiceNumber"] is None and invoice["pdf"] is None
         assert invoice["status"] == "DRAFT" and invoice["type"] == "MANUAL"
         assert invoice["tenantId"] == "acme"
@@ -393,3 +401,117 @@ class TestIssuedInvoicesAreFrozen:
         reply = acme.post(f"{BASE}/{issued['id']}/comment", "Reminder sent by phone")
         assert reply.status == 200
         assert reply.json()["events"][-1]["type"] == "COMMENT"
+
+
+def exact(reply: Reply) -> Any:
+    """The body with its numbers as written: 21.50 stays 21.50."""
+    return json.loads(reply.body, parse_float=Decimal)
+
+
+def stored_item(tenant: str, invoice_id: str) -> dict[str, Any] | None:
+    """The invoice's item as DynamoDB holds it, read past the app."""
+    item = (
+        boto3.client("dynamodb")
+        .get_item(
+            TableName=TABLE_NAME, Key={"PK": {"S": f"T#{tenant}"}, "SK": {"S": f"INV#{invoice_id}"}}
+        )
+        .get("Item")
+    )
+    deserializer = TypeDeserializer()
+    return None if item is None else {k: deserializer.deserialize(v) for k, v in item.items()}
+
+
+DISCOUNTED_INCLUSIVE: dict[str, Any] = {
+    "currency": "EUR",
+    "taxInclusive": True,
+    "rows": [
+        {"quantity": 3, "unitPrice": 19.99, "taxRate": 19, "discount": 10,
+         "discountType": "PERCENTAGE"},
+        {"quantity": 2, "unitPrice": 50, "taxRate": 7, "discount": 15.5},
+        {"quantity": -1, "unitPrice": 10.005, "taxRate": 19},
+    ],
+}  # fmt: skip
+# Worked by hand, per row: (discountAmount, total, taxAmount, totalWithTax).
+#   59.97 less 6.00 = 53.97 gross; 53.97 x 19 / 119 = 8.617... -> 8.62
+#   100.00 less 15.50 = 84.50 gross; 84.50 x 7 / 107 = 5.528... -> 5.53
+#   -10.005 -> -10.01 gross; -10.01 x 19 / 119 = -1.598... -> -1.60
+DISCOUNTED_ROWS = [
+    ("6.00", "45.35", "8.62", "53.97"),
+    ("15.50", "78.97", "5.53", "84.50"),
+    ("0.00", "-8.41", "-1.60", "-10.01"),
+]
+ROW_AMOUNTS = ("discountAmount", "total", "taxAmount", "totalWithTax")
+INVOICE_AMOUNTS = ("totalDiscount", "totalExcludingTax", "totalTax", "totalWithTax", "total")
+DISCOUNTED_TOTALS = ("21.50", "115.91", "12.55", "128.46", "128.46")
+
+
+class TestDiscountsAndInclusiveTax:
+    def test_every_amount_is_answered_and_stored_to_the_cent(self, acme: Api) -> None:
+        reply = acme.post(BASE, DISCOUNTED_INCLUSIVE)
+        assert reply.status == 201, reply.body
+        invoice = exact(reply)
+        item = stored_item("acme", invoice["id"])
+        assert item is not None
+
+        assert invoice["taxInclusive"] is True and item["taxInclusive"] is True
+        for answered, kept, expected in zip(
+            invoice["rows"], item["rows"], DISCOUNTED_ROWS, strict=True
+        ):
+            assert tuple(str(answered[name]) for name in ROW_AMOUNTS) == expected
+            assert tuple(kept[name] for name in ROW_AMOUNTS) == tuple(map(Decimal, expected))
+        assert [row["discountType"] for row in invoice["rows"]] == [
+            "PERCENTAGE",
+            "FIXED",
+            "FIXED",
+        ]
+        assert tuple(str(invoice[name]) for name in INVOICE_AMOUNTS) == DISCOUNTED_TOTALS
+        assert tuple(item[name] for name in INVOICE_AMOUNTS) == tuple(
+            map(Decimal, DISCOUNTED_TOTALS)
+        )
+        assert exact(acme.get(f"{BASE}/find/{invoice['id']}")) == invoice
+
+    @pytest.mark.parametrize(
+        ("row", "field"),
+        [
+            ({"discount": 101, "discountType": "PERCENTAGE"}, "rows[1].discount"),
+            ({"discount": 100.01}, "rows[1].discount"),  # a fixed discount above the row's 100.00
+            ({"discount": -1}, "rows[1].discount"),
+            ({"discount": 1.0000001}, "rows[1].discount"),
+            ({"discountType": "percent"}, "rows[1].discountType"),
+        ],
+    )
+    def test_a_bad_discount_is_a_400_naming_it_and_writes_nothing(
+        self, acme: Api, row: dict[str, Any], field: str
+    ) -> None:
+        rows = [{"quantity": 1, "unitPrice": 5}, {"quantity": 2, "unitPrice": 50, **row}]
+        assert_problem(acme.post(BASE, {"rows": rows}), 400, field)
+        assert acme.get(f"{BASE}/find-all").json() == []
+
+    def test_a_row_added_with_a_discount_above_it_changes_nothing(self, acme: Api) -> None:
+        invoice = create(acme)
+        before = stored_item("acme", invoice["id"])
+        reply = acme.post(
+            f"{BASE}/{invoice['id']}/rows", {"quantity": 1, "unitPrice": 5, "discount": 6}
+        )
+        assert_problem(reply, 400, "discount")
+        assert stored_item("acme", invoice["id"]) == before
+
+    def test_switching_a_draft_to_inclusive_prices_reprices_it(self, acme: Api) -> None:
+        invoice = create(acme, {"rows": [{"quantity": 1, "unitPrice": 119, "taxRate": 19}]})
+        reply = acme.patch(f"{BASE}/{invoice['id']}/update", {"taxInclusive": True})
+        changed = exact(reply)
+        assert (str(changed["totalExcludingTax"]), str(changed["totalTax"])) == ("100.00", "19.00")
+        assert str(changed["totalWithTax"]) == "119.00"
+
+    def test_custom_fields_are_kept_and_bounded(self, acme: Api) -> None:
+        custom = {"costCenter": "K-17", "weights": [1, 2.50, None], "nested": {"ok": True}}
+        invoice = create(acme, {"customFields": custom})
+        assert exact(acme.get(f"{BASE}/find/{invoice['id']}"))["customFields"] == {
+            **custom,
+            "weights": [1, Decimal("2.50"), None],
+        }
+        too_many = {f"field{n}": n for n in range(51)}
+        assert_problem(acme.post(BASE, {"customFields": too_many}), 400, "customFields")
+        too_long = {"text": "x" * 9000}
+        assert_problem(acme.post(BASE, {"customFields": too_long}), 400, "customFields")
+        assert len(acme.get(f"{BASE}/find-all").json()) == 1

@@ -12,17 +12,15 @@ import boto3
 import pytest
 from moto.ses.models import ses_backends
 
-from chalicelib.bootstrap import get_deps
 from chalicelib.domain.due import Job
 from chalicelib.jobs.runs import ChunkFailedError
 from chalicelib.jobs.work import Chunk, WorkItem
 from chalicelib.store import keys
 from invoicing_cli.local import REGION, TABLE_NAME
 from tests.figures import exact_json
-from tests.support import Api
+from tests.support import MOTO_ACCOUNT, Api, queued_chunks, take_chunk
 
 INVOICES = "/api/v1/invoices"
-MOTO_ACCOUNT = "123456789012"
 FUNCTIONS = {
     Job.RECURRING: "recurring_job",
     Job.SCHEDULED: "scheduled_sending_job",
@@ -61,29 +59,6 @@ def run_job(api: Api, job: Job, now: datetime) -> Json:
     }
     outcome: Json = api.invoke(FUNCTIONS[job], event)
     return outcome
-
-
-def take_chunk(api: Api, chunk: Chunk) -> None:
-    """The worker, given one SQS message as Lambda's event source delivers it."""
-    record = {
-        "messageId": "0b5d2a7e-4c61-4f0e-9a8a-1f3c7e2d9b44",
-        "receiptHandle": "handle",
-        "body": chunk.to_message(),
-        "attributes": {},
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{REGION}:{MOTO_ACCOUNT}:invoicing-jobs",
-        "awsRegion": REGION,
-    }
-    api.invoke("job_worker", {"Records": [record]})
-
-
-def queued_chunks() -> list[Chunk]:
-    sqs = boto3.client("sqs")
-    url = get_deps().settings.jobs_queue_url
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    return [Chunk.from_message(message["Body"]) for message in messages]
 
 
 def sent_mails(recipient: str | None = None) -> list[Any]:

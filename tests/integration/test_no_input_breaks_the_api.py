@@ -18,6 +18,7 @@ FIELDS = [
     "currency", "invoiceDate", "paymentTermDays", "rows", "quantity", "unitPrice", "taxRate",
     "type", "quantityType", "id", "contactEmail", "note", "clientId", "recurringAgreement",
     "intervalDays", "intervalMonths", "nextInvoiceDate", "endDate", "autoSend", "description",
+    "discount", "discountType", "taxInclusive", "customFields",
 ]  # fmt: skip
 
 scalars = (
@@ -96,4 +97,69 @@ def test_any_path_segment_or_query_is_answered_soundly(acme: Api, segment: str, 
         ("DELETE", f"{BASE}/delete-list?ids={quote(query)}"),
     ]:
         reply = acme.request(method, path)
+        assert_sound(reply.status, reply.body)
+
+
+CONTRACT_FIELDS = [
+    "clientId", "currency", "isRecurring", "period", "activationAt", "expirationAt", "items",
+    "paymentMethods", "iban", "bic", "paymentTermDays", "memo", "quantity", "unitPrice",
+]  # fmt: skip
+contract_values = st.recursive(
+    scalars | st.sampled_from(["MONTHLY", "weekly", "2026-01-31", "DE89370400440532013000"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(CONTRACT_FIELDS) | st.text(max_size=8), inner, max_size=8)
+    ),
+    max_leaves=25,
+)
+
+
+@RELAXED
+@given(body=contract_values, segment=segments)
+def test_any_json_body_or_id_on_the_contract_routes_is_answered_soundly(
+    acme: Api, body: Any, segment: str
+) -> None:
+    contracts = "/api/v1/contracts"
+    for method, path in [
+        ("POST", contracts),
+        ("PUT", f"{contracts}/{quote(segment, safe='')}"),
+        ("GET", f"{contracts}/{quote(segment, safe='')}"),
+        ("DELETE", f"{contracts}/{quote(segment, safe='')}"),
+    ]:
+        reply = acme.request(method, path, body=json.dumps(body),
+                             headers={"Content-Type": "application/json"})  # fmt: skip
+        assert_sound(reply.status, reply.body)
+
+
+HEFFL_FIELDS = [
+    "clientId", "date", "dueDate", "lineItems", "name", "productId", "quantity", "price",
+    "description", "taxRateId", "discount", "discountType", "buyPrice", "isInclusiveTax",
+    "status", "contactId", "subject", "notes", "salesPersonId", "templateId", "tags",
+    "customFields",
+]  # fmt: skip
+heffl_values = st.recursive(
+    scalars | st.sampled_from(["fixed", "percentage", "SENT", "DRAFT", "vat", "2026-12-31"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(HEFFL_FIELDS) | st.text(max_size=8), inner, max_size=8)
+    ),
+    max_leaves=25,
+)
+
+
+@RELAXED
+@given(body=heffl_values, extra=st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_any_json_body_on_the_heffl_route_is_answered_soundly(
+    acme: Api, body: Any, extra: dict[str, Any]
+) -> None:
+    path = "/compat/heffl/api/v1/invoices"
+    client = acme.post("/api/v1/clients", {"name": "Zoë"}).json()["id"]
+    # As generated, and valid but for its unknown keys (custom fields) and its line items.
+    items = body.get("lineItems") if isinstance(body, dict) else None
+    lines = items if isinstance(items, list) else [{"quantity": 1, "price": 1}]
+    valid = {**extra, "clientId": client, "date": "2026-11-21", "dueDate": "2026-12-01",
+             "lineItems": lines}  # fmt: skip
+    for sent in (body, valid):
+        reply = acme.request("POST", path, body=json.dumps(sent),
+                             headers={"Content-Type": "application/json"})  # fmt: skip
         assert_sound(reply.status, reply.body)

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "reminderPolicy": {"steps": [-3, 1, 7, 14], "maximum": 4},
     "invoiceMailText": None,
     "reminderMailText": None,
+    "taxRates": [],
     "logo": None,
 }
 SELLER: dict[str, Any] = {
@@ -98,6 +99,7 @@ def test_every_setting_is_kept_and_written_in_its_canonical_form(acme: Api) -> N
         "reminderPolicy": {"steps": [-3, 7, 14], "maximum": 2},
         "invoiceMailText": None,
         "reminderMailText": None,
+        "taxRates": [],
         "logo": None,
     }
     assert reply.json() == expected
@@ -178,3 +180,43 @@ def test_a_mail_text_with_template_code_is_refused_and_a_placeholder_kept(acme: 
     assert [e["field"] for e in bad.json()["errors"]] == ["invoiceMailText"]
     good = acme.request("PUT", SETTINGS, {"invoiceMailText": "Invoice {number} is attached."})
     assert good.json()["invoiceMailText"] == "Invoice {number} is attached."
+
+
+TAX_RATES = [
+    {"id": "vat-standard", "name": "USt. 19 %", "rate": 19},
+    {"id": "vat-reduced", "name": "USt. 7 %", "rate": 7.0},
+    {"id": "uae", "name": "VAT 5 %", "rate": 5.1234},
+]
+
+
+def test_tax_rates_are_kept_with_exact_rates_and_read_back(acme: Api) -> None:
+    reply = acme.request("PUT", SETTINGS, {"taxRates": TAX_RATES})
+    assert reply.status == 200, reply.body
+    assert b'"rate": 7.0' in reply.body and b'"rate": 5.1234' in reply.body
+    assert acme.get(SETTINGS).json()["taxRates"] == TAX_RATES
+
+
+@pytest.mark.parametrize(
+    ("tax_rates", "field"),
+    [
+        ([TAX_RATES[0], {**TAX_RATES[1], "id": "vat-standard"}], "taxRates"),
+        ([{**TAX_RATES[0], "rate": 100.01}], "taxRates[0].rate"),
+        ([{**TAX_RATES[0], "rate": 7.12345}], "taxRates[0].rate"),
+        ([{**TAX_RATES[0], "id": ""}], "taxRates[0].id"),
+        ([{"name": "no id", "rate": 1}], "taxRates[0].id"),
+        ([{**TAX_RATES[0], "id": f"r{n}"} for n in range(51)], "taxRates"),
+    ],
+)
+def test_bad_tax_rates_are_a_400_naming_them_and_change_nothing(
+    acme: Api, tax_rates: list[dict[str, Any]], field: str
+) -> None:
+    acme.request("PUT", SETTINGS, {"taxRates": TAX_RATES})
+    reply = acme.request("PUT", SETTINGS, {"taxRates": tax_rates})
+    assert reply.status == 400, reply.body
+    assert field in {error["field"] for error in reply.json()["errors"]}
+    assert acme.get(SETTINGS).json()["taxRates"] == TAX_RATES
+
+
+def test_another_tenant_does_not_see_the_tax_rates(acme: Api, api: Api) -> None:
+    acme.request("PUT", SETTINGS, {"taxRates": TAX_RATES})
+    assert api.as_tenant("globex").get(SETTINGS).json()["taxRates"] == []

@@ -95,6 +95,8 @@ DOCUMENTS = [
     ("PATCH", "/invoices/{invoiceId}/unschedule"),
 ]
 # Clients (test_clients_api checks each route against a second tenant, field by field).
+# Batches: created in the caller's tenant, externalIds included; a queued one is read by its own.
+BATCHES = [("POST", "/invoices/batch"), ("GET", "/invoices/batches/{batchId}")]
 CLIENTS = [
     ("POST", "/clients"),
     ("GET", "/clients"),
@@ -102,6 +104,21 @@ CLIENTS = [
     ("PUT", "/clients/{clientId}"),
     ("DELETE", "/clients/{clientId}"),
 ]
+# Contracts (test_contracts_api checks each route against a second tenant, field by field).
+CONTRACTS = [
+    ("POST", "/contracts"),
+    ("GET", "/contracts"),
+    ("GET", "/contracts/{contractId}"),
+    ("PUT", "/contracts/{contractId}"),
+    ("DELETE", "/contracts/{contractId}"),
+]
+# Other products' dialects: each names a client of the caller's own only.
+HEFFL = "/compat/heffl/api/v1/invoices"
+# hevn invoices a contract of the caller's own only.
+HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing"
+# Leanpay imports name a client of the caller's own only, and upsert only the caller's invoices.
+LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
+COMPAT = [("POST", HEFFL), ("POST", HEVN), ("POST", LEANPAY)]
 
 
 def acme_invoice(api: Api, state: str = "draft") -> dict[str, Any]:
@@ -195,6 +212,26 @@ def test_an_invoice_is_created_in_the_callers_tenant_only(
     ]
 
 
+def test_a_batch_writes_into_the_callers_tenant_and_only_it_reads_its_progress(
+    api: Api,
+) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    ours = acme.post(f"{BASE}/batch", {"invoices": [{"externalId": "erp-1"}]}).json()
+    queued = acme.post(f"{BASE}/batch?async=true", {"invoices": [{}]})
+    theirs = globex.post(f"{BASE}/batch", {"invoices": [{"externalId": "erp-1"}]}).json()
+
+    assert queued.status == 202
+    assert globex.get(f"{BASE}/{queued.headers['Location']}").status == 404
+    assert acme.get(f"{BASE}/{queued.headers['Location']}").status == 200
+    # The same externalId in another tenant is that tenant's own, new invoice.
+    assert theirs["results"][0]["status"] == "created"
+    assert theirs["results"][0]["invoice"]["tenantId"] == "globex"
+    assert theirs["results"][0]["invoice"]["id"] != ours["results"][0]["invoice"]["id"]
+    assert [i["id"] for i in acme.get(f"{BASE}/find-all").json()] == [
+        ours["results"][0]["invoice"]["id"]
+    ]
+
+
 def test_a_tenant_reads_and_replaces_only_its_own_settings(api: Api) -> None:
     acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
     acme.request("PUT", "/api/v1/settings", {"numberingFormat": "ACME-{SEQ}"})
@@ -215,6 +252,88 @@ def test_another_tenants_clients_are_not_found_listed_or_changed(api: Api) -> No
     assert [c["id"] for c in globex.get("/api/v1/clients").json()] == [theirs["id"]]
     assert acme.get(path).json() == ours
     assert [c["id"] for c in acme.get("/api/v1/clients").json()] == [ours["id"]]
+
+
+def test_another_tenants_contracts_are_not_found_listed_or_changed_nor_named(api: Api) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    client = acme.post("/api/v1/clients", {"name": "Secret client"}).json()["id"]
+    terms = {"clientId": client, "currency": "EUR", "activationAt": "2026-01-01",
+             "items": [{"description": "Secret", "quantity": 1, "unitPrice": 9}]}  # fmt: skip
+    ours = acme.post("/api/v1/contracts", terms).json()
+    # globex may neither name acme's client nor reach acme's contract.
+    assert globex.post("/api/v1/contracts", terms).status == 400
+    path = f"/api/v1/contracts/{ours['id']}"
+    attempts = [("GET", None), ("PUT", terms), ("DELETE", None)]
+    assert [globex.request(m, path, body).status for m, body in attempts] == [404, 404, 404]
+    assert globex.get("/api/v1/contracts").json() == []
+    assert acme.get(path).json() == ours
+    assert [c["id"] for c in acme.get("/api/v1/contracts").json()] == [ours["id"]]
+
+
+def test_a_heffl_invoice_names_only_the_callers_client_and_is_created_in_its_tenant(
+    api: Api,
+) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    client = acme.post("/api/v1/clients", {"name": "Secret client"}).json()["id"]
+    body = {"clientId": client, "date": "2026-11-21", "dueDate": "2026-12-05", "tenantId": "acme",
+            "lineItems": [{"name": "Secret", "quantity": 1, "price": 9}]}  # fmt: skip
+    refused = globex.post(HEFFL, body)
+    assert refused.status == 400
+    assert "Secret" not in refused.body.decode()
+    assert globex.get(f"{BASE}/find-all").json() == acme.get(f"{BASE}/find-all").json() == []
+    ours = acme.post(HEFFL, body).json()
+    assert [i["id"] for i in acme.get(f"{BASE}/find-all").json()] == [ours["id"]]
+    assert globex.get(f"{BASE}/find/{ours['id']}").status == 404
+    assert ours["customFields"] == {"tenantId": "acme"}  # kept as a field, never as the tenant
+
+
+def test_a_hevn_entry_invoices_only_the_callers_contract_and_in_its_tenant(api: Api) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    client = acme.post("/api/v1/clients", {"name": "Secret client"}).json()["id"]
+    terms = {"clientId": client, "currency": "EUR", "activationAt": "2026-01-01",
+             "items": [{"description": "Secret", "quantity": 1, "unitPrice": 9}]}  # fmt: skip
+    contract = acme.post("/api/v1/contracts", terms).json()["id"]
+    body = [{"contractId": contract, "items": [{}], "period": 0, "tenantId": "acme"}]
+    refused = globex.post(HEVN, body)
+    assert refused.status == 200
+    [failed] = refused.json()["results"]
+    assert (failed["status"], failed["counterpartyId"], failed["invoice"]) == ("failed", None, None)
+    assert "Secret" not in refused.body.decode() and client not in refused.body.decode()
+    assert globex.get(f"{BASE}/find-all").json() == acme.get(f"{BASE}/find-all").json() == []
+    [ours] = acme.post(HEVN, body).json()["results"]
+    assert ours["status"] == "created"
+    assert [i["id"] for i in acme.get(f"{BASE}/find-all").json()] == [ours["invoice"]["id"]]
+    assert globex.get(f"{BASE}/find/{ours['invoice']['id']}").status == 404
+    # Sent again by globex, the same contract and period still finds nothing of acme's.
+    assert globex.post(HEVN, body).json()["results"][0]["status"] == "failed"
+    assert globex.get(f"{BASE}/find-all").json() == []
+
+
+def test_a_leanpay_import_names_only_the_callers_client_and_upserts_only_its_invoices(
+    api: Api,
+) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    client = acme.post("/api/v1/clients", {"name": "Secret client"}).json()["id"]
+    item = {"clientId": client, "reference": "SECRET-1", "amount": 119, "netAmount": 100,
+            "issueDate": "2026-11-21", "dueDate": "2026-12-21", "externalId": "lp-1",
+            "tenantId": "acme"}  # fmt: skip
+    refused = globex.post(LEANPAY, {"invoices": [item]})
+    assert refused.status == 400
+    assert [e["field"] for e in refused.json()["errors"]] == ["invoices[0].clientId"]
+    assert "Secret" not in refused.body.decode()
+    assert globex.get(f"{BASE}/find-all").json() == acme.get(f"{BASE}/find-all").json() == []
+    [ours] = acme.post(LEANPAY, {"invoices": [item]}).json()["data"]
+    assert ours["tenantId"] == "acme"
+    assert globex.get(f"{BASE}/find/{ours['id']}").status == 404
+    # The same externalId from globex, with its own client, is globex's own new invoice.
+    theirs_client = globex.post("/api/v1/clients", {"name": "Theirs"}).json()["id"]
+    theirs = {**item, "clientId": theirs_client, "reference": "G-1", "amount": 1, "netAmount": 1}
+    [made] = globex.post(LEANPAY, {"invoices": [theirs]}).json()["data"]
+    assert (made["tenantId"], made["reference"]) == ("globex", "G-1")
+    assert made["id"] != ours["id"]
+    mine = acme.get(f"{BASE}/find/{ours['id']}")
+    assert (mine.json()["invoiceNumber"], mine.json()["totalWithTax"]) == ("SECRET-1", 119)
+    assert mine.headers["ETag"] == '"1"'  # untouched by globex's import
 
 
 def test_a_tenant_named_in_the_body_or_query_is_ignored(api: Api, victim: dict[str, Any]) -> None:
@@ -304,7 +423,10 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(EXPORTS)
         | set(CREATES)
         | set(SETTINGS)
+        | set(BATCHES)
         | set(CLIENTS)
+        | set(CONTRACTS)
         | set(DOCUMENTS)
+        | set(COMPAT)
     )
     assert registered == covered

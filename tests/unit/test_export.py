@@ -44,6 +44,8 @@ def test_text_that_a_spreadsheet_would_evaluate_gets_a_leading_apostrophe(
         (date(2026, 2, 28), "2026-02-28"),
         (datetime(2026, 2, 28, 9, 30, tzinfo=UTC), "2026-02-28T09:30:00.000Z"),
         (14, "14"),
+        (True, "true"),  # taxInclusive
+        (False, "false"),
         (None, ""),
     ],
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.commands import InvoiceFields, RowInput
+from chalicelib.domain.commands import InvoiceFields, NewInvoice, RowInput
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
     FrozenFieldsError,
@@ -77,10 +77,10 @@ def _ports(repo: InvoiceRepository, clock: FixedClock | None = None) -> InvoiceP
 
 def _create(repo: InMemoryInvoiceRepository, actor: Actor = ACME, **data: Any) -> Invoice:
     return service.create_invoice(
-        InvoiceFields.model_validate(data),
+        NewInvoice.model_validate(data),
         actor=actor,
         ports=_ports(repo),
-    )
+    ).invoice
 
 
 def _update(repo: InMemoryInvoiceRepository, invoice_id: str, **data: Any) -> Invoice:

@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import InvoiceDefaults
+from chalicelib.domain.recurring import invoice_for_period
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 
@@ -463,4 +464,92 @@ def test_the_tenants_defaults_fill_what_it_set_and_its_timezone_dates_today() ->
         "EUR",
         0,
         date(2026, 11, 21),
+    )
+
+
+def test_a_discounted_tax_inclusive_invoice_sums_its_rounded_rows() -> None:
+    invoice = _new(
+        taxInclusive=True,
+        rows=[
+            _row("1", "119", "19", discount="10", discountType="PERCENTAGE"),
+            _row("4", "25", "7", discount="10"),
+        ],
+    )
+
+    first, second = invoice.rows
+    assert (str(first.discount_amount), str(first.total), str(first.tax_amount)) == (
+        "11.90",
+        "90.00",
+        "17.10",
+    )
+    assert (str(second.discount_amount), str(second.total_with_tax)) == ("10.00", "90.00")
+    assert _totals(invoice) == ("174.11", "22.99", "197.10", "197.10")
+    assert (str(invoice.total_discount), str(invoice.subtotal())) == ("21.90", "219.00")
+
+
+def test_a_fixed_discount_above_its_row_is_refused_naming_the_row() -> None:
+    with pytest.raises(InvalidInputError, match=r"rows\[1\]\.discount"):
+        _new(rows=[_row("1", "5"), _row("2", "5", discount="10.01")])
+
+
+def test_a_row_added_with_a_discount_above_it_is_refused_naming_the_discount() -> None:
+    draft = _new()
+
+    with pytest.raises(InvalidInputError) as refused:
+        row = RowInput.model_validate(_row("1", "5", discount="6"))
+        invoicing.add_row(draft, row, actor=BOB, now=LATER)
+    assert [p.field for p in refused.value.problems] == ["discount"]
+
+
+def test_a_percentage_discount_above_100_is_refused_as_input() -> None:
+    with pytest.raises(ValueError, match="at most 100"):
+        RowInput.model_validate(_row("1", "5", discount="100.01", discountType="PERCENTAGE"))
+    assert RowInput.model_validate(_row("1", "5", discount="250")).discount == 250
+
+
+def test_switching_to_inclusive_prices_reprices_every_row() -> None:
+    draft = _new(rows=[_row("1", "119", "19")])
+
+    inclusive = _update(draft, taxInclusive=True)
+
+    assert inclusive.tax_inclusive
+    assert _totals(inclusive) == ("100.00", "19.00", "119.00", "119.00")
+    with pytest.raises(InvalidInputError, match="taxInclusive"):
+        _update(draft, taxInclusive=None)
+
+
+def test_an_invoice_stored_before_discounts_reads_as_undiscounted_and_exclusive() -> None:
+    stored = _new(rows=[_row("2", "10", "24")]).model_dump(by_alias=True)
+    for row in stored["rows"]:
+        for name in ("discount", "discountType", "discountAmount"):
+            del row[name]
+    for name in ("taxInclusive", "totalDiscount", "customFields"):
+        del stored[name]
+
+    invoice = Invoice.model_validate(stored).in_minor_units()
+
+    [row] = invoice.rows
+    assert (str(row.discount), row.discount_type, str(row.discount_amount)) == (
+        "0",
+        "FIXED",
+        "0.00",
+    )
+    assert (invoice.tax_inclusive, str(invoice.total_discount)) == (False, "0.00")
+    assert str(row.amount(invoice.tax_inclusive)) == "20.00"
+
+
+def test_a_recurring_period_copies_prices_discounts_and_custom_fields() -> None:
+    template = _new(
+        taxInclusive=True,
+        customFields={"costCenter": "K-17"},
+        rows=[_row("1", "119", "19", discount="10", discountType="PERCENTAGE")],
+    )
+
+    period = invoice_for_period(template, date(2026, 12, 1), actor=ALICE, now=LATER)
+
+    assert (period.tax_inclusive, period.custom_fields) == (True, {"costCenter": "K-17"})
+    assert period.rows == template.rows
+    assert (period.total_discount, period.total_with_tax) == (
+        template.total_discount,
+        template.total_with_tax,
     )

@@ -124,10 +124,11 @@ def test_an_open_invoice_is_overdue_only_once_its_due_date_has_passed(
 def test_every_editable_field_is_either_frozen_content_or_a_free_annotation() -> None:
     content = frozenset({
         "currency", "invoice_date", "payment_term_days", "rows", "client_id", "payment_reference",
+        "tax_inclusive",
     })  # fmt: skip
     annotations = frozenset({
         "note", "contact_email", "opportunity_id", "milestone_id", "sales_order_id",
-        "subsidiary_id", "recurring_agreement",
+        "subsidiary_id", "recurring_agreement", "custom_fields",
     })  # fmt: skip
 
     assert (content, annotations) == (CONTENT_FIELDS, ANNOTATION_FIELDS)

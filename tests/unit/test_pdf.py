@@ -69,14 +69,20 @@ MIXED_RATES = [
 ]
 
 
-def _draft(rows: list[dict[str, Any]], currency: str = "EUR") -> Invoice:
-    fields = InvoiceFields.model_validate({"currency": currency, "rows": rows})
+def _draft(
+    rows: list[dict[str, Any]], currency: str = "EUR", *, tax_inclusive: bool = False
+) -> Invoice:
+    body = {"currency": currency, "rows": rows, "taxInclusive": tax_inclusive}
+    fields = InvoiceFields.model_validate(body)
     return invoicing.new_invoice(fields, actor=ALICE, now=NOW, defaults=invoicing.InvoiceDefaults())
 
 
-def _issued(rows: list[dict[str, Any]], currency: str = "EUR") -> Invoice:
+def _issued(
+    rows: list[dict[str, Any]], currency: str = "EUR", *, tax_inclusive: bool = False
+) -> Invoice:
     issuing = transitions.Issuing(InvoiceCounter(last={"2026": 122}), TenantSettings())
-    sent, _ = transitions.mark_as_sent(_draft(rows, currency), issuing, actor=ALICE, now=NOW)
+    draft = _draft(rows, currency, tax_inclusive=tax_inclusive)
+    sent, _ = transitions.mark_as_sent(draft, issuing, actor=ALICE, now=NOW)
     return sent
 
 
@@ -161,6 +167,38 @@ def test_tax_breakdown_lists_each_rate_with_its_net_base_and_tax() -> None:
     assert "19% €1,000.00 €190.00" in text
     assert "Subtotal €1,041.76" in text
     assert "Total €1,234.56" in text
+
+
+DISCOUNTED = [
+    {"description": "Beratung", "quantity": "8", "unitPrice": "125", "taxRate": "19",
+     "discount": "10", "discountType": "PERCENTAGE"},
+    {"description": "Fachbücher", "quantity": "2", "unitPrice": "20", "taxRate": "7",
+     "discount": "5.50"},
+    {"description": "Porto", "quantity": "1", "unitPrice": "1.76", "taxRate": "0"},
+]  # fmt: skip
+
+
+def test_a_discount_shows_under_its_row_and_is_taken_off_in_the_totals() -> None:
+    invoice = _issued(DISCOUNTED)  # net 900.00 + 34.50 + 1.76; tax 171.00 + 2.42
+
+    text = _text(render_invoice_pdf(_document(invoice, locale="en-GB")))
+
+    assert "Beratung\nDiscount 10%" in text
+    assert "Fachbücher\nDiscount €5.50" in text
+    assert "8 €125.00 19% €1,000.00" in text  # the row as entered
+    # 1,041.76 - 105.50 + 173.42 = 1,109.68: the lines add up to the total
+    assert "Subtotal €1,041.76\nDiscount -€105.50\nTax €173.42\nTotal €1,109.68" in text
+
+
+def test_inclusive_prices_add_up_to_the_total_and_show_the_tax_within_it() -> None:
+    rows = [{**row, "unitPrice": str(Decimal(row["unitPrice"]) * 2)} for row in DISCOUNTED]
+    invoice = _issued(rows, tax_inclusive=True)
+
+    text = _text(render_invoice_pdf(_document(invoice, locale="en-GB")))
+
+    # Gross 2,000.00 - 200.00, 80.00 - 5.50 and 3.52: 1,878.02, of which tax 287.39 + 4.87
+    assert "Items €2,083.52\nDiscount -€205.50\nTotal €1,878.02\nIncluded tax €292.26" in text
+    assert "Tax €292.26" not in text
 
 
 def test_amounts_print_with_the_currencys_minor_units() -> None:

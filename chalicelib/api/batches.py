@@ -1,0 +1,92 @@
+"""Batches of invoices under /api/v1/invoices: up to 100 created in the request, each item with
+its own result; more, or ?async=true, queued and followed at /invoices/batches/{batchId}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from chalice.app import Response
+from pydantic import Field
+
+from chalicelib.api.http import json_response, parsed_json, query_flag, validated
+from chalicelib.api.problems import error_body
+from chalicelib.api.representations import invoice_json
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.security import current_actor
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.batches import MAX_QUEUED_INVOICES, MAX_SYNC_INVOICES, Batch, ItemStatus
+from chalicelib.domain.commands import Command
+from chalicelib.domain.values import format_timestamp
+from chalicelib.services import batches as service
+from chalicelib.services.batches import ItemOutcome
+from chalicelib.services.ports import Added
+
+# A queued batch of 1,000 invoices of a few rows each; well under Lambda's 6 MB request limit.
+MAX_BATCH_BODY_BYTES = 5 * 1024 * 1024
+
+batches = ApiBlueprint(__name__)
+
+
+class BatchRequest(Command):
+    invoices: Annotated[list[Any], Field(min_length=1, max_length=MAX_QUEUED_INVOICES)]
+    atomic: bool = False
+
+
+@batches.route("/invoices/batch", methods=["POST"])
+def create_invoice_batch() -> Response:
+    request = batches.current_request
+    body = validated(BatchRequest, parsed_json(request, limit=MAX_BATCH_BODY_BYTES))
+    deps = get_deps()
+    if query_flag(request, "async") or len(body.invoices) > MAX_SYNC_INVOICES:
+        batch, _ = service.queue_invoices(
+            body.invoices, atomic=body.atomic, actor=current_actor(), ports=deps.batch_ports
+        )
+        location = {"Location": f"batches/{batch.id}"}
+        return json_response(batch_json(batch), status=202, headers=location)
+    outcomes = service.create_batch(
+        body.invoices, atomic=body.atomic, actor=current_actor(), ports=deps.ports
+    )
+    return json_response(sync_json(outcomes))
+
+
+@batches.route("/invoices/batches/{batchId}", methods=["GET"])
+def get_invoice_batch(batchId: str) -> Response:
+    batch = service.get_batch(batchId, actor=current_actor(), ports=get_deps().batch_ports)
+    return json_response(batch_json(batch))
+
+
+def sync_json(outcomes: list[ItemOutcome]) -> dict[str, Any]:
+    results = [_item_json(outcome) for outcome in outcomes]
+    counts = {str(status): 0 for status in ItemStatus}
+    for result in results:
+        counts[result["status"]] += 1
+    return {**counts, "results": results}
+
+
+def batch_json(batch: Batch) -> dict[str, Any]:
+    """A queued batch: where it stands, its counts so far and each processed item's result."""
+    return {
+        "batchId": batch.id,
+        "status": str(batch.status),
+        "atomic": batch.atomic,
+        "total": batch.total,
+        "processed": batch.processed,
+        **batch.counts(),
+        "results": [
+            result.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for result in batch.results
+        ],
+        "createdAt": format_timestamp(batch.created),
+        "updatedAt": format_timestamp(batch.updated),
+    }
+
+
+def _item_json(item: ItemOutcome) -> dict[str, Any]:
+    answer: dict[str, Any] = {"index": item.index}
+    if item.external_id is not None:
+        answer["externalId"] = item.external_id
+    outcome = item.outcome
+    if isinstance(outcome, Added):
+        status = ItemStatus.CREATED if outcome.created else ItemStatus.DUPLICATE
+        return {**answer, "status": str(status), "invoice": invoice_json(outcome.invoice)}
+    return {**answer, "status": str(ItemStatus.FAILED), "error": error_body(outcome)}

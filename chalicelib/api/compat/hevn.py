@@ -1,0 +1,47 @@
+"""hevn's `POST /api/v1/invoices/documents/contracts/invoices/batch_invoicing`
+(api-docs/hevn-batch-invoicing.txt), under /compat/hevn: a hevn client moves here by changing its
+base URL. Authenticated by `Authorization: Bearer <token>` (or `x-api-key`), as hevn is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.api.http import json_response, parsed_json, validated
+from chalicelib.api.problems import error_body
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.security import current_actor
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.compat.hevn import EntryOutcome, HevnBatchInput
+from chalicelib.domain.compat.hevn_answer import hevn_result
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.services.compat import hevn as service
+
+# 100 entries of up to 250 items each, far below Lambda's 6 MB request limit.
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+hevn = ApiBlueprint(__name__)
+
+
+@hevn.route("/api/v1/invoices/documents/contracts/invoices/batch_invoicing", methods=["POST"])
+def invoice_contracts() -> Response:
+    request = hevn.current_request
+    body = validated(HevnBatchInput, parsed_json(request, limit=MAX_BODY_BYTES))
+    deps = get_deps()
+    outcomes, settings = service.invoice_contracts(
+        body.root,
+        actor=current_actor(),
+        ports=deps.ports,
+        contracts=deps.contracts,
+        clients=deps.clients,
+    )
+    return json_response({"results": [_result(o, settings) for o in outcomes]})  # 200
+
+
+def _result(outcome: EntryOutcome, settings: TenantSettings) -> dict[str, Any]:
+    """The documented result; a failed entry also carries our error body, as a native batch's."""
+    result = hevn_result(outcome, settings)
+    if outcome.error is not None:
+        result["error"] = error_body(outcome.error)
+    return result

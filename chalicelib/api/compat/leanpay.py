@@ -1,0 +1,27 @@
+"""Leanpay's `POST /v1/public/invoices/batch` (api-docs/leanpay-import-invoices-batch.txt), under
+/compat/leanpay: a Leanpay client moves here by changing its base URL. Authenticated by the API
+key alone in `Authorization`, as Leanpay's document shows."""
+
+from __future__ import annotations
+
+from chalice.app import Response
+
+from chalicelib.api.http import json_body, json_response
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.security import current_actor
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.compat.leanpay import LeanpayImport, leanpay_answer
+from chalicelib.services.compat import leanpay as service
+
+leanpay = ApiBlueprint(__name__)
+
+
+@leanpay.route("/v1/public/invoices/batch", methods=["POST"])
+def import_invoices() -> Response:
+    body = json_body(leanpay.current_request, LeanpayImport)
+    deps = get_deps()
+    invoices = service.import_invoices(
+        body.invoices, actor=current_actor(), ports=deps.ports, clients=deps.clients
+    )
+    # 200: the document names no other status for "Returns the imported invoices".
+    return json_response({"data": [leanpay_answer(invoice) for invoice in invoices]})

@@ -1,0 +1,80 @@
+"""The tenant's contracts under /api/v1/contracts: create, read, replace, list and delete the
+terms each period of a client's work is invoiced with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.api.http import json_body, json_response, no_content
+from chalicelib.api.paging import page_params, page_response
+from chalicelib.api.routing import ApiBlueprint
+from chalicelib.api.security import current_actor
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.contracts import Contract, ContractInput
+from chalicelib.services import contracts as service
+
+contracts = ApiBlueprint(__name__)
+
+
+def contract_json(contract: Contract) -> dict[str, Any]:
+    """Amounts stay Decimals here, so json_response writes them exactly."""
+    return contract.model_dump(mode="python", by_alias=True)
+
+
+def _contract_response(contract: Contract, status: int = 200) -> Response:
+    headers = {"ETag": f'"{contract.version}"'}
+    if status == 201:
+        headers["Location"] = f"contracts/{contract.id}"
+    return json_response(contract_json(contract), status=status, headers=headers)
+
+
+@contracts.route("/contracts", methods=["POST"])
+def create_contract() -> Response:
+    given = json_body(contracts.current_request, ContractInput)
+    deps = get_deps()
+    created = service.create_contract(
+        given,
+        actor=current_actor(),
+        repo=deps.contracts,
+        clients=deps.clients,
+        clock=deps.ports.clock,
+    )
+    return _contract_response(created, status=201)
+
+
+@contracts.route("/contracts", methods=["GET"])
+def list_contracts() -> Response:
+    limit, cursor = page_params(contracts.current_request)
+    page = service.list_contracts(
+        actor=current_actor(), repo=get_deps().contracts, limit=limit, cursor=cursor
+    )
+    return page_response(page, limit, "contracts", contract_json)
+
+
+@contracts.route("/contracts/{contractId}", methods=["GET"])
+def get_contract(contractId: str) -> Response:
+    found = service.get_contract(contractId, actor=current_actor(), repo=get_deps().contracts)
+    return _contract_response(found)
+
+
+@contracts.route("/contracts/{contractId}", methods=["PUT"])
+def replace_contract(contractId: str) -> Response:
+    given = json_body(contracts.current_request, ContractInput)
+    deps = get_deps()
+    replaced = service.replace_contract(
+        contractId,
+        given,
+        actor=current_actor(),
+        repo=deps.contracts,
+        clients=deps.clients,
+        clock=deps.ports.clock,
+    )
+    return _contract_response(replaced)
+
+
+@contracts.route("/contracts/{contractId}", methods=["DELETE"])
+def delete_contract(contractId: str) -> Response:
+    service.delete_contract(contractId, actor=current_actor(), repo=get_deps().contracts)
+    return no_content()

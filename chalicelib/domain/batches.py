@@ -1,0 +1,64 @@
+"""Many invoices at once. Each item of a batch stands alone (created, duplicate or failed) unless
+the batch is atomic; a queued batch keeps its progress and each item's result, so its caller can
+follow it and a worker that stops half way resumes after the last item it recorded."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from chalicelib.domain.base import DomainModel
+from chalicelib.domain.values import Timestamp
+
+MAX_SYNC_INVOICES = 100  # more than this is queued, as ?async=true is
+MAX_QUEUED_INVOICES = 1000
+MAX_ITEM_PROBLEMS = 10  # a failed item's error names at most this many fields
+
+
+class ItemStatus(StrEnum):
+    CREATED = "created"
+    DUPLICATE = "duplicate"  # its externalId named an invoice that already existed
+    FAILED = "failed"
+
+
+class BatchStatus(StrEnum):
+    QUEUED = "QUEUED"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+
+
+class ItemResult(DomainModel):
+    """What became of one item: its invoice, or the error body a single create would answer."""
+
+    index: int
+    status: ItemStatus
+    external_id: str | None = None
+    invoice_id: str | None = None
+    error: dict[str, Any] | None = None
+
+
+class Batch(DomainModel):
+    """A queued batch: its items wait in the document store; results grow as a worker goes."""
+
+    id: str
+    tenant_id: str
+    version: int = Field(default=0, exclude=True)
+    status: BatchStatus = BatchStatus.QUEUED
+    atomic: bool = False
+    total: int
+    results: list[ItemResult] = Field(default_factory=list)
+    created: Timestamp
+    created_by: str
+    updated: Timestamp
+
+    @property
+    def processed(self) -> int:
+        return len(self.results)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            str(status): sum(1 for result in self.results if result.status == status)
+            for status in ItemStatus
+        }

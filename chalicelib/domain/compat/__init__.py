@@ -1,0 +1,1 @@
+"""Other invoicing products' shapes, translated to and from the native invoice: pure functions."""

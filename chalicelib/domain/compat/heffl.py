@@ -1,0 +1,255 @@
+"""Heffl's create-invoice body (api-docs/heffl-create-invoice.txt) as a native invoice, and the
+invoice back in Heffl's response shape. Heffl's line items carry their tax as the id of one of
+the tenant's tax rates, and its unknown top-level keys are the invoice's custom fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from chalicelib.domain.commands import (
+    MAX_ROWS,
+    Command,
+    CustomFields,
+    Discount,
+    NewInvoice,
+    Quantity,
+    UnitPrice,
+)
+from chalicelib.domain.errors import FieldProblem, InvalidInputError
+from chalicelib.domain.invoice import Invoice, InvoiceRow
+from chalicelib.domain.money import HUNDRED, DiscountType, difference
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.values import CalendarDate, Reference, ShortText, Timestamp
+
+# The native row's description holds the name and, on the next line, the description.
+MAX_NAME = 255
+MAX_DESCRIPTION = 1000 - MAX_NAME - 1
+# The native note holds the subject and, after a blank line, the notes.
+MAX_NOTES = 5000 - 255 - 2
+MAX_TAGS = 100
+MAX_TERM_DAYS = 365  # the native paymentTermDays' bound
+
+Id = str | int  # Heffl documents some ids as strings in requests and numbers in responses
+
+
+class HefflLineItem(Command):
+    name: Annotated[str, Field(max_length=MAX_NAME)] | None = None
+    product_id: Reference | int | None = None
+    quantity: Quantity
+    price: UnitPrice
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
+    tax_rate_id: Reference | None = None
+    # The type before the amount, so the amount's check can read it.
+    discount_type: Literal["fixed", "percentage"] = "fixed"
+    discount: Discount = Decimal(0)
+    buy_price: UnitPrice | None = None
+
+    @field_validator("discount")
+    @classmethod
+    def percentage_at_most_100(cls, discount: Decimal, info: ValidationInfo) -> Decimal:
+        if info.data.get("discount_type") == "percentage" and discount > HUNDRED:
+            raise ValueError("a percentage discount must be at most 100")
+        return discount
+
+
+class HefflInvoiceInput(Command):
+    """The documented body. Keys it does not document are kept as custom fields, and so are the
+    entries of a `customFields` object, so a client may send back what it was answered."""
+
+    client_id: Reference
+    date: CalendarDate
+    due_date: CalendarDate
+    line_items: Annotated[list[HefflLineItem], Field(min_length=1, max_length=MAX_ROWS)]
+    is_inclusive_tax: bool = False
+    status: Literal["DRAFT", "SENT"] = "DRAFT"
+    contact_id: Reference | None = None
+    subject: ShortText | None = None
+    notes: Annotated[str, Field(max_length=MAX_NOTES)] | None = None
+    sales_person_id: Reference | int | None = None
+    template_id: Reference | None = None
+    tags: Annotated[list[Reference | int], Field(max_length=MAX_TAGS)] = Field(default_factory=list)
+    custom_fields: CustomFields | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def unknown_keys_are_custom_fields(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        known = {name for field in cls.model_fields for name in (field, to_camel(field))}
+        unknown = {key: value for key, value in data.items() if key not in known}
+        sent = data.get("customFields", data.get("custom_fields"))
+        if not unknown or (sent is not None and not isinstance(sent, dict)):
+            return data
+        kept = {key: value for key, value in data.items() if key in known}
+        return {**kept, "customFields": {**(sent or {}), **unknown}}
+
+
+def native_fields(body: HefflInvoiceInput, settings: TenantSettings) -> NewInvoice:
+    """The native invoice the body describes, its tax rates looked up in the tenant's settings.
+    Raises InvalidInputError naming each Heffl field at fault."""
+    problems = []
+    terms = (body.due_date - body.date).days
+    if not 0 <= terms <= MAX_TERM_DAYS:
+        message = f"must be 0 to {MAX_TERM_DAYS} days after date"
+        problems.append(FieldProblem("dueDate", message))
+    rates = []
+    for n, item in enumerate(body.line_items):
+        rate = settings.tax_rate(item.tax_rate_id) if item.tax_rate_id is not None else None
+        if item.tax_rate_id is not None and rate is None:
+            message = "names no tax rate of the tenant's settings (taxRates)"
+            problems.append(FieldProblem(f"lineItems[{n}].taxRateId", message))
+        rates.append(rate.rate if rate is not None else Decimal(0))
+    if problems:
+        raise InvalidInputError(problems)
+    return NewInvoice.model_validate(
+        {
+            "client_id": body.client_id,
+            "invoice_date": body.date,
+            "payment_term_days": terms,
+            "tax_inclusive": body.is_inclusive_tax,
+            "rows": [_row(item, rate) for item, rate in zip(body.line_items, rates, strict=True)],
+            "note": _joined("\n\n", body.subject, body.notes),
+            "custom_fields": body.custom_fields,
+        }
+    )
+
+
+def _row(item: HefflLineItem, tax_rate: Decimal) -> dict[str, Any]:
+    return {
+        "description": _joined("\n", item.name, item.description),
+        "product_id": None if item.product_id is None else str(item.product_id),
+        "quantity": item.quantity,
+        "unit_price": item.price,
+        "tax_rate": tax_rate,
+        "discount": item.discount,
+        "discount_type": DiscountType(item.discount_type.upper()),
+    }
+
+
+def _joined(separator: str, *parts: str | None) -> str | None:
+    return separator.join(part for part in parts if part) or None
+
+
+# Where a native rule's field is in Heffl's body.
+_HEFFL_ROW_FIELDS = {"unitPrice": "price", "description": "name", "taxRate": "taxRateId"}
+_HEFFL_FIELDS = {"invoiceDate": "date", "paymentTermDays": "dueDate", "note": "notes"}
+
+
+def heffl_problems(problems: Iterable[FieldProblem]) -> list[FieldProblem]:
+    """A native refusal (such as a fixed discount above its row) in Heffl's field names."""
+    return [FieldProblem(_heffl_field(p.field), p.message) for p in problems]
+
+
+def _heffl_field(field: str) -> str:
+    if field.startswith("rows["):
+        row, _, name = field.partition("].")
+        return f"lineItems[{row.removeprefix('rows[')}].{_HEFFL_ROW_FIELDS.get(name, name)}"
+    return _HEFFL_FIELDS.get(field, field)
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+
+class HefflLineItemAnswer(_Answer):
+    name: str | None
+    quantity: Decimal
+    price: Decimal
+    tax: Decimal
+    discount: Decimal
+    discount_type: Literal["fixed", "percentage"]
+    buy_price: Decimal | None
+    view_type: Literal["LINE_ITEM"] = "LINE_ITEM"
+    amount: Decimal
+    tax_amount: Decimal
+    discount_amount: Decimal
+    description: str | None
+    product_id: Id | None
+
+
+class HefflInvoiceAnswer(_Answer):
+    """Exactly the documented response fields."""
+
+    id: str
+    number: str
+    date: CalendarDate
+    due_date: CalendarDate
+    status: str
+    currency: str
+    is_inclusive_tax: bool
+    sub_total: Decimal
+    tax_total: Decimal
+    discount_total: Decimal
+    total: Decimal
+    pending_total: Decimal
+    paid_total: Decimal
+    line_items: list[HefflLineItemAnswer]
+    created_at: Timestamp
+    client_id: str | None
+    contact_id: str | None
+    subject: str | None
+    notes: str | None
+    sales_person_id: Id | None
+    custom_fields: dict[str, Any]
+
+
+def heffl_answer(invoice: Invoice, body: HefflInvoiceInput) -> dict[str, Any]:
+    """The invoice as Heffl answers it. What the native invoice has no place for (names, buy
+    prices, contact, sales person) is answered as it was sent. A draft has no number yet: "".
+    Amounts stay Decimal, for an exact JSON writer."""
+    answer = HefflInvoiceAnswer(
+        id=invoice.id,
+        number=invoice.invoice_number or "",
+        date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        status=invoice.status,
+        currency=invoice.currency,
+        is_inclusive_tax=invoice.tax_inclusive,
+        sub_total=invoice.subtotal(),
+        tax_total=invoice.total_tax,
+        discount_total=invoice.total_discount,
+        total=invoice.total_with_tax,
+        pending_total=difference(invoice.total_with_tax, invoice.paid),
+        paid_total=invoice.paid,
+        line_items=[
+            _line_answer(row, item, invoice.tax_inclusive)
+            for row, item in zip(invoice.rows, body.line_items, strict=True)
+        ],
+        created_at=invoice.created,
+        client_id=invoice.client_id,
+        contact_id=body.contact_id,
+        subject=body.subject,
+        notes=body.notes,
+        sales_person_id=body.sales_person_id,
+        custom_fields=invoice.custom_fields or {},
+    )
+    return answer.model_dump(mode="python", by_alias=True)
+
+
+def _line_answer(row: InvoiceRow, item: HefflLineItem, tax_inclusive: bool) -> HefflLineItemAnswer:
+    return HefflLineItemAnswer(
+        name=item.name,
+        quantity=row.quantity,
+        price=row.unit_price,
+        tax=row.tax_rate,
+        discount=row.discount,
+        discount_type=item.discount_type,
+        buy_price=item.buy_price,
+        amount=row.amount(tax_inclusive),
+        tax_amount=row.tax_amount,
+        discount_amount=row.discount_amount,
+        description=item.description,
+        product_id=item.product_id,
+    )

@@ -1,0 +1,60 @@
+"""Invoices issued elsewhere and brought here as they stand: their own number, when they were
+sent, the payments they received. Each step is the native one (mark as sent, add a payment,
+mark as paid), applied to the new draft before it is first stored, so the imported invoice is
+written once, its figures and reminder plan following from its state as for any other."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.domain import due, payments, transitions
+from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
+from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.parties import PartyDetails
+from chalicelib.domain.payments import PaymentInput
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.values import Actor
+
+
+@dataclass(frozen=True)
+class ImportedState:
+    """Where an invoice issued elsewhere stands. Its number is its own (the tenant's series is
+    not used); `paid_at` settles whatever the payments leave open."""
+
+    number: str
+    sent_at: datetime
+    payments: Sequence[PaymentInput] = field(default_factory=tuple)
+    paid_at: datetime | None = None
+
+
+def imported(
+    draft: Invoice,
+    state: ImportedState,
+    *,
+    settings: TenantSettings,
+    client: PartyDetails | None,
+    actor: Actor,
+    now: datetime,
+) -> Invoice:
+    """The new draft as the invoice stands elsewhere: SENT under its own number, then paid."""
+    numbered = draft.model_copy(update={"invoice_number": state.number})
+    issuing = transitions.Issuing(InvoiceCounter(), settings, client)
+    sent, _ = transitions.mark_as_sent(numbered, issuing, actor=actor, now=state.sent_at)
+    # Its event is dated when it was sent; the invoice itself changed now, as it is brought in.
+    invoice = sent.model_copy(update={"updated": now})
+    today = due.local_date(now, invoice.timezone)
+    invoice = transitions.flag_overdue(invoice, actor=actor, now=now)  # if already past due
+    for payment in state.payments:
+        invoice = payments.add_payment(invoice, payment, actor=actor, now=now, today=today)
+    if state.paid_at is not None and invoice.status != InvoiceStatus.PAID:
+        invoice = payments.mark_as_paid(
+            invoice,
+            paid_on=state.paid_at,
+            method=PaymentMethod.OTHER,
+            actor=actor,
+            now=now,
+            today=today,
+        )
+    return invoice

@@ -1,0 +1,17 @@
+"""The worker's part in a queued batch: create its invoices from where its results stop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.api.problems import error_body
+from chalicelib.jobs.ports import JobPorts
+from chalicelib.jobs.work import WorkItem
+from chalicelib.services.batches import take_batch
+
+
+def create_queued_batch(item: WorkItem, now: datetime, ports: JobPorts) -> bool:  # noqa: ARG001
+    """`item` names the batch (its invoice_id is the batch's id); `now` is when it was queued."""
+    if ports.batches is None:
+        raise RuntimeError("the worker was built without the batches' ports")
+    return take_batch(item.tenant_id, item.invoice_id, ports=ports.batches, describe=error_body)

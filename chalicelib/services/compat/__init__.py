@@ -1,0 +1,1 @@
+"""Other invoicing products' use cases, each carried out by the native services."""

@@ -1,0 +1,38 @@
+"""Heffl's create-invoice use case, carried out by the native ones: the invoice is created as a
+native draft and, when Heffl's status is SENT, issued as mark-as-sent issues it (a gapless
+number, no email). Nothing is stored apart from the native invoice."""
+
+from __future__ import annotations
+
+from chalicelib.domain.compat import heffl
+from chalicelib.domain.compat.heffl import HefflInvoiceInput
+from chalicelib.domain.errors import FieldProblem, InvalidInputError
+from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.values import Actor
+from chalicelib.services import invoices, lifecycle
+from chalicelib.services.ports import ClientRepository, InvoicePorts
+
+
+def create_invoice(
+    body: HefflInvoiceInput, *, actor: Actor, ports: InvoicePorts, clients: ClientRepository
+) -> Invoice:
+    """Refuses, writing nothing, a client that is not one of the tenant's, a tax rate id its
+    settings do not define, or a rule the native invoice breaks, each named in Heffl's terms."""
+    # Read afresh: tax rates decide amounts (and this also refreshes the defaults a create uses).
+    settings = ports.settings.get(actor.tenant_id)
+    problems = []
+    if clients.get(actor.tenant_id, body.client_id) is None:
+        problems.append(FieldProblem("clientId", "names no client of yours"))
+    try:
+        fields = heffl.native_fields(body, settings)
+    except InvalidInputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InvalidInputError(problems)
+    try:
+        created = invoices.create_invoice(fields, actor=actor, ports=ports).invoice
+    except InvalidInputError as exc:
+        raise InvalidInputError(heffl.heffl_problems(exc.problems)) from exc
+    if body.status == "SENT":
+        return lifecycle.mark_as_sent(created.id, actor=actor, ports=ports)
+    return created

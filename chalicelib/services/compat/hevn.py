@@ -1,0 +1,126 @@
+"""hevn's batch invoicing carried out by the native services: each entry's contract and client
+are read, the period's invoices created in one native batch keyed by contract and period (so an
+entry sent again finds its invoice), and those to finalize issued as mark-as-sent issues them.
+Nothing is stored apart from the native invoices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from chalicelib.domain.clients import Client
+from chalicelib.domain.commands import NewInvoice
+from chalicelib.domain.compat import hevn
+from chalicelib.domain.compat.hevn import EntryOutcome, HevnEntry
+from chalicelib.domain.contracts import Contract
+from chalicelib.domain.errors import (
+    ContractNotFoundError,
+    DomainError,
+    FieldProblem,
+    InvalidInputError,
+)
+from chalicelib.domain.invoice import Invoice, InvoiceStatus
+from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.values import Actor
+from chalicelib.services import batches, lifecycle
+from chalicelib.services.contracts import get_contract
+from chalicelib.services.ports import Added, ClientRepository, ContractRepository, InvoicePorts
+
+
+def invoice_contracts(
+    entries: Sequence[HevnEntry],
+    *,
+    actor: Actor,
+    ports: InvoicePorts,
+    contracts: ContractRepository,
+    clients: ClientRepository,
+) -> tuple[list[EntryOutcome], TenantSettings]:
+    """One outcome per entry, in order; an entry that fails leaves the others be. With them the
+    settings a draft's seller is answered from (read at most a minute ago, as creates read them)."""
+    outcomes = _read(entries, actor=actor, contracts=contracts, clients=clients)
+    timezone = ports.defaults_for(actor.tenant_id).timezone
+    planned: list[tuple[int, NewInvoice]] = []
+    for index, outcome in enumerate(outcomes):
+        if outcome.contract is None or outcome.error is not None:
+            continue
+        try:
+            planned.append(
+                (index, hevn.create_body(outcome.contract, outcome.entry, timezone=timezone))
+            )
+        except InvalidInputError as exc:
+            outcomes[index] = replace(outcome, error=exc)
+    made = batches.create_invoices(
+        [body for _, body in planned], atomic=False, actor=actor, ports=ports
+    )
+    for (index, _), result in zip(planned, made, strict=True):
+        outcomes[index] = (
+            replace(outcomes[index], invoice=result.invoice, created=result.created)
+            if isinstance(result, Added)
+            else replace(outcomes[index], error=hevn.hevn_problems(result))
+        )
+    return _finalized(outcomes, actor=actor, ports=ports), ports.settings.recent(actor.tenant_id)
+
+
+def _read(
+    entries: Sequence[HevnEntry],
+    *,
+    actor: Actor,
+    contracts: ContractRepository,
+    clients: ClientRepository,
+) -> list[EntryOutcome]:
+    """Each contract and its client, read once however many entries name them. Another tenant's
+    contract is as unknown as one that never existed; a contract whose client is gone fails."""
+    found: dict[str, Contract | DomainError] = {}
+    people: dict[str, Client | None] = {}
+    for entry in entries:
+        contract_id = str(entry.contract_id)
+        if contract_id not in found:
+            try:
+                found[contract_id] = get_contract(contract_id, actor=actor, repo=contracts)
+            except ContractNotFoundError as exc:
+                found[contract_id] = exc
+        contract = found[contract_id]
+        if isinstance(contract, Contract) and contract.client_id not in people:
+            people[contract.client_id] = clients.get(actor.tenant_id, contract.client_id)
+    return [_outcome(entry, found[str(entry.contract_id)], people) for entry in entries]
+
+
+def _outcome(
+    entry: HevnEntry, contract: Contract | DomainError, people: dict[str, Client | None]
+) -> EntryOutcome:
+    if isinstance(contract, DomainError):
+        return EntryOutcome(entry, error=contract)
+    client = people[contract.client_id]
+    if client is None:
+        message = f"its client {contract.client_id} no longer exists"
+        return EntryOutcome(
+            entry, contract, error=InvalidInputError([FieldProblem("contractId", message)])
+        )
+    return EntryOutcome(entry, contract, client)
+
+
+def _finalized(
+    outcomes: list[EntryOutcome], *, actor: Actor, ports: InvoicePorts
+) -> list[EntryOutcome]:
+    """Issue, in the entries' order, each draft an entry asks to finalize: numbers follow that
+    order. Every entry then answers its invoice as it ends up, even when two name the same."""
+    latest: dict[str, Invoice] = {}
+    for index, outcome in enumerate(outcomes):
+        if outcome.invoice is None:
+            continue
+        current = latest.setdefault(outcome.invoice.id, outcome.invoice)
+        if (
+            outcome.error is not None
+            or not outcome.entry.finalize
+            or current.status != InvoiceStatus.DRAFT
+        ):
+            continue
+        try:
+            latest[current.id] = lifecycle.mark_as_sent(current.id, actor=actor, ports=ports)
+            outcomes[index] = replace(outcome, issued_now=True)
+        except DomainError as exc:  # made, but not issued: sent again, the entry issues it
+            outcomes[index] = replace(outcome, error=exc)
+    return [
+        replace(outcome, invoice=latest[outcome.invoice.id]) if outcome.invoice else outcome
+        for outcome in outcomes
+    ]
