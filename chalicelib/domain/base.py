@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -12,3 +12,12 @@ class DomainModel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
     )
+
+
+class TenantRecord(DomainModel):
+    """Something a tenant owns, stored by its id and changed only over the version read."""
+
+    id: str
+    tenant_id: str
+    # Optimistic-locking counter: stored and sent as the ETag, not part of the JSON body.
+    version: int = Field(default=0, exclude=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from chalicelib.domain.base import DomainModel
+from chalicelib.domain.base import DomainModel, TenantRecord
 from chalicelib.domain.values import Timestamp
 
 MAX_SYNC_INVOICES = 100  # more than this is queued, as ?async=true is
@@ -39,12 +39,9 @@ class ItemResult(DomainModel):
     error: dict[str, Any] | None = None
 
 
-class Batch(DomainModel):
+class Batch(TenantRecord):
     """A queued batch: its items wait in the document store; results grow as a worker goes."""
 
-    id: str
-    tenant_id: str
-    version: int = Field(default=0, exclude=True)
     status: BatchStatus = BatchStatus.QUEUED
     atomic: bool = False
     total: int

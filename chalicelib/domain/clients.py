@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import EmailStr, Field
 
-from chalicelib.domain.base import DomainModel
+from chalicelib.domain.base import TenantRecord
 from chalicelib.domain.commands import Command
 from chalicelib.domain.parties import PartyDetails, PostalAddress
 from chalicelib.domain.settings import LocaleTag, VatId
@@ -27,10 +27,7 @@ class ClientInput(Command):
     locale: LocaleTag | None = None
 
 
-class Client(DomainModel):
-    id: str
-    tenant_id: str
-    version: int = Field(default=0, exclude=True)
+class Client(TenantRecord):
     name: str
     email: str | None = None
     address: PostalAddress | None = None

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from dateutil.relativedelta import relativedelta
 from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 
-from chalicelib.domain.base import DomainModel
+from chalicelib.domain.base import TenantRecord
 from chalicelib.domain.commands import (
     MAX_ROWS,
     Command,
@@ -138,10 +138,7 @@ class ContractInput(Command):
         return items
 
 
-class Contract(DomainModel):
-    id: str
-    tenant_id: str
-    version: int = Field(default=0, exclude=True)  # sent as the ETag
+class Contract(TenantRecord):
     client_id: str
     currency: str
     is_recurring: bool

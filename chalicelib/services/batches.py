@@ -97,12 +97,11 @@ def create_invoices(
         if isinstance(item, Invoice):
             first_of.setdefault(item.id, index)
     named = [item for item in built if isinstance(item, Invoice) and _may_exist(item, ids)]
-    found = _written(
-        [item for index, item in enumerate(built) if first_of.get(_id(item) or "") == index],
-        known=named,
-        atomic=atomic,
-        ports=ports,
-    )
+    firsts = [
+        item for index, item in enumerate(built) if isinstance(item, Invoice)
+        and first_of[item.id] == index
+    ]  # fmt: skip
+    found = _written(firsts, actor.tenant_id, may_exist=named, atomic=atomic, ports=ports)
     return [_outcome(item, index, first_of, found) for index, item in enumerate(built)]
 
 
@@ -300,21 +299,16 @@ def _may_exist(invoice: Invoice, ids: Sequence[str | None] | None) -> bool:
     return invoice.external_id is not None or (ids is not None and invoice.id in ids)
 
 
-def _id(item: Invoice | DomainError) -> str | None:
-    return item.id if isinstance(item, Invoice) else None
-
-
 def _written(
-    invoices: Sequence[Invoice | DomainError],
+    new: Sequence[Invoice],
+    tenant_id: str,
     *,
-    known: Sequence[Invoice],
+    may_exist: Sequence[Invoice],
     atomic: bool,
     ports: InvoicePorts,
 ) -> dict[str, Outcome]:
     """Each new invoice as written, or as found stored already under its id."""
-    new = [item for item in invoices if isinstance(item, Invoice)]
-    tenant_id = new[0].tenant_id if new else ""
-    maybe = [invoice.id for invoice in known]
+    maybe = [invoice.id for invoice in may_exist]
     for _ in ports.retry.tries():
         stored = {i.id: i for i in ports.repo.get_many(tenant_id, maybe)} if maybe else {}
         found: dict[str, Outcome] = {

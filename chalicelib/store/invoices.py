@@ -117,7 +117,7 @@ class DynamoInvoiceRepository:
 
     def add(self, invoice: Invoice) -> Invoice:
         stored = invoice.model_copy(update={"version": 1})
-        self._commit([stored.id], [self._put(stored, 0)], delta(None, stored), stored)
+        self._commit_new([stored], {stored.id: self._put(stored, 0)})
         return stored
 
     @property

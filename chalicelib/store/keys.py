@@ -23,18 +23,6 @@ def invoice_sk(invoice_id: str) -> str:
     return f"{INVOICE_PREFIX}{invoice_id}"
 
 
-def client_sk(client_id: str) -> str:
-    return f"{CLIENT_PREFIX}{client_id}"
-
-
-def contract_sk(contract_id: str) -> str:
-    return f"{CONTRACT_PREFIX}{contract_id}"
-
-
-def batch_sk(batch_id: str) -> str:
-    return f"{BATCH_PREFIX}{batch_id}"
-
-
 # Objects in the documents bucket start with the tenant, as every partition key does (the
 # invoices' files are named in domain/files.py).
 def export_key(tenant_id: str, export_id: str) -> str:

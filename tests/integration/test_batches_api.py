@@ -11,7 +11,6 @@ import boto3
 import pytest
 
 from chalicelib.bootstrap import get_deps
-from chalicelib.store.batches import batch_key
 from invoicing_cli.local import TABLE_NAME
 from tests.figures import exact_json
 from tests.support import Api, DynamoCalls, queued_chunks, take_chunk
@@ -225,7 +224,7 @@ def test_a_queued_batch_taken_again_creates_nothing_twice(acme: Api) -> None:
     (chunk,) = queued_chunks()
     take_chunk(acme, chunk)
     table = boto3.client("dynamodb")
-    key = batch_key("acme", batch["batchId"])
+    key = {"PK": {"S": "T#acme"}, "SK": {"S": f"BATCH#{batch['batchId']}"}}
     table.update_item(
         TableName=TABLE_NAME,
         Key=key,
