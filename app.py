@@ -7,6 +7,7 @@ from chalicelib.api.batches import batches
 from chalicelib.api.clients import clients
 from chalicelib.api.compat.heffl import heffl
 from chalicelib.api.compat.hevn import hevn
+from chalicelib.api.compat.hyperline import hyperline
 from chalicelib.api.compat.leanpay import leanpay
 from chalicelib.api.contracts import contracts
 from chalicelib.api.delivery import delivery
@@ -41,6 +42,7 @@ app.register_blueprint(settings, url_prefix="/api/v1")
 # Other products' dialects, each at /compat/<vendor>/<the path its document gives>.
 app.register_blueprint(heffl, url_prefix="/compat/heffl")
 app.register_blueprint(hevn, url_prefix="/compat/hevn")
+app.register_blueprint(hyperline, url_prefix="/compat/hyperline")
 app.register_blueprint(leanpay, url_prefix="/compat/leanpay")
 # The scheduled jobs and the worker that takes their queued chunks.
 app.register_blueprint(jobs)

@@ -83,6 +83,7 @@ class Deps:
             batches=DynamoBatchRepository(self.dynamodb, self.settings.table_name),
             files=self.documents,
             queue=SqsChunkQueue(self.settings.jobs_queue_url),
+            clients=self.clients,
         )
 
     @property

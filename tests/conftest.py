@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from chalice.cli.factory import CLIFactory
 from chalice.local import ThreadedHTTPServer, create_local_server
@@ -43,6 +45,24 @@ from tests.dynamodb_local import (
     run_dynamodb_local,
 )
 from tests.support import Api, DynamoCalls
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_model_loader_per_worker() -> Iterator[None]:
+    """botocore parses its JSON service models once per session, and every test makes new
+    sessions (moto resets boto3's default one, the app builds its own): share one loader, so
+    each model is parsed once per worker instead of once per test (a third of a test's setup)."""
+    original = botocore.session.create_loader
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = original(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
+    yield
+    botocore.session.create_loader = original
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +109,18 @@ def api(aws: None) -> Iterator[Api]:
 
     with Client(app, stage_name="dev", project_dir=str(PROJECT_DIR)) as client:
         yield Api(client, headers={})
+
+
+@pytest.fixture
+def acme(api: Api) -> Api:
+    """The tenant a route test acts as."""
+    return api.as_tenant("acme")
+
+
+@pytest.fixture
+def globex(api: Api) -> Api:
+    """The other tenant, whose attempts on acme's data every route test makes."""
+    return api.as_tenant("globex")
 
 
 @pytest.fixture

@@ -144,3 +144,13 @@ def queued_chunks() -> list[Chunk]:
     url = get_deps().settings.jobs_queue_url
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     return [Chunk.from_message(message["Body"]) for message in messages]
+
+
+def drain_jobs(api: Api) -> int:
+    """Let the jobs' worker take everything queued; how many messages it took."""
+    taken = 0
+    while chunks := queued_chunks():
+        for chunk in chunks:
+            take_chunk(api, chunk)
+            taken += 1
+    return taken

@@ -23,6 +23,13 @@ class ItemStatus(StrEnum):
     FAILED = "failed"
 
 
+class BatchSource(StrEnum):
+    """Whose body a queued batch's items are: the native create body, or a vendor's invoice."""
+
+    NATIVE = "native"
+    HYPERLINE = "hyperline"
+
+
 class BatchStatus(StrEnum):
     QUEUED = "QUEUED"
     PROCESSING = "PROCESSING"
@@ -30,7 +37,8 @@ class BatchStatus(StrEnum):
 
 
 class ItemResult(DomainModel):
-    """What became of one item: its invoice, or the error body a single create would answer."""
+    """What became of one item: its invoice, or the error body a single create would answer.
+    `external_id` is the caller's name for the item (Hyperline's batch_invoice_id)."""
 
     index: int
     status: ItemStatus
@@ -43,6 +51,7 @@ class Batch(TenantRecord):
     """A queued batch: its items wait in the document store; results grow as a worker goes."""
 
     status: BatchStatus = BatchStatus.QUEUED
+    source: BatchSource = BatchSource.NATIVE
     atomic: bool = False
     total: int
     results: list[ItemResult] = Field(default_factory=list)

@@ -164,6 +164,11 @@ class BatchNotFoundError(NotFoundError):
         super().__init__(f"Batch not found: {batch_id}")
 
 
+class BatchIdTakenError(ConflictError):
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"Batch id {batch_id} already names another kind of batch; choose another")
+
+
 class ClientNotFoundError(NotFoundError):
     def __init__(self, client_id: str) -> None:
         super().__init__(f"Client not found: {client_id}")

@@ -20,11 +20,11 @@ from chalicelib.domain.values import Actor
 
 @dataclass(frozen=True)
 class ImportedState:
-    """Where an invoice issued elsewhere stands. Its number is its own (the tenant's series is
-    not used); `paid_at` settles whatever the payments leave open."""
+    """Where an invoice issued elsewhere stands. Its number is its own, or None for the next of
+    the tenant's series; `paid_at` settles whatever the payments leave open."""
 
-    number: str
     sent_at: datetime
+    number: str | None = None
     payments: Sequence[PaymentInput] = field(default_factory=tuple)
     paid_at: datetime | None = None
 
@@ -39,9 +39,26 @@ def imported(
     now: datetime,
 ) -> Invoice:
     """The new draft as the invoice stands elsewhere: SENT under its own number, then paid."""
-    numbered = draft.model_copy(update={"invoice_number": state.number})
+    if state.number is None:
+        raise ValueError("an invoice imported before it is stored brings its own number")
     issuing = transitions.Issuing(InvoiceCounter(), settings, client)
-    sent, _ = transitions.mark_as_sent(numbered, issuing, actor=actor, now=state.sent_at)
+    invoice, _ = issued_as(draft, issuing, state=state, actor=actor, now=now)
+    return invoice
+
+
+def issued_as(
+    invoice: Invoice,
+    issuing: transitions.Issuing,
+    *,
+    state: ImportedState,
+    actor: Actor,
+    now: datetime,
+) -> tuple[Invoice, InvoiceCounter | None]:
+    """A draft issued as `state` says (under its number, or the series' next one, which the
+    returned counter gives), OVERDUE if already past due, then its payments recorded."""
+    if state.number is not None:
+        invoice = invoice.model_copy(update={"invoice_number": state.number})
+    sent, counter = transitions.mark_as_sent(invoice, issuing, actor=actor, now=state.sent_at)
     # Its event is dated when it was sent; the invoice itself changed now, as it is brought in.
     invoice = sent.model_copy(update={"updated": now})
     today = due.local_date(now, invoice.timezone)
@@ -57,4 +74,4 @@ def imported(
             now=now,
             today=today,
         )
-    return invoice
+    return invoice, counter

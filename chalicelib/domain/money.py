@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from typing import Protocol
 
@@ -48,6 +48,24 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
 def prorate(amount: Decimal, part: Decimal, whole: Decimal, currency: str) -> Decimal:
     """amount x part / whole, computed in the wide context and rounded once to the currency."""
     return round_money(_EXACT.divide(_EXACT.multiply(amount, part), whole), currency)
+
+
+def allocate(amount: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """`amount` (in the currency's minor units) split in proportion to `weights`, adding up to
+    it exactly: each share rounded down, then the minor units left over given one each to the
+    largest remainders (the first of equal ones). With weights in minor units too and `amount`
+    at most their sum, no share is above its weight."""
+    whole = sum(weights, ZERO)
+    if not whole:
+        return [ZERO for _ in weights]
+    unit = Decimal(1).scaleb(-minor_units(currency))
+    exact = [_EXACT.divide(_EXACT.multiply(amount, weight), whole) for weight in weights]
+    shares = [share.quantize(unit, rounding=ROUND_FLOOR, context=_EXACT) for share in exact]
+    left = int(_EXACT.divide(amount - sum(shares, ZERO), unit))
+    largest = sorted(range(len(shares)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for i in largest[:left]:
+        shares[i] += unit
+    return [_EXACT.add(share, ZERO) for share in shares]
 
 
 def plain(number: Decimal) -> Decimal:

@@ -15,9 +15,17 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from chalicelib.domain import invoicing
-from chalicelib.domain.batches import MAX_ITEM_PROBLEMS, Batch, BatchStatus, ItemResult, ItemStatus
+from chalicelib.domain.batches import (
+    MAX_ITEM_PROBLEMS,
+    Batch,
+    BatchSource,
+    BatchStatus,
+    ItemResult,
+    ItemStatus,
+)
 from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.errors import (
+    BatchIdTakenError,
     BatchNotFoundError,
     ConcurrentModificationError,
     DomainError,
@@ -28,7 +36,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.files import batch_items_path
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor, new_id
-from chalicelib.services.ports import Added, DocumentStore, InvoicePorts
+from chalicelib.services.ports import Added, ClientRepository, DocumentStore, InvoicePorts
 
 Outcome = Added | DomainError
 # What becomes of a new draft before it is first stored (an import: issued elsewhere, paid).
@@ -58,6 +66,32 @@ class BatchPorts:
     batches: BatchRepository
     files: DocumentStore
     queue: BatchQueue
+    clients: ClientRepository
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """What became of one item of a batch: its invoice (new or found), or its error.
+    `external_id` is the caller's name for the item, when it gave one."""
+
+    index: int
+    external_id: str | None
+    outcome: Outcome
+
+
+class ChunkCreator(Protocol):
+    """Creates the invoices of a queued batch's chunk of items, of one source's body."""
+
+    def __call__(
+        self,
+        items: Sequence[Any],
+        *,
+        atomic: bool,
+        actor: Actor,
+        ports: BatchPorts,
+        start: int,
+        batch_id: str,
+    ) -> list[ItemOutcome]: ...
 
 
 def parsed_item(index: int, data: Any) -> NewInvoice | InvalidInputError:
@@ -112,15 +146,18 @@ def queue_invoices(
     actor: Actor,
     ports: BatchPorts,
     batch_id: str | None = None,
+    source: BatchSource = BatchSource.NATIVE,
 ) -> tuple[Batch, bool]:
     """Keep the items, record the batch and queue it; returns it and whether it is new (a batch
-    id sent again answers the batch already recorded, and queues nothing)."""
+    id sent again answers the batch already recorded, and queues nothing). The items of a
+    `source` other than native were checked by its caller."""
     if atomic:
         _refuse_invalid(items, ports.invoices)
     now = ports.invoices.clock.now()
     batch = Batch(
         id=batch_id or new_id(),
         tenant_id=actor.tenant_id,
+        source=source,
         atomic=atomic,
         total=len(items),
         created=now,
@@ -129,20 +166,23 @@ def queue_invoices(
     )
     existing = ports.batches.get(actor.tenant_id, batch.id)
     if existing is not None:
-        return existing, False
+        return _same_source(existing, source), False
     body = json.dumps(list(items), default=str).encode()
     path = batch_items_path(actor.tenant_id, batch.id)
     ports.files.put(path, body, media_type="application/json", filename=f"{batch.id}.json")
     stored = ports.batches.add(batch)
     if stored is None:  # another request recorded the same id a moment ago
-        return _existing(actor.tenant_id, batch.id, ports), False
+        return _same_source(_existing(actor.tenant_id, batch.id, ports), source), False
     ports.queue.send_batch(actor.tenant_id, batch.id, now)
     return stored, True
 
 
-def get_batch(batch_id: str, *, actor: Actor, ports: BatchPorts) -> Batch:
+def get_batch(
+    batch_id: str, *, actor: Actor, ports: BatchPorts, source: BatchSource = BatchSource.NATIVE
+) -> Batch:
+    """The caller's batch of `source`; one of another source is not found here."""
     batch = ports.batches.get(actor.tenant_id, batch_id)
-    if batch is None:
+    if batch is None or batch.source != source:
         raise BatchNotFoundError(batch_id)
     return batch
 
@@ -153,12 +193,15 @@ def take_batch(
     *,
     ports: BatchPorts,
     describe: Callable[[DomainError], dict[str, Any]],
+    creators: Mapping[BatchSource, ChunkCreator],
 ) -> bool:
     """Create a queued batch's invoices from where its results stop; whether anything was left.
-    `describe` turns an item's error into the body a single create would have answered."""
+    `creators` make each source's items; `describe` turns an item's error into the body a
+    single create would have answered."""
     batch = ports.batches.get(tenant_id, batch_id)
     if batch is None or batch.status == BatchStatus.COMPLETED:
         return False
+    create = creators[batch.source]
     data = ports.files.get(batch_items_path(tenant_id, batch_id))
     items = json.loads(data) if data is not None else []
     actor = Actor(tenant_id=tenant_id, user_id=batch.created_by)
@@ -166,7 +209,10 @@ def take_batch(
     while batch.processed < batch.total:
         start = batch.processed
         chunk = items[start : start + size]
-        results = _chunk_results(batch, start, chunk, actor=actor, ports=ports, describe=describe)
+        results = [
+            _result(outcome, describe=describe)
+            for outcome in _chunk_outcomes(batch, start, chunk, create, actor=actor, ports=ports)
+        ]
         done = start + len(results) >= batch.total
         updated = batch.model_copy(
             update={
@@ -177,19 +223,6 @@ def take_batch(
         )
         batch = ports.batches.save(updated, previous=batch)
     return True
-
-
-@dataclass(frozen=True)
-class ItemOutcome:
-    """What became of one item of a batch: its invoice (new or found), or its error."""
-
-    index: int
-    body: NewInvoice | None  # None when the item was not a valid create body
-    outcome: Outcome
-
-    @property
-    def external_id(self) -> str | None:
-        return self.body.external_id if self.body is not None else None
 
 
 def create_batch(
@@ -212,45 +245,70 @@ def create_batch(
     ids = None
     if batch_id is not None:
         ids = [
-            None
-            if body.external_id
-            else invoicing.invoice_id_for(actor.tenant_id, f"{batch_id}#{i}")
+            None if body.external_id else item_id(actor.tenant_id, batch_id, i)
             for i, body in bodies
         ]
-    created = iter(
-        create_invoices(
-            [body for _, body in bodies], atomic=atomic, actor=actor, ports=ports, ids=ids
-        )
+    outcomes = create_invoices(
+        [body for _, body in bodies], atomic=atomic, actor=actor, ports=ports, ids=ids
     )
+    if ids is not None:
+        outcomes = [
+            outcome if key is None else made_earlier(outcome)
+            for key, outcome in zip(ids, outcomes, strict=True)
+        ]
+    created = iter(outcomes)
     return [
-        ItemOutcome(start + i, item, next(created))
+        ItemOutcome(start + i, item.external_id, next(created))
         if isinstance(item, NewInvoice)
         else ItemOutcome(start + i, None, item)
         for i, item in enumerate(parsed)
     ]
 
 
-def _chunk_results(
+def item_id(tenant_id: str, batch_id: str, index: int) -> str:
+    """The invoice id of a queued batch's item that brings no key of its own: fixed by the batch
+    and the item's place, so a chunk taken twice finds what it made the first time."""
+    return invoicing.invoice_id_for(tenant_id, f"{batch_id}#{index}")
+
+
+def made_earlier(outcome: Outcome) -> Outcome:
+    """An item named by its batch and place that is found stored was made by an earlier try of
+    its chunk: it was created by this batch all the same."""
+    if isinstance(outcome, Added) and not outcome.created:
+        return Added(outcome.invoice, created=True)
+    return outcome
+
+
+def create_native_chunk(
+    items: Sequence[Any],
+    *,
+    atomic: bool,
+    actor: Actor,
+    ports: BatchPorts,
+    start: int,
+    batch_id: str,
+) -> list[ItemOutcome]:
+    """The ChunkCreator of native create bodies."""
+    return create_batch(
+        items, atomic=atomic, actor=actor, ports=ports.invoices, start=start, batch_id=batch_id
+    )
+
+
+def _chunk_outcomes(
     batch: Batch,
     start: int,
     chunk: Sequence[Any],
+    create: ChunkCreator,
     *,
     actor: Actor,
     ports: BatchPorts,
-    describe: Callable[[DomainError], dict[str, Any]],
-) -> list[ItemResult]:
+) -> list[ItemOutcome]:
     try:
-        outcomes = create_batch(
-            chunk,
-            atomic=batch.atomic,
-            actor=actor,
-            ports=ports.invoices,
-            start=start,
-            batch_id=batch.id,
+        return create(
+            chunk, atomic=batch.atomic, actor=actor, ports=ports, start=start, batch_id=batch.id
         )
     except DomainError as exc:  # an atomic batch that cannot be written: every item fails
-        outcomes = [ItemOutcome(start + i, None, exc) for i in range(len(chunk))]
-    return [_result(outcome, describe=describe) for outcome in outcomes]
+        return [ItemOutcome(start + i, None, exc) for i in range(len(chunk))]
 
 
 def _result(item: ItemOutcome, *, describe: Callable[[DomainError], dict[str, Any]]) -> ItemResult:
@@ -262,11 +320,9 @@ def _result(item: ItemOutcome, *, describe: Callable[[DomainError], dict[str, An
             external_id=item.external_id,
             error=describe(outcome),
         )
-    # Found without an externalId, it was made by an earlier try of this very chunk.
-    created = outcome.created or item.external_id is None
     return ItemResult(
         index=item.index,
-        status=ItemStatus.CREATED if created else ItemStatus.DUPLICATE,
+        status=ItemStatus.CREATED if outcome.created else ItemStatus.DUPLICATE,
         external_id=item.external_id,
         invoice_id=outcome.invoice.id,
     )
@@ -366,6 +422,12 @@ def _refuse_oversized(count: int, ports: InvoicePorts) -> None:
     if count > limit:
         message = f"an atomic batch holds at most {limit} invoices; this one has {count}"
         raise InvalidInputError([FieldProblem("invoices", message)])
+
+
+def _same_source(batch: Batch, source: BatchSource) -> Batch:
+    if batch.source != source:
+        raise BatchIdTakenError(batch.id)
+    return batch
 
 
 def _existing(tenant_id: str, batch_id: str, ports: BatchPorts) -> Batch:

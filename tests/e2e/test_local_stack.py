@@ -393,3 +393,44 @@ def test_serve_sends_a_scheduled_invoice_by_itself(ticking_stack: Stack) -> None
         time.sleep(0.5)
     assert found(ticking_stack, auth, invoice_id).json()["status"] == "SENT"
     assert len(outbox_rows_to(ticking_stack, "ticked@jobs.example")) == 1
+
+
+def test_queued_batches_are_created_by_the_jobs_worker(stack: Stack) -> None:
+    """A native batch queued with ?async=true and a Hyperline batch are answered 202 and wait on
+    the jobs' SQS queue; the worker `run-job` drives (as `serve`'s ticker does every minute)
+    creates their invoices, and each batch reports them."""
+    auth = stack.auth("batches-e2e")
+    client = requests.post(
+        f"{stack.url}/api/v1/clients", json={"name": "Zoë Müller GmbH"}, headers=auth, timeout=10
+    ).json()["id"]
+    rows = [{"description": "Seats", "quantity": 2, "unitPrice": "49.50", "taxRate": 19}]
+    native = requests.post(
+        f"{stack.url}/api/v1/invoices/batch?async=true",
+        json={"invoices": [{"clientId": client, "rows": rows, "externalId": "e2e-1"}]},
+        headers=auth,
+        timeout=10,
+    )
+    line = {"name": "Seats", "unit_amount": 4950, "units_count": 2, "tax_rate": 19}
+    paid = {"customer_id": client, "line_items": [line], "status": "paid", "number": "HL-1"}
+    hyperline = requests.post(
+        f"{stack.url}/compat/hyperline/v2/invoices/batch",
+        json={"invoices": [paid], "batch_id": "e2e-batch"},
+        headers=auth,
+        timeout=10,
+    )
+    assert (native.status_code, hyperline.status_code) == (202, 202), native.text
+    assert hyperline.json() == {"batch_id": "e2e-batch"}
+    native_url = f"{stack.url}/api/v1/invoices/{native.headers['Location']}"
+    hyperline_url = f"{stack.url}/compat/hyperline/v2/invoices/batch/e2e-batch"
+    assert requests.get(native_url, headers=auth, timeout=10).json()["status"] == "QUEUED"
+
+    run_job(stack, "overdue")  # any run drains the queue, batches included
+
+    created = requests.get(native_url, headers=auth, timeout=10).json()
+    assert (created["status"], created["created"]) == ("COMPLETED", 1), created
+    invoice = found(stack, auth, created["results"][0]["invoiceId"]).json()
+    assert (invoice["externalId"], invoice["totalWithTax"]) == ("e2e-1", 117.81)
+    done = requests.get(hyperline_url, headers=auth, timeout=10).json()
+    [made] = done["successes"]
+    assert (done["status"], made["number"], made["status"]) == ("completed", "HL-1", "paid")
+    assert (made["total_amount"], made["amount_paid"]) == (11781, 11781)

@@ -13,21 +13,11 @@ import pytest
 from chalicelib.bootstrap import get_deps
 from invoicing_cli.local import TABLE_NAME
 from tests.figures import exact_json
-from tests.support import Api, DynamoCalls, queued_chunks, take_chunk
+from tests.support import Api, DynamoCalls, drain_jobs, queued_chunks, take_chunk
 
 INVOICES = "/api/v1/invoices"
 BATCH = f"{INVOICES}/batch"
 Json = dict[str, Any]
-
-
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
-@pytest.fixture
-def globex(api: Api) -> Api:
-    return api.as_tenant("globex")
 
 
 def body(n: int = 1, **fields: Any) -> Json:
@@ -54,16 +44,6 @@ def stored_invoices(tenant: str) -> list[Json]:
         ExpressionAttributeValues={":pk": f"T#{tenant}", ":inv": "INV#"},
     )
     return [dict(item) for item in reply["Items"]]
-
-
-def drain(api: Api) -> int:
-    """Let the worker take everything queued; how many messages it took."""
-    taken = 0
-    while chunks := queued_chunks():
-        for chunk in chunks:
-            take_chunk(api, chunk)
-            taken += 1
-    return taken
 
 
 def test_each_item_stands_alone_with_its_own_result(acme: Api) -> None:
@@ -204,7 +184,7 @@ def test_a_queued_batch_is_created_by_the_worker_and_reported(acme: Api, globex:
     assert stored_invoices("acme") == []
     assert globex.get(f"{INVOICES}/{location}").status == 404
 
-    assert drain(acme) == 1
+    assert drain_jobs(acme) == 1
     done = ok(acme.get(f"{INVOICES}/{location}"))
 
     assert done["status"] == "COMPLETED" and done["processed"] == 3
@@ -246,7 +226,7 @@ def test_a_queued_batch_taken_again_creates_nothing_twice(acme: Api) -> None:
 def test_more_than_100_invoices_are_queued_and_created_in_chunks(acme: Api) -> None:
     batch = ok(acme.post(BATCH, {"invoices": [body(n) for n in range(150)]}), 202)
 
-    drain(acme)
+    drain_jobs(acme)
 
     done = ok(acme.get(f"{INVOICES}/batches/{batch['batchId']}"))
     assert (done["status"], done["processed"], done["created"]) == ("COMPLETED", 150, 150)

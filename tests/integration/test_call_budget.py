@@ -27,6 +27,7 @@ from chalicelib.domain.values import new_id
 from invoicing_cli.local import PROJECT_DIR, TABLE_NAME
 from tests.figures import load_straight
 from tests.integration import test_batches_api as batches_api
+from tests.integration import test_compat_hyperline as compat_hyperline
 from tests.integration import test_documents_calls as documents_calls
 from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
 
@@ -59,11 +60,6 @@ LEANPAY_INVOICE = {
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Powertools' record of an Idempotency-Key: put in progress before the work, completed after.
 KEYED_BEFORE, KEYED_AFTER = ["PutItem"], ["UpdateItem"]
-
-
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
 
 
 @dataclass(frozen=True)
@@ -413,10 +409,11 @@ def filled(body: Any, ids: dict[str, str]) -> Any:
 
 def test_every_route_has_a_budget() -> None:
     """Documents and delivery are counted in test_documents_calls, in a client's order, and
-    batches in test_batches_api, which needs one queued first."""
+    batches in test_batches_api and test_compat_hyperline, which need one queued first."""
     budgeted = {(budget.method, budget.route) for budget in BUDGETS}
-    assert api_routes() == budgeted | documents_calls.ROUTES | batches_api.ROUTES
-    assert not budgeted & (documents_calls.ROUTES | batches_api.ROUTES)
+    elsewhere = documents_calls.ROUTES | batches_api.ROUTES | compat_hyperline.ROUTES
+    assert api_routes() == budgeted | elsewhere
+    assert not budgeted & elsewhere
 
 
 @pytest.mark.parametrize(

@@ -21,16 +21,6 @@ ZOE: dict[str, Any] = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
-@pytest.fixture
-def globex(api: Api) -> Api:
-    return api.as_tenant("globex")
-
-
 def created(client: Api, body: dict[str, Any]) -> dict[str, Any]:
     reply = client.post(CLIENTS, body)
     assert reply.status == 201, reply.json()

@@ -32,16 +32,6 @@ _deserializer = TypeDeserializer()
 
 
 @pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
-@pytest.fixture
-def globex(api: Api) -> Api:
-    return api.as_tenant("globex")
-
-
-@pytest.fixture
 def client_id(acme: Api) -> str:
     reply = acme.post(CLIENTS, {"name": "Zoë Müller GmbH"})
     assert reply.status == 201

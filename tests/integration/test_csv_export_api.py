@@ -20,11 +20,6 @@ BASE = "/api/v1/invoices"
 EXPORT = f"{BASE}/csv-export"
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
 def create(acme: Api, **fields: Any) -> dict[str, Any]:
     rows = fields.pop("rows", [{"description": "Work", "quantity": 1, "unitPrice": 10}])
     reply = acme.post(BASE, {"currency": "EUR", "rows": rows, **fields})

@@ -26,16 +26,6 @@ ROWS = [{"description": "Beratung für Zoë Müller GmbH", "quantity": 3, "unitP
          "taxRate": 19}]  # fmt: skip
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
-@pytest.fixture
-def globex(api: Api) -> Api:
-    return api.as_tenant("globex")
-
-
 def invoice_of(client: Api, **fields: Any) -> dict[str, Any]:
     body = {"contactEmail": "kunde@example.com", "rows": ROWS, **fields}
     created: dict[str, Any] = client.post(BASE, body).json()

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import boto3
-import pytest
 from urllib3 import encode_multipart_formdata
 
 from chalicelib.bootstrap import get_deps
@@ -35,11 +34,6 @@ CALLS: list[tuple[str, str, list[str]]] = [
     ("POST", "/invoices/{invoiceId}/send-reminder", ["GetItem", "GetItem", "PutItem"]),
 ]
 ROUTES = {(method, route) for method, route, _ in CALLS}
-
-
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
 
 
 def form(fields: list[tuple[str, Any]]) -> dict[str, Any]:

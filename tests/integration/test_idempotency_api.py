@@ -43,6 +43,7 @@ HEFFL_BODY = {
 HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing"
 HEVN_BODY = [{"contractId": "{contract}", "items": [{}], "period": 0, "finalize": True}]
 LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
+HYPERLINE = "/compat/hyperline/v2/invoices/batch"
 LEANPAY_INVOICE = {
     "clientId": "{client}",
     "reference": "LP-1",
@@ -52,6 +53,7 @@ LEANPAY_INVOICE = {
     "dueDate": "2026-12-21",
     "externalId": "lp-1",
 }
+HYPERLINE_BODY = {"invoices": [{"customer_id": "{client}", "line_items": [{"unit_amount": 900}]}]}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _deserializer = TypeDeserializer()
 
@@ -213,6 +215,13 @@ Effect = Callable[[Stored, Stored, dict[str, str]], bool]
 
 def invoice_added(before: Stored, after: Stored, _: dict[str, str]) -> bool:
     return len(after.invoices) == len(before.invoices) + 1
+
+
+def batch_queued(before: Stored, after: Stored, _: dict[str, str]) -> bool:
+    def batches(stored: Stored) -> int:
+        return sum(1 for key in stored.items if key.startswith("BATCH#"))
+
+    return batches(after) == batches(before) + 1
 
 
 def invoices_added(count: int) -> Effect:
@@ -392,6 +401,8 @@ WRITES = [
     Write("POST", HEVN, HEVN, issued_with_a_number, HEVN_BODY),
     # Leanpay's import is an upsert by externalId; the replay answers the first response as sent.
     Write("POST", LEANPAY, LEANPAY, invoice_added, {"invoices": [LEANPAY_INVOICE]}),
+    # Hyperline's batch without a batch_id gets a new one: a replay must not queue a second.
+    Write("POST", HYPERLINE, HYPERLINE, batch_queued, HYPERLINE_BODY, status=202),
 ]
 
 

@@ -12,11 +12,6 @@ from tests.support import Api, DynamoCalls
 BASE = "/api/v1/invoices"
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
 def create(client: Api, **fields: Any) -> dict[str, Any]:
     reply = client.post(BASE, {"currency": "EUR", **fields})
     assert reply.status == 201, reply.body

@@ -30,16 +30,6 @@ FUNCTIONS = {
 Json = dict[str, Any]
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
-@pytest.fixture
-def globex(api: Api) -> Api:
-    return api.as_tenant("globex")
-
-
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 

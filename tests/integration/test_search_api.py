@@ -36,11 +36,6 @@ PAGE_FIELDS = {
 Json = dict[str, Any]  # an invoice, a page, a Query's parameters
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
 # Invoices made through HTTP.
 
 

@@ -45,11 +45,6 @@ SELLER: dict[str, Any] = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
 def issue(client: Api) -> str:
     invoice: dict[str, Any] = client.post(BASE, {"invoiceDate": "2026-11-21"}).json()
     number: str = client.patch(f"{BASE}/{invoice['id']}/mark-as-sent").json()["invoiceNumber"]

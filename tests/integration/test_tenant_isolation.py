@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.services import exports
 from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
-from tests.support import Api, api_routes
+from tests.support import Api, api_routes, drain_jobs
 
 BASE = "/api/v1/invoices"
 
@@ -118,7 +118,15 @@ HEFFL = "/compat/heffl/api/v1/invoices"
 HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing"
 # Leanpay imports name a client of the caller's own only, and upsert only the caller's invoices.
 LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
-COMPAT = [("POST", HEFFL), ("POST", HEVN), ("POST", LEANPAY)]
+# Hyperline's batches name a customer of the caller's own only, and are read by their tenant only.
+HYPERLINE = "/compat/hyperline/v2/invoices/batch"
+COMPAT = [
+    ("POST", HEFFL),
+    ("POST", HEVN),
+    ("POST", LEANPAY),
+    ("POST", HYPERLINE),
+    ("GET", f"{HYPERLINE}/{{batch_id}}"),
+]
 
 
 def acme_invoice(api: Api, state: str = "draft") -> dict[str, Any]:
@@ -334,6 +342,30 @@ def test_a_leanpay_import_names_only_the_callers_client_and_upserts_only_its_inv
     mine = acme.get(f"{BASE}/find/{ours['id']}")
     assert (mine.json()["invoiceNumber"], mine.json()["totalWithTax"]) == ("SECRET-1", 119)
     assert mine.headers["ETag"] == '"1"'  # untouched by globex's import
+
+
+def test_a_hyperline_batch_names_only_the_callers_customer_and_is_read_by_its_tenant_only(
+    api: Api,
+) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    customer = acme.post("/api/v1/clients", {"name": "Secret customer"}).json()["id"]
+    line = {"name": "Secret seats", "unit_amount": 900, "tax_rate": 20}
+    item = {"customer_id": customer, "line_items": [line], "tenant_id": "acme"}
+    assert globex.post(HYPERLINE, {"invoices": [item], "batch_id": "b-1"}).status == 202
+    assert acme.post(HYPERLINE, {"invoices": [item], "batch_id": "b-2"}).status == 202
+    drain_jobs(acme)
+
+    theirs = globex.get(f"{HYPERLINE}/b-1").json()
+    assert (theirs["successes"], theirs["errors"][0]["error"]["errors"][0]["field"]) == (
+        [],
+        "invoices[0].customer_id",
+    )
+    assert "Secret" not in str(theirs)
+    assert globex.get(f"{BASE}/find-all").json() == []
+    assert globex.get(f"{HYPERLINE}/b-2").status == 404
+    [ours] = acme.get(f"{HYPERLINE}/b-2").json()["successes"]
+    assert globex.get(f"{BASE}/find/{ours['id']}").status == 404
+    assert acme.get(f"{HYPERLINE}/b-1").status == 404
 
 
 def test_a_tenant_named_in_the_body_or_query_is_ignored(api: Api, victim: dict[str, Any]) -> None:

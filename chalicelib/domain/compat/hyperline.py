@@ -1,0 +1,379 @@
+"""Hyperline's batch of invoices (api-docs/hyperline-create-invoices-batch.txt) in native terms.
+
+Amounts come in the currency's minor units and tax rates in percent; a line item's own rate wins
+over the invoice's. A coupon is a fixed amount off the line items it names (all of them when it
+names none), spread over them in proportion to what each still costs (money.allocate). A `draft`
+stays a draft; `to_pay` and `paid` are issued as they stand elsewhere (their own number, or the
+tenant's next), with their transactions as payments, and `paid` settles what they leave open on
+`settled_at`. The batch's outcome is answered in Hyperline's style: snake_case, amounts in minor
+units."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from chalicelib.domain.batches import Batch, BatchStatus, ItemResult, ItemStatus
+from chalicelib.domain.commands import (
+    MAX_ROWS,
+    CustomFields,
+    NewInvoice,
+    Quantity,
+    TaxRate,
+)
+from chalicelib.domain.due import local_date
+from chalicelib.domain.errors import FieldProblem, InvalidInputError, problems_of
+from chalicelib.domain.imports import ImportedState
+from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
+from chalicelib.domain.money import (
+    ZERO,
+    DiscountType,
+    allocate,
+    line_amounts,
+    minor_units,
+    plain,
+)
+from chalicelib.domain.payments import PaymentInput
+from chalicelib.domain.values import (
+    Count,
+    CurrencyCode,
+    Reference,
+    ShortText,
+    Timestamp,
+    format_timestamp,
+)
+
+MAX_INVOICES = 50  # the document's "max 50"
+MAX_TRANSACTIONS = 100
+MAX_COUPONS = 50
+MAX_TERM_DAYS = 365  # the native paymentTermDays' bound
+# The native row's description holds the name and, on the next line, the description.
+MAX_NAME = 255
+MAX_DESCRIPTION = 1000 - MAX_NAME - 1
+# The native note holds the custom note, the additional info and the footer, a blank line apart.
+MAX_NOTE_PART = (5000 - 4) // 3
+
+# Minor units, bounded as the native unit price is (10^12 of a currency's major unit).
+MinorAmount = Annotated[Count, Field(ge=-(10**14), le=10**14)]
+PositiveMinorAmount = Annotated[Count, Field(gt=0, le=10**14)]
+BatchId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+NotePart = Annotated[str, Field(max_length=MAX_NOTE_PART)]
+
+
+class _Body(BaseModel):
+    """Hyperline's fields are snake_case, and so are the names of those at fault; fields it
+    documents that the native invoice has no use for (display flags, payment method and bank
+    account ids, the invoicing entity) are accepted and left out."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+
+class HyperlineLineItem(_Body):
+    name: Annotated[str, Field(max_length=MAX_NAME)] | None = None
+    description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
+    unit_amount: MinorAmount
+    units_count: Quantity = Decimal(1)
+    tax_rate: TaxRate | None = None
+    product_id: Reference | None = None
+
+
+class HyperlineCoupon(_Body):
+    coupon_id: Reference | None = None
+    name: ShortText | None = None
+    discount_amount: Annotated[Count, Field(ge=0, le=10**14)]
+    line_item_indexes: (
+        Annotated[list[Annotated[Count, Field(ge=0)]], Field(max_length=MAX_ROWS)] | None
+    ) = None
+
+
+class HyperlineTransaction(_Body):
+    amount: PositiveMinorAmount
+    process_at: Timestamp
+    payment_method_id: Reference | None = None
+
+
+class HyperlineInvoice(_Body):
+    customer_id: Reference
+    line_items: Annotated[list[HyperlineLineItem], Field(min_length=1, max_length=MAX_ROWS)]
+    batch_invoice_id: Reference | None = None
+    currency: CurrencyCode | None = None
+    status: Literal["draft", "to_pay", "paid"] = "draft"
+    number: ShortText | None = None
+    type: Literal["invoice"] = "invoice"
+    reference: ShortText | None = None
+    purchase_order: ShortText | None = None
+    custom_note: NotePart | None = None
+    additional_info: NotePart | None = None
+    footer: NotePart | None = None
+    tax_rate: TaxRate | None = None
+    emitted_at: Timestamp | None = None
+    due_at: Timestamp | None = None
+    settled_at: Timestamp | None = None
+    properties: CustomFields | None = None
+    transactions: Annotated[list[HyperlineTransaction], Field(max_length=MAX_TRANSACTIONS)] = Field(
+        default_factory=list
+    )
+    coupons: Annotated[list[HyperlineCoupon], Field(max_length=MAX_COUPONS)] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def what_its_status_allows(self) -> Self:
+        if self.status == "draft" and (self.number or self.transactions):
+            raise ValueError(
+                "a draft has no number nor transactions yet: send it as to_pay or paid"
+            )
+        if self.status != "paid" and self.settled_at is not None:
+            raise ValueError("settled_at is for a paid invoice")
+        return self
+
+
+class HyperlineBatch(_Body):
+    invoices: Annotated[list[HyperlineInvoice], Field(min_length=1, max_length=MAX_INVOICES)]
+    batch_id: BatchId | None = None
+
+    @model_validator(mode="after")
+    def batch_invoice_ids_are_unique(self) -> Self:
+        keys = [item.batch_invoice_id for item in self.invoices if item.batch_invoice_id]
+        if len(keys) != len(set(keys)):
+            raise ValueError("two invoices carry the same batch_invoice_id")
+        return self
+
+
+def from_minor(amount: int, currency: str) -> Decimal:
+    return plain(Decimal(amount).scaleb(-minor_units(currency)))
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    return int(amount.scaleb(minor_units(currency)))
+
+
+def native_body(item: HyperlineInvoice, *, currency: str, timezone: str, today: date) -> NewInvoice:
+    """The native create body. Raises InvalidInputError naming each Hyperline field at fault."""
+    invoice_date = local_date(item.emitted_at, timezone) if item.emitted_at else today
+    problems = []
+    terms = None
+    if item.due_at is not None:
+        terms = (local_date(item.due_at, timezone) - invoice_date).days
+        if not 0 <= terms <= MAX_TERM_DAYS:
+            message = f"must be 0 to {MAX_TERM_DAYS} days after emitted_at"
+            problems.append(FieldProblem("due_at", message))
+    prices = [from_minor(line.unit_amount, currency) for line in item.line_items]
+    amounts = [
+        line_amounts(line.units_count, price, ZERO, currency).amount
+        for line, price in zip(item.line_items, prices, strict=True)
+    ]
+    discounts, coupon_problems = _coupon_discounts(item.coupons, amounts, currency)
+    if problems or coupon_problems:
+        raise InvalidInputError(problems + coupon_problems)
+    rows = [
+        {
+            "description": _joined("\n", line.name, line.description),
+            "product_id": line.product_id,
+            "quantity": line.units_count,
+            "unit_price": price,
+            "tax_rate": line.tax_rate if line.tax_rate is not None else item.tax_rate or ZERO,
+            "discount": discount,
+            "discount_type": DiscountType.FIXED,
+        }
+        for line, price, discount in zip(item.line_items, prices, discounts, strict=True)
+    ]
+    return _validated(
+        {
+            "client_id": item.customer_id,
+            "currency": currency,
+            "invoice_date": invoice_date,
+            "payment_term_days": terms,
+            "rows": rows,
+            "note": _joined("\n\n", item.custom_note, item.additional_info, item.footer),
+            "payment_reference": item.reference,
+            "custom_fields": _custom_fields(item),
+        }
+    )
+
+
+def imported_state(item: HyperlineInvoice, *, currency: str, now: datetime) -> ImportedState | None:
+    """How an issued item stands: sent when emitted, its transactions paid, and a `paid` one
+    settled (on settled_at, else its last transaction, else when it was emitted). None for a
+    draft."""
+    if item.status == "draft":
+        return None
+    sent_at = item.emitted_at or now
+    payments = [
+        PaymentInput(
+            amount=from_minor(t.amount, currency),
+            date=t.process_at,
+            payment_method=PaymentMethod.OTHER,
+            description=t.payment_method_id,
+        )
+        for t in item.transactions
+    ]
+    paid_at = None
+    if item.status == "paid":
+        last = max((t.process_at for t in item.transactions), default=sent_at)
+        paid_at = item.settled_at or last
+    return ImportedState(sent_at=sent_at, number=item.number, payments=payments, paid_at=paid_at)
+
+
+def ensure_payable(invoice: Invoice, state: ImportedState) -> None:
+    """Transactions may not pay more than the invoice's total: nothing is recorded as overpaid
+    (and a total below what was paid says the amounts were not read as the sender meant)."""
+    paid = sum((payment.amount for payment in state.payments), ZERO)
+    if paid > invoice.total_with_tax:
+        currency, total = invoice.currency, invoice.total_with_tax
+        message = f"pay {paid} {currency} in all, more than the invoice's {total} {currency}"
+        raise InvalidInputError([FieldProblem("transactions", message)])
+
+
+def _coupon_discounts(
+    coupons: Sequence[HyperlineCoupon], amounts: Sequence[Decimal], currency: str
+) -> tuple[list[Decimal], list[FieldProblem]]:
+    """Each line's fixed discount: the coupons spread over the lines they name. An index past
+    the last line item names nothing (Hyperline's own example names two of one line item)."""
+    discounts = [ZERO] * len(amounts)
+    problems = []
+    for number, coupon in enumerate(coupons):
+        where = f"coupons[{number}]"
+        wanted = coupon.line_item_indexes
+        named = sorted({i for i in wanted if i < len(amounts)}) if wanted else range(len(amounts))
+        if not named:
+            problems.append(FieldProblem(f"{where}.line_item_indexes", "names no line item"))
+            continue
+        left = [max(amounts[i] - discounts[i], ZERO) for i in named]
+        amount = from_minor(coupon.discount_amount, currency)
+        if amount > sum(left, ZERO):
+            message = "exceeds what the line items it names cost"
+            problems.append(FieldProblem(f"{where}.discount_amount", message))
+            continue
+        for i, share in zip(named, allocate(amount, left, currency), strict=True):
+            discounts[i] += share
+    return discounts, problems
+
+
+def _custom_fields(item: HyperlineInvoice) -> dict[str, Any] | None:
+    """What the native invoice has no field for, kept: the purchase order, the item's name in
+    its batch, and Hyperline's custom properties."""
+    kept = {
+        "purchase_order": item.purchase_order,
+        "batch_invoice_id": item.batch_invoice_id,
+    }
+    fields = {**(item.properties or {}), **{k: v for k, v in kept.items() if v is not None}}
+    return fields or None
+
+
+def _validated(fields: dict[str, Any]) -> NewInvoice:
+    try:
+        return NewInvoice.model_validate(fields)
+    except ValidationError as exc:
+        raise InvalidInputError(hyperline_problems(problems_of(exc, ""))) from exc
+
+
+# Where a native rule's field is in Hyperline's body.
+_ROW_FIELDS = {"unitPrice": "unit_amount", "quantity": "units_count", "taxRate": "tax_rate"}
+_FIELDS = {"clientId": "customer_id", "paymentTermDays": "due_at", "customFields": "properties"}
+
+
+def hyperline_problems(problems: Iterable[FieldProblem]) -> list[FieldProblem]:
+    """A native refusal (a discount above its row, too many custom fields) in Hyperline's
+    field names."""
+    return [FieldProblem(_hyperline_field(p.field), p.message) for p in problems]
+
+
+def _hyperline_field(field: str) -> str:
+    if field.startswith("rows["):
+        row, _, name = field.partition("].")
+        name = _ROW_FIELDS.get(name, "coupons" if name == "discount" else name)
+        return f"line_items[{row.removeprefix('rows[')}].{name}"
+    return _FIELDS.get(field, field)
+
+
+def _joined(separator: str, *parts: str | None) -> str | None:
+    return separator.join(part for part in parts if part) or None
+
+
+# Our statuses as Hyperline names them.
+_STATUS = {
+    InvoiceStatus.DRAFT: "draft",
+    InvoiceStatus.SCHEDULED: "to_pay",
+    InvoiceStatus.SENT: "to_pay",
+    InvoiceStatus.OVERDUE: "late",
+    InvoiceStatus.PAID: "paid",
+    InvoiceStatus.CANCELLED: "voided",
+}
+_BATCH_STATUS = {
+    BatchStatus.QUEUED: "pending",
+    BatchStatus.PROCESSING: "processing",
+    BatchStatus.COMPLETED: "completed",
+}
+
+
+def hyperline_status(invoice: Invoice) -> str:
+    if invoice.status in (InvoiceStatus.SENT, InvoiceStatus.OVERDUE) and invoice.paid:
+        return "partially_paid"
+    return _STATUS[invoice.status]
+
+
+def invoice_answer(invoice: Invoice) -> dict[str, Any]:
+    """The invoice as Hyperline describes one: amounts in minor units."""
+    currency = invoice.currency
+
+    def minor(amount: Decimal) -> int:
+        return to_minor(amount, currency)
+
+    return {
+        "id": invoice.id,
+        "number": invoice.invoice_number,
+        "type": "invoice",
+        "status": hyperline_status(invoice),
+        "customer_id": invoice.client_id,
+        "currency": currency,
+        "reference": invoice.payment_reference,
+        "total_amount": minor(invoice.total_with_tax),
+        "amount_excluding_tax": minor(invoice.total_excluding_tax),
+        "tax_amount": minor(invoice.total_tax),
+        "discount_amount": minor(invoice.total_discount),
+        "amount_paid": minor(invoice.paid),
+        "amount_due": minor(max(invoice.total_with_tax - invoice.paid, ZERO)),
+        "emitted_at": _midnight(invoice.invoice_date),
+        "due_at": _midnight(invoice.due_date),
+        "settled_at": format_timestamp(invoice.date_paid) if invoice.date_paid else None,
+    }
+
+
+def _midnight(day: date) -> str:
+    """A day as Hyperline writes its dates: that day's start, UTC, to the millisecond."""
+    return format_timestamp(datetime.combine(day, time(), UTC))
+
+
+def batch_answer(batch: Batch, invoices: dict[str, Invoice]) -> dict[str, Any]:
+    """A batch's outcome: where it stands, each created invoice under `successes` (as it is
+    now) and each refused one under `errors` with the error body a single create answers."""
+    return {
+        "batch_id": batch.id,
+        "status": _BATCH_STATUS[batch.status],
+        "invoices_count": batch.total,
+        "processed_count": batch.processed,
+        "successes": [
+            _success(result, invoices.get(result.invoice_id or ""))
+            for result in batch.results
+            if result.status != ItemStatus.FAILED
+        ],
+        "errors": [
+            {"index": r.index, "batch_invoice_id": r.external_id, "error": r.error}
+            for r in batch.results
+            if r.status == ItemStatus.FAILED
+        ],
+        "created_at": format_timestamp(batch.created),
+        "updated_at": format_timestamp(batch.updated),
+    }
+
+
+def _success(result: ItemResult, invoice: Invoice | None) -> dict[str, Any]:
+    known = {"index": result.index, "batch_invoice_id": result.external_id}
+    if invoice is None:  # deleted since (a draft may be)
+        return {**known, "id": result.invoice_id, "status": "deleted"}
+    return {**known, **invoice_answer(invoice)}
