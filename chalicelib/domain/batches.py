@@ -53,6 +53,7 @@ class Batch(TenantRecord):
     status: BatchStatus = BatchStatus.QUEUED
     source: BatchSource = BatchSource.NATIVE
     atomic: bool = False
+    items_path: str  # where its items wait (domain/files.batch_items_path)
     total: int
     results: list[ItemResult] = Field(default_factory=list)
     created: Timestamp

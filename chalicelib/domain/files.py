@@ -24,9 +24,11 @@ def attachment_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
     return f"{tenant_id}/invoices/{invoice_id}/attachments/{blob_id}"
 
 
-def batch_items_path(tenant_id: str, batch_id: str) -> str:
-    """Where a queued batch's items wait for the worker."""
-    return f"{tenant_id}/batches/{batch_id}.json"
+def batch_items_path(tenant_id: str, batch_id: str, upload_id: str) -> str:
+    """Where a queued batch's items wait for the worker: one object per request that queued it,
+    so two requests racing with the same batch id never overwrite each other's items (the batch
+    record names the winner's)."""
+    return f"{tenant_id}/batches/{batch_id}/{upload_id}.json"
 
 
 def logo_path(tenant_id: str, blob_id: str) -> str:

@@ -154,11 +154,13 @@ def queue_invoices(
     if atomic:
         _refuse_invalid(items, ports.invoices)
     now = ports.invoices.clock.now()
+    batch_id = batch_id or new_id()
     batch = Batch(
-        id=batch_id or new_id(),
+        id=batch_id,
         tenant_id=actor.tenant_id,
         source=source,
         atomic=atomic,
+        items_path=batch_items_path(actor.tenant_id, batch_id, new_id()),
         total=len(items),
         created=now,
         created_by=actor.user_id,
@@ -168,8 +170,9 @@ def queue_invoices(
     if existing is not None:
         return _same_source(existing, source), False
     body = json.dumps(list(items), default=str).encode()
-    path = batch_items_path(actor.tenant_id, batch.id)
-    ports.files.put(path, body, media_type="application/json", filename=f"{batch.id}.json")
+    ports.files.put(
+        batch.items_path, body, media_type="application/json", filename=f"{batch.id}.json"
+    )
     stored = ports.batches.add(batch)
     if stored is None:  # another request recorded the same id a moment ago
         return _same_source(_existing(actor.tenant_id, batch.id, ports), source), False
@@ -202,7 +205,7 @@ def take_batch(
     if batch is None or batch.status == BatchStatus.COMPLETED:
         return False
     create = creators[batch.source]
-    data = ports.files.get(batch_items_path(tenant_id, batch_id))
+    data = ports.files.get(batch.items_path)
     items = json.loads(data) if data is not None else []
     actor = Actor(tenant_id=tenant_id, user_id=batch.created_by)
     size = batch.total if batch.atomic else WORKER_CHUNK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -223,6 +223,10 @@ class TenantSettingsRepository(Protocol):
 class ClientRepository(Protocol):
     def get(self, tenant_id: str, client_id: str) -> Client | None: ...
 
+    def get_many(self, tenant_id: str, client_ids: Iterable[str]) -> dict[str, Client]:
+        """The clients found among the ids, by id, in one read per 100."""
+        ...
+
     def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Client]: ...
 
     def add(self, client: Client) -> Client: ...
@@ -239,6 +243,10 @@ class ClientRepository(Protocol):
 
 class ContractRepository(Protocol):
     def get(self, tenant_id: str, contract_id: str) -> Contract | None: ...
+
+    def get_many(self, tenant_id: str, contract_ids: Iterable[str]) -> dict[str, Contract]:
+        """The contracts found among the ids, by id, in one read per 100."""
+        ...
 
     def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Contract]: ...
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, KeysAndAttributesTypeDef
 
 _BATCH_GET_ROUNDS = 5
+MAX_BATCH_GET_KEYS = 100  # DynamoDB's limit on the keys of one BatchGetItem
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit on the actions of one TransactWriteItems
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()

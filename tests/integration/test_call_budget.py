@@ -296,15 +296,15 @@ BUDGETS = [
         ["GetItem", "GetItem", "TransactWriteItems", *MARK_AS_SENT],
         {**HEFFL_BODY, "status": "SENT"},
     ),
-    # hevn's batch reads each contract and its client once (GetItem each), then creates as the
-    # native batch does (its derived ids in one BatchGetItem, one transaction per 99 invoices);
-    # each entry to finalize is then issued as mark-as-sent issues it.
+    # hevn's batch reads its contracts, then their clients (a BatchGetItem each), then creates as
+    # the native batch does (its derived ids in one BatchGetItem, one transaction per 99
+    # invoices); each entry to finalize is then issued as mark-as-sent issues it.
     Budget(
         "hevn batch invoicing",
         "POST",
         HEVN,
         HEVN,
-        ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems"],
+        ["BatchGetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"],
         HEVN_BODY,
     ),
     Budget(
@@ -312,18 +312,18 @@ BUDGETS = [
         "POST",
         HEVN,
         HEVN,
-        ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems", *MARK_AS_SENT],
+        ["BatchGetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems", *MARK_AS_SENT],
         [{**HEVN_BODY[0], "finalize": True}],
     ),
-    # Leanpay's import reads each client it names (GetItem each) and the invoices its externalIds
-    # name, to check the request whole before writing; then creates as the native batch does
-    # (its own BatchGetItem of the derived ids, one transaction per 99 invoices).
+    # Leanpay's import reads the clients it names (one BatchGetItem) and the invoices its
+    # externalIds name, to check the request whole before writing; then creates as the native
+    # batch does (its own BatchGetItem of the derived ids, one transaction per 99 invoices).
     Budget(
         "leanpay import",
         "POST",
         LEANPAY,
         LEANPAY,
-        ["GetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+        ["BatchGetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"],
         {"invoices": [LEANPAY_INVOICE]},
     ),
 ]

@@ -363,24 +363,31 @@ def test_more_than_100_entries_is_a_400_naming_the_limit_and_writes_nothing(
     assert len(invoice_items("acme")) == 12  # periods 0 to 11; 12 on start after expiration
 
 
-def test_100_entries_cost_a_read_per_contract_and_client_one_batch_read_and_two_transactions(
-    acme: Api, client_id: str, dynamo_calls: DynamoCalls
+def test_100_entries_cost_one_read_of_their_contracts_one_of_their_clients_and_the_writes(
+    acme: Api, dynamo_calls: DynamoCalls
 ) -> None:
-    endless = acme.post("/api/v1/contracts", terms(client_id, expirationAt=None)).json()
-    body = [entry(endless["id"], period) for period in range(100)]
+    """However many contracts and clients the entries name (here 4 of each, 25 periods each)."""
+    contracts = []
+    for n in range(4):
+        client = acme.post("/api/v1/clients", {**CLIENT, "name": f"Client {n}"}).json()["id"]
+        contracts.append(acme.post("/api/v1/contracts", terms(client, expirationAt=None)).json())
+    body = [entry(contract["id"], period) for contract in contracts for period in range(25)]
     dynamo_calls.reset()
 
     made = results(acme.post(HEVN, body))
 
     assert {result["status"] for result in made} == {"created"}
     assert dynamo_calls.operations == [
-        "GetItem",  # the contract, once for all its entries
-        "GetItem",  # its client
+        "BatchGetItem",  # the 4 contracts
+        "BatchGetItem",  # their 4 clients
         "BatchGetItem",  # the 100 ids derived from contract and period
         "TransactWriteItems",  # 99 invoices and the tenant's figures
         "TransactWriteItems",  # the 100th
     ]
     assert len(invoice_items("acme")) == 100
+    assert {result["counterpartyId"] for result in made} == {
+        contract["clientId"] for contract in contracts
+    }
 
 
 @pytest.mark.parametrize("field", ["contractId", "period", "items"])

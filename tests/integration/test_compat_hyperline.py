@@ -14,6 +14,9 @@ import boto3
 import pytest
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.services.authentication import create_api_key
+from chalicelib.services.ports import SystemClock
+from chalicelib.store.batches import DynamoBatchRepository
 from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
 from tests.figures import exact_json
 from tests.support import Api, DynamoCalls, Reply, drain_jobs, queued_chunks, take_chunk
@@ -393,6 +396,7 @@ A_PAYMENT = {"amount": 100, "process_at": "2024-01-01T00:00:00Z"}
         (lambda item: item.update(transactions=[A_PAYMENT]), "invoices[0]"),  # on a draft
         (lambda item: item.update(coupons=[{"discount_amount": 1, "line_item_indexes": [-1]}]),
          "invoices[0].coupons[0].line_item_indexes[0]"),
+        (lambda item: item.update(batch_invoice_id="same"), "invoices"),  # as the one before
     ],
 )  # fmt: skip
 def test_a_bad_or_missing_field_is_a_400_naming_it_and_writes_nothing(
@@ -400,7 +404,7 @@ def test_a_bad_or_missing_field_is_a_400_naming_it_and_writes_nothing(
 ) -> None:
     item = invoice(customer)
     change(item)
-    reply = acme.post(HYPERLINE, {"invoices": [invoice(customer), item]})
+    reply = acme.post(HYPERLINE, {"invoices": [invoice(customer, batch_invoice_id="same"), item]})
     assert_refused(reply, field.replace("invoices[0]", "invoices[1]", 1))
 
 
@@ -416,6 +420,34 @@ def test_a_batch_id_sent_again_answers_the_first_batch_and_creates_nothing_twice
     done = outcome(acme, "nightly-2026-11-21")
     assert (done["invoices_count"], len(done["successes"])) == (1, 1)
     assert len(stored("acme", "INV#")) == 1
+
+
+def test_two_requests_racing_with_one_batch_id_never_mix_their_items(
+    acme: Api, customer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second request read no batch under the id just before the first recorded it: it
+    keeps its items apart, loses the conditional write, and answers the first batch."""
+    first = {"invoices": [invoice(customer, batch_invoice_id="first")], "batch_id": "raced"}
+    accepted(acme.post(HYPERLINE, first))
+    read = DynamoBatchRepository.get
+    reads: list[str] = []
+
+    def first_read_misses(self: DynamoBatchRepository, tenant_id: str, batch_id: str) -> Any:
+        reads.append(batch_id)
+        return None if len(reads) == 1 else read(self, tenant_id, batch_id)
+
+    monkeypatch.setattr(DynamoBatchRepository, "get", first_read_misses)
+    items = [invoice(customer, batch_invoice_id=key) for key in ("second", "third")]
+    second = {"invoices": items, "batch_id": "raced"}
+    assert accepted(acme.post(HYPERLINE, second)) == "raced"
+    monkeypatch.setattr(DynamoBatchRepository, "get", read)
+
+    assert drain_jobs(acme) == 1
+    done = outcome(acme, "raced")
+    assert [m["batch_invoice_id"] for m in done["successes"]] == ["first"]
+    assert len(stored("acme", "INV#")) == 1
+    kept = boto3.client("s3").list_objects_v2(Bucket=BUCKET_NAME, Prefix="acme/batches/raced/")
+    assert len(kept["Contents"]) == 2
 
 
 def test_a_batch_without_an_id_gets_a_new_one(acme: Api, customer: str) -> None:
@@ -497,10 +529,15 @@ def test_a_batch_is_its_tenants_and_of_its_kind_only(acme: Api, globex: Api, cus
     assert acme.get(f"{HYPERLINE}/no-such-batch").status == 404
 
 
-def test_it_takes_a_bearer_token_and_nothing_less(api: Api, customer: str) -> None:
-    reply = api.post(HYPERLINE, {"invoices": [invoice(customer)]})
-    assert reply.status == 401
+def test_it_takes_a_bearer_token_or_api_key_and_nothing_less(api: Api, customer: str) -> None:
+    body = {"invoices": [invoice(customer)]}
+    refused = api.post(HYPERLINE, body)
+    assert refused.status == 401
     assert stored("acme", "BATCH#") == [] and queued_chunks() == []
+    key = create_api_key("acme", created_by="test", repo=get_deps().api_keys, clock=SystemClock())
+    keyed = api.with_headers({"Authorization": f"Bearer {key}"})
+    batch_id = accepted(keyed.post(HYPERLINE, body))
+    assert keyed.get(f"{HYPERLINE}/{batch_id}").json()["invoices_count"] == 1
 
 
 def test_each_request_makes_exactly_its_budgeted_calls(
@@ -545,7 +582,7 @@ def test_the_worker_makes_50_paid_invoices_in_a_few_calls(
     assert dynamo_calls.operations == [
         "GetItem",  # the batch
         "GetItem",  # the tenant's settings, read at most a minute ago
-        "GetItem",  # the customer, once for the 50 invoices
+        "BatchGetItem",  # the customers, once for the 50 invoices
         "BatchGetItem",  # the ids, in case an earlier try made them
         "TransactWriteItems",  # 50 invoices and the tenant's figures
         "PutItem",  # the batch's results, over the version read
@@ -568,7 +605,7 @@ def test_each_invoice_numbered_from_the_series_costs_the_worker_one_issue(
     assert dynamo_calls.operations == [
         "GetItem",
         "GetItem",
-        "GetItem",
+        "BatchGetItem",
         "BatchGetItem",
         "TransactWriteItems",  # the two drafts
         *an_issue,

@@ -321,11 +321,12 @@ def test_101_invoices_are_a_400_naming_the_limit_and_write_nothing(
     assert len(invoice_items("acme")) == 100
 
 
-def test_100_invoices_cost_a_read_of_each_client_two_of_the_ids_and_a_write_per_99(
-    leanpay: Api, client_id: str, dynamo_calls: DynamoCalls
+def test_100_invoices_cost_a_read_of_their_clients_two_of_the_ids_and_a_write_per_99(
+    leanpay: Api, acme: Api, client_id: str, dynamo_calls: DynamoCalls
 ) -> None:
     ok(leanpay.post(LEANPAY, {"invoices": [invoice(client_id, "warm")]}))  # reads the settings
-    items = [invoice(client_id, f"lp-{n}") for n in range(100)]
+    other = acme.post("/api/v1/clients", {"name": "Other GmbH"}).json()["id"]
+    items = [invoice([client_id, other][n % 2], f"lp-{n}") for n in range(100)]
     dynamo_calls.reset()
 
     ok(leanpay.post(LEANPAY, {"invoices": items}))
@@ -337,10 +338,10 @@ def test_100_invoices_cost_a_read_of_each_client_two_of_the_ids_and_a_write_per_
     ok(leanpay.post(LEANPAY, {"invoices": [*items[:99], {**items[99], "reference": "new"}]}))
     one_changed = list(dynamo_calls.operations)
 
-    # The API key and the client, then the derived ids (read to check the request whole, and
-    # again by the batch create), then two transactions of new invoices; a replacement is one
-    # write of its own.
-    reads = ["GetItem", "GetItem", "BatchGetItem"]
+    # The API key and the two clients in one read, then the derived ids (read to check the
+    # request whole, and again by the batch create), then two transactions of new invoices; a
+    # replacement is one write of its own.
+    reads = ["GetItem", "BatchGetItem", "BatchGetItem"]
     assert created == [*reads, "BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
     assert unchanged == reads
     assert one_changed == [*reads, "PutItem"]  # a new reference moves no figure

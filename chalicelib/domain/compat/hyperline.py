@@ -15,7 +15,14 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from chalicelib.domain.batches import Batch, BatchStatus, ItemResult, ItemStatus
 from chalicelib.domain.commands import (
@@ -136,12 +143,20 @@ class HyperlineBatch(_Body):
     invoices: Annotated[list[HyperlineInvoice], Field(min_length=1, max_length=MAX_INVOICES)]
     batch_id: BatchId | None = None
 
-    @model_validator(mode="after")
-    def batch_invoice_ids_are_unique(self) -> Self:
-        keys = [item.batch_invoice_id for item in self.invoices if item.batch_invoice_id]
-        if len(keys) != len(set(keys)):
-            raise ValueError("two invoices carry the same batch_invoice_id")
-        return self
+    @field_validator("invoices")
+    @classmethod
+    def batch_invoice_ids_are_unique(
+        cls, invoices: list[HyperlineInvoice]
+    ) -> list[HyperlineInvoice]:
+        first: dict[str, int] = {}
+        for index, item in enumerate(invoices):
+            if item.batch_invoice_id is None:
+                continue
+            seen = first.setdefault(item.batch_invoice_id, index)
+            if seen != index:
+                message = f"invoices[{index}] repeats the batch_invoice_id of invoices[{seen}]"
+                raise ValueError(message)
+        return invoices
 
 
 def from_minor(amount: int, currency: str) -> Decimal:

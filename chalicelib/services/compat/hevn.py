@@ -23,7 +23,6 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 from chalicelib.services import batches, lifecycle
-from chalicelib.services.contracts import get_contract
 from chalicelib.services.ports import Added, ClientRepository, ContractRepository, InvoicePorts
 
 
@@ -68,29 +67,21 @@ def _read(
     contracts: ContractRepository,
     clients: ClientRepository,
 ) -> list[EntryOutcome]:
-    """Each contract and its client, read once however many entries name them. Another tenant's
-    contract is as unknown as one that never existed; a contract whose client is gone fails."""
-    found: dict[str, Contract | DomainError] = {}
-    people: dict[str, Client | None] = {}
-    for entry in entries:
-        contract_id = str(entry.contract_id)
-        if contract_id not in found:
-            try:
-                found[contract_id] = get_contract(contract_id, actor=actor, repo=contracts)
-            except ContractNotFoundError as exc:
-                found[contract_id] = exc
-        contract = found[contract_id]
-        if isinstance(contract, Contract) and contract.client_id not in people:
-            people[contract.client_id] = clients.get(actor.tenant_id, contract.client_id)
-    return [_outcome(entry, found[str(entry.contract_id)], people) for entry in entries]
+    """The entries' contracts in one read, then their clients in one more (per 100). Another
+    tenant's contract is as unknown as one that never existed; a contract whose client is gone
+    fails."""
+    tenant = actor.tenant_id
+    found = contracts.get_many(tenant, (str(entry.contract_id) for entry in entries))
+    people = clients.get_many(tenant, (contract.client_id for contract in found.values()))
+    return [_outcome(entry, found.get(str(entry.contract_id)), people) for entry in entries]
 
 
 def _outcome(
-    entry: HevnEntry, contract: Contract | DomainError, people: dict[str, Client | None]
+    entry: HevnEntry, contract: Contract | None, people: dict[str, Client]
 ) -> EntryOutcome:
-    if isinstance(contract, DomainError):
-        return EntryOutcome(entry, error=contract)
-    client = people[contract.client_id]
+    if contract is None:
+        return EntryOutcome(entry, error=ContractNotFoundError(str(entry.contract_id)))
+    client = people.get(contract.client_id)
     if client is None:
         message = f"its client {contract.client_id} no longer exists"
         return EntryOutcome(

@@ -100,10 +100,10 @@ def create_chunk(
     now = invoices.clock.now()
     context = _Context(actor, invoices.defaults_for(tenant), invoices.settings.recent(tenant), now)
     parsed = [_parsed(data, index=start + offset) for offset, data in enumerate(items)]
-    wanted = dict.fromkeys(i.customer_id for i in parsed if isinstance(i, HyperlineInvoice))
-    customers = {key: ports.clients.get(tenant, key) for key in wanted}
+    wanted = (item.customer_id for item in parsed if isinstance(item, HyperlineInvoice))
+    customers = ports.clients.get_many(tenant, wanted)
     plans = [
-        _planned(item, customers[item.customer_id], context, index=start + offset)
+        _planned(item, customers.get(item.customer_id), context, index=start + offset)
         if isinstance(item, HyperlineInvoice)
         else item
         for offset, item in enumerate(parsed)

@@ -64,11 +64,11 @@ def import_invoices(
         return []
     tenant = actor.tenant_id
     context = _Context(actor, ports, ports.settings.recent(tenant), ports.clock.now())
-    named = {key: clients.get(tenant, key) for key in dict.fromkeys(i.client_id for i in items)}
+    named = clients.get_many(tenant, (item.client_id for item in items))
     ids = [invoicing.invoice_id_for(tenant, leanpay.key_of(item)) for item in items]
     stored = {invoice.id: invoice for invoice in ports.repo.get_many(tenant, ids)}
     planned = [
-        _planned(item, named[item.client_id], stored.get(ids[index]), context, index=index)
+        _planned(item, named.get(item.client_id), stored.get(ids[index]), context, index=index)
         for index, item in enumerate(items)
     ]
     problems = [p for plan in planned if isinstance(plan, InvalidInputError) for p in plan.problems]
