@@ -111,9 +111,13 @@ def create_invoices(
     ports: InvoicePorts,
     ids: Sequence[str | None] | None = None,
     finish: Sequence[Finish | None] | None = None,
+    read_first: bool = True,
 ) -> list[Outcome]:
     """One outcome per body, in order. An atomic batch is written whole or not at all. `ids`
-    names an item's invoice; `finish` turns its new draft into what is stored."""
+    names an item's invoice; `finish` turns its new draft into what is stored. `read_first`
+    reads the invoices the bodies may name before writing, the cheaper way when many are stored
+    already; without it, one that is stored is found when its write is refused (one call saved
+    when none is, as when the caller has just read them, or a chunk is taken the first time)."""
     if atomic:
         _refuse_oversized(len(bodies), ports)
     built = _built(
@@ -135,7 +139,8 @@ def create_invoices(
         item for index, item in enumerate(built) if isinstance(item, Invoice)
         and first_of[item.id] == index
     ]  # fmt: skip
-    found = _written(firsts, actor.tenant_id, may_exist=named, atomic=atomic, ports=ports)
+    maybe = named if read_first else []
+    found = _written(firsts, actor.tenant_id, may_exist=maybe, atomic=atomic, ports=ports)
     return [_outcome(item, index, first_of, found) for index, item in enumerate(built)]
 
 

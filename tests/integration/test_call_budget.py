@@ -316,14 +316,14 @@ BUDGETS = [
         [{**HEVN_BODY[0], "finalize": True}],
     ),
     # Leanpay's import reads the clients it names (one BatchGetItem) and the invoices its
-    # externalIds name, to check the request whole before writing; then creates as the native
-    # batch does (its own BatchGetItem of the derived ids, one transaction per 99 invoices).
+    # externalIds name, to check the request whole before writing; then writes the new ones as
+    # the native batch does (one transaction per 99), without reading them again.
     Budget(
         "leanpay import",
         "POST",
         LEANPAY,
         LEANPAY,
-        ["BatchGetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+        ["BatchGetItem", "BatchGetItem", "TransactWriteItems"],
         {"invoices": [LEANPAY_INVOICE]},
     ),
 ]

@@ -583,7 +583,6 @@ def test_the_worker_makes_50_paid_invoices_in_a_few_calls(
         "GetItem",  # the batch
         "GetItem",  # the tenant's settings, read at most a minute ago
         "BatchGetItem",  # the customers, once for the 50 invoices
-        "BatchGetItem",  # the ids, in case an earlier try made them
         "TransactWriteItems",  # 50 invoices and the tenant's figures
         "PutItem",  # the batch's results, over the version read
     ]
@@ -605,7 +604,6 @@ def test_each_invoice_numbered_from_the_series_costs_the_worker_one_issue(
     assert dynamo_calls.operations == [
         "GetItem",
         "GetItem",
-        "BatchGetItem",
         "BatchGetItem",
         "TransactWriteItems",  # the two drafts
         *an_issue,

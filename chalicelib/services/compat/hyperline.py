@@ -116,6 +116,7 @@ def create_chunk(
         ports=invoices,
         ids=[item_id(tenant, batch_id, start + offset) for offset, _ in ready],
         finish=[partial(_finished, plan=plan, context=context) for _, plan in ready],
+        read_first=False,  # a chunk is rarely taken twice
     )
     final: dict[int, Outcome] = {
         offset: plan for offset, plan in enumerate(plans) if isinstance(plan, DomainError)

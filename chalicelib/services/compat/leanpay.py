@@ -119,6 +119,7 @@ def _written(imports: Sequence[_Import], context: _Context) -> list[Invoice]:
         actor=context.actor,
         ports=context.ports,
         finish=[plan.finish for _, plan in new],
+        read_first=False,  # read a moment ago, and none was stored
     )
     written: dict[int, Invoice] = {}
     for (index, plan), outcome in zip(new, outcomes, strict=True):
