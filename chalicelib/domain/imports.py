@@ -59,8 +59,11 @@ def issued_as(
     if state.number is not None:
         invoice = invoice.model_copy(update={"invoice_number": state.number})
     sent, counter = transitions.mark_as_sent(invoice, issuing, actor=actor, now=state.sent_at)
-    # Its event is dated when it was sent; the invoice itself changed now, as it is brought in.
-    invoice = sent.model_copy(update={"updated": now})
+    # Its event is dated when it was sent; the invoice itself changed now, as it is brought in,
+    # and its reminders start from now: a step whose day passed elsewhere is not caught up here
+    # (a historic import would otherwise remind every late customer at the next run).
+    plan = due.next_reminder_at(sent, issuing.settings.reminder_policy, now)
+    invoice = sent.model_copy(update={"updated": now, "next_reminder_at": plan})
     today = due.local_date(now, invoice.timezone)
     invoice = transitions.flag_overdue(invoice, actor=actor, now=now)  # if already past due
     for payment in state.payments:

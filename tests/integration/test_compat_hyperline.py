@@ -14,11 +14,13 @@ import boto3
 import pytest
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.domain.due import Job
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from chalicelib.store.batches import DynamoBatchRepository
 from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
 from tests.figures import exact_json
+from tests.integration.test_jobs import run_job
 from tests.support import Api, DynamoCalls, Reply, drain_jobs, queued_chunks, take_chunk
 
 HYPERLINE = "/compat/hyperline/v2/invoices/batch"
@@ -610,3 +612,26 @@ def test_each_invoice_numbered_from_the_series_costs_the_worker_one_issue(
         *an_issue,
         "PutItem",
     ]
+
+
+def test_an_import_reminds_no_one_of_the_steps_that_passed_before_it(
+    api: Api, acme: Api, customer: str
+) -> None:
+    """With the default steps (3 days before the due date, 1, 7 and 14 after), an invoice due 5
+    days ago waits for day +7, and one due 40 days ago for nothing: the next reminder run
+    emails no one."""
+    today = datetime.now(UTC).date()
+
+    def due_days_ago(days: int) -> Json:
+        due = (today - timedelta(days=days)).isoformat()
+        return invoice(
+            customer, status="to_pay", emitted_at=f"{due}T00:00:00Z", due_at=f"{due}T00:00:00Z"
+        )
+
+    batch_id = accepted(acme.post(HYPERLINE, {"invoices": [due_days_ago(5), due_days_ago(40)]}))
+    drain_jobs(acme)
+
+    recent, old = (native(acme, m["id"]) for m in outcome(acme, batch_id)["successes"])
+    assert recent["nextReminderAt"] == f"{today + timedelta(days=2)}T00:00:00.000Z"
+    assert old["nextReminderAt"] is None
+    assert run_job(api, Job.REMINDERS, datetime.now(UTC))["done"] == 0
