@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic.alias_generators import to_camel
 
+from chalicelib.domain import pricing
 from chalicelib.domain.commands import (
     MAX_ROWS,
     REQUIRED_FIELDS,
@@ -34,13 +35,7 @@ from chalicelib.domain.invoice import (
     RecurringAgreement,
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed
-from chalicelib.domain.money import (
-    ZERO,
-    exceeds_row,
-    invoice_totals,
-    line_amounts,
-    round_money,
-)
+from chalicelib.domain.money import ZERO, invoice_totals, round_money
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import LATEST_DATE, Actor, new_id
 
@@ -123,7 +118,9 @@ def new_invoice(
         defaults.payment_term_days if fields.payment_term_days is None else fields.payment_term_days
     )
     tax_inclusive = bool(fields.tax_inclusive)
-    rows = _priced_rows([(row, new_id()) for row in fields.rows or ()], currency, tax_inclusive)
+    rows = pricing.priced_rows(
+        [(row, new_id()) for row in fields.rows or ()], currency, tax_inclusive
+    )
     totals = invoice_totals(rows, currency)
     zero = round_money(ZERO, currency)
     external_id = fields.external_id if isinstance(fields, NewInvoice) else None
@@ -237,9 +234,9 @@ def _content_changes(invoice: Invoice, fields: InvoiceFields) -> dict[str, objec
     )
     inclusive = invoice.tax_inclusive if fields.tax_inclusive is None else fields.tax_inclusive
     rows = (
-        _rows_for_update(fields.rows, invoice.rows, currency, inclusive)
+        pricing.rows_for_update(fields.rows, invoice.rows, currency, inclusive)
         if fields.rows is not None
-        else _priced_rows([(row, row.id) for row in invoice.rows], currency, inclusive)
+        else pricing.priced_rows([(row, row.id) for row in invoice.rows], currency, inclusive)
     )
     present = fields.model_fields_set
     return {
@@ -249,7 +246,7 @@ def _content_changes(invoice: Invoice, fields: InvoiceFields) -> dict[str, objec
         "due_date": _due_date(invoice_date, terms),
         "tax_inclusive": inclusive,
         "rows": rows,
-        **_totals(rows, currency),
+        **pricing.totals_fields(rows, currency),
         "paid": round_money(invoice.paid, currency),
         "paid_excluding_tax": round_money(invoice.paid_excluding_tax, currency),
         **{
@@ -264,7 +261,7 @@ def add_row(invoice: Invoice, row: RowInput, *, actor: Actor, now: datetime) -> 
     ensure_allowed(invoice, Action.ADD_ROW)
     if len(invoice.rows) >= MAX_ROWS:
         raise InvalidInputError([FieldProblem("rows", f"an invoice holds at most {MAX_ROWS} rows")])
-    added = _priced_row(row, new_id(), invoice.currency, invoice.tax_inclusive, at="")
+    added = pricing.priced_row(row, new_id(), invoice.currency, invoice.tax_inclusive, at="")
     rows = [*invoice.rows, added]
     return record(
         invoice,
@@ -273,7 +270,7 @@ def add_row(invoice: Invoice, row: RowInput, *, actor: Actor, now: datetime) -> 
         actor=actor,
         now=now,
         rows=rows,
-        **_totals(rows, invoice.currency),
+        **pricing.totals_fields(rows, invoice.currency),
     )
 
 
@@ -289,7 +286,7 @@ def remove_row(invoice: Invoice, row_id: str, *, actor: Actor, now: datetime) ->
         actor=actor,
         now=now,
         rows=rows,
-        **_totals(rows, invoice.currency),
+        **pricing.totals_fields(rows, invoice.currency),
     )
 
 
@@ -316,76 +313,6 @@ def _due_date(invoice_date: date, terms: int) -> date:
         problem = f"invoiceDate plus paymentTermDays must not be after {LATEST_DATE}"
         raise InvalidInputError([FieldProblem("paymentTermDays", problem)])
     return due
-
-
-def _priced_rows(
-    sources: Sequence[tuple[RowInput | InvoiceRow, str]], currency: str, tax_inclusive: bool
-) -> list[InvoiceRow]:
-    return [
-        _priced_row(source, row_id, currency, tax_inclusive, at=f"rows[{n}].")
-        for n, (source, row_id) in enumerate(sources)
-    ]
-
-
-def _priced_row(
-    source: RowInput | InvoiceRow, row_id: str, currency: str, tax_inclusive: bool, *, at: str
-) -> InvoiceRow:
-    """The one pricing rule (money.line_amounts); `at` prefixes the field a refusal names."""
-    amounts = line_amounts(
-        source.quantity,
-        source.unit_price,
-        source.tax_rate,
-        currency,
-        discount=source.discount,
-        discount_type=source.discount_type,
-        tax_inclusive=tax_inclusive,
-    )
-    if exceeds_row(amounts):
-        problem = f"a FIXED discount must not exceed the row's amount, {amounts.amount} {currency}"
-        raise InvalidInputError([FieldProblem(f"{at}discount", problem)])
-    return InvoiceRow(
-        id=row_id,
-        description=source.description,
-        product_id=source.product_id,
-        quantity=source.quantity,
-        quantity_type=source.quantity_type,
-        unit_price=source.unit_price,
-        tax_rate=source.tax_rate,
-        type=source.type,
-        discount=source.discount,
-        discount_type=source.discount_type,
-        discount_amount=amounts.discount_amount,
-        total=amounts.total,
-        tax_amount=amounts.tax_amount,
-        total_with_tax=amounts.total_with_tax,
-    )
-
-
-def _rows_for_update(
-    requested: Sequence[RowInput],
-    existing: Iterable[InvoiceRow],
-    currency: str,
-    tax_inclusive: bool,
-) -> list[InvoiceRow]:
-    """A requested row that names an existing row keeps its id; any other row gets a new one."""
-    known = {row.id for row in existing}
-    sources = [(row, _kept_id(row.id, known)) for row in requested]
-    return _priced_rows(sources, currency, tax_inclusive)
-
-
-def _kept_id(requested: str | None, known: set[str]) -> str:
-    return requested if requested is not None and requested in known else new_id()
-
-
-def _totals(rows: Sequence[InvoiceRow], currency: str) -> dict[str, object]:
-    totals = invoice_totals(rows, currency)
-    return {
-        "total": totals.total_with_tax,
-        "total_excluding_tax": totals.total_excluding_tax,
-        "total_tax": totals.total_tax,
-        "total_with_tax": totals.total_with_tax,
-        "total_discount": totals.total_discount,
-    }
 
 
 def _agreement(

@@ -10,8 +10,8 @@ from chalicelib.domain.commands import InvoiceFields, NewInvoice, RowInput
 from chalicelib.domain.errors import ConcurrentModificationError, DomainError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
-from chalicelib.services.batches import create_invoices
 from chalicelib.services.changes import check_precondition, modify, read
+from chalicelib.services.creating import create_invoices
 from chalicelib.services.ports import Added, InvoicePorts, Page
 
 

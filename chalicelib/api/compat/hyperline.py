@@ -12,7 +12,8 @@ from chalicelib.api.http import json_response, parsed_json, validated
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
-from chalicelib.domain.compat.hyperline import HyperlineBatch, batch_answer
+from chalicelib.domain.compat.hyperline import HyperlineBatch
+from chalicelib.domain.compat.hyperline_answer import batch_answer
 from chalicelib.services.compat import hyperline as service
 
 # 50 invoices of up to 250 line items each, far below Lambda's 6 MB request limit.

@@ -5,13 +5,12 @@ over the invoice's. A coupon is a fixed amount off the line items it names (all 
 names none), spread over them in proportion to what each still costs (money.allocate). A `draft`
 stays a draft; `to_pay` and `paid` are issued as they stand elsewhere (their own number, or the
 tenant's next), with their transactions as payments, and `paid` settles what they leave open on
-`settled_at`. The batch's outcome is answered in Hyperline's style: snake_case, amounts in minor
-units."""
+`settled_at`. The batch's outcome is answered in hyperline_answer."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
@@ -24,7 +23,6 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.domain.batches import Batch, BatchStatus, ItemResult, ItemStatus
 from chalicelib.domain.commands import (
     MAX_ROWS,
     CustomFields,
@@ -35,7 +33,7 @@ from chalicelib.domain.commands import (
 from chalicelib.domain.due import local_date
 from chalicelib.domain.errors import FieldProblem, InvalidInputError, problems_of
 from chalicelib.domain.imports import ImportedState
-from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
+from chalicelib.domain.invoice import Invoice, PaymentMethod
 from chalicelib.domain.money import (
     ZERO,
     DiscountType,
@@ -51,7 +49,6 @@ from chalicelib.domain.values import (
     Reference,
     ShortText,
     Timestamp,
-    format_timestamp,
 )
 
 MAX_INVOICES = 50  # the document's "max 50"
@@ -308,87 +305,3 @@ def _hyperline_field(field: str) -> str:
 
 def _joined(separator: str, *parts: str | None) -> str | None:
     return separator.join(part for part in parts if part) or None
-
-
-# Our statuses as Hyperline names them.
-_STATUS = {
-    InvoiceStatus.DRAFT: "draft",
-    InvoiceStatus.SCHEDULED: "to_pay",
-    InvoiceStatus.SENT: "to_pay",
-    InvoiceStatus.OVERDUE: "late",
-    InvoiceStatus.PAID: "paid",
-    InvoiceStatus.CANCELLED: "voided",
-}
-_BATCH_STATUS = {
-    BatchStatus.QUEUED: "pending",
-    BatchStatus.PROCESSING: "processing",
-    BatchStatus.COMPLETED: "completed",
-}
-
-
-def hyperline_status(invoice: Invoice) -> str:
-    if invoice.status in (InvoiceStatus.SENT, InvoiceStatus.OVERDUE) and invoice.paid:
-        return "partially_paid"
-    return _STATUS[invoice.status]
-
-
-def invoice_answer(invoice: Invoice) -> dict[str, Any]:
-    """The invoice as Hyperline describes one: amounts in minor units."""
-    currency = invoice.currency
-
-    def minor(amount: Decimal) -> int:
-        return to_minor(amount, currency)
-
-    return {
-        "id": invoice.id,
-        "number": invoice.invoice_number,
-        "type": "invoice",
-        "status": hyperline_status(invoice),
-        "customer_id": invoice.client_id,
-        "currency": currency,
-        "reference": invoice.payment_reference,
-        "total_amount": minor(invoice.total_with_tax),
-        "amount_excluding_tax": minor(invoice.total_excluding_tax),
-        "tax_amount": minor(invoice.total_tax),
-        "discount_amount": minor(invoice.total_discount),
-        "amount_paid": minor(invoice.paid),
-        "amount_due": minor(max(invoice.total_with_tax - invoice.paid, ZERO)),
-        "emitted_at": _midnight(invoice.invoice_date),
-        "due_at": _midnight(invoice.due_date),
-        "settled_at": format_timestamp(invoice.date_paid) if invoice.date_paid else None,
-    }
-
-
-def _midnight(day: date) -> str:
-    """A day as Hyperline writes its dates: that day's start, UTC, to the millisecond."""
-    return format_timestamp(datetime.combine(day, time(), UTC))
-
-
-def batch_answer(batch: Batch, invoices: dict[str, Invoice]) -> dict[str, Any]:
-    """A batch's outcome: where it stands, each created invoice under `successes` (as it is
-    now) and each refused one under `errors` with the error body a single create answers."""
-    return {
-        "batch_id": batch.id,
-        "status": _BATCH_STATUS[batch.status],
-        "invoices_count": batch.total,
-        "processed_count": batch.processed,
-        "successes": [
-            _success(result, invoices.get(result.invoice_id or ""))
-            for result in batch.results
-            if result.status != ItemStatus.FAILED
-        ],
-        "errors": [
-            {"index": r.index, "batch_invoice_id": r.external_id, "error": r.error}
-            for r in batch.results
-            if r.status == ItemStatus.FAILED
-        ],
-        "created_at": format_timestamp(batch.created),
-        "updated_at": format_timestamp(batch.updated),
-    }
-
-
-def _success(result: ItemResult, invoice: Invoice | None) -> dict[str, Any]:
-    known = {"index": result.index, "batch_invoice_id": result.external_id}
-    if invoice is None:  # deleted since (a draft may be)
-        return {**known, "id": result.invoice_id, "status": "deleted"}
-    return {**known, **invoice_answer(invoice)}

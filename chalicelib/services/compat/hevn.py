@@ -22,7 +22,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
-from chalicelib.services import batches, lifecycle
+from chalicelib.services import creating, lifecycle
 from chalicelib.services.ports import Added, ClientRepository, ContractRepository, InvoicePorts
 
 
@@ -48,7 +48,7 @@ def invoice_contracts(
             )
         except InvalidInputError as exc:
             outcomes[index] = replace(outcome, error=exc)
-    made = batches.create_invoices(
+    made = creating.create_invoices(
         [body for _, body in planned], atomic=False, actor=actor, ports=ports
     )
     for (index, _), result in zip(planned, made, strict=True):

@@ -33,13 +33,12 @@ from chalicelib.services import lifecycle
 from chalicelib.services.batches import (
     BatchPorts,
     ItemOutcome,
-    Outcome,
-    create_invoices,
     get_batch,
     item_id,
     made_earlier,
     queue_invoices,
 )
+from chalicelib.services.creating import Outcome, create_invoices
 from chalicelib.services.ports import Added
 
 

@@ -26,8 +26,8 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
-from chalicelib.services.batches import Finish, create_invoices
 from chalicelib.services.changes import read
+from chalicelib.services.creating import Finish, create_invoices
 from chalicelib.services.ports import ClientRepository, InvoicePorts
 
 
