@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.domain.due import Job
+from chalicelib.domain.errors import PreconditionFailedError
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import format_timestamp
 from chalicelib.jobs.ports import JobPorts
@@ -24,8 +25,15 @@ def send_scheduled(item: WorkItem, now: datetime, ports: JobPorts) -> bool:
     actor = job_actor(item, Job.SCHEDULED)
 
     def send() -> dict[str, object]:
-        sent = delivery.send_invoice(item.invoice_id, None, actor=actor, ports=documents)
+        sent = delivery.send_invoice(
+            item.invoice_id, None, actor=actor, ports=documents, expected_version=invoice.version
+        )
         return {"invoiceId": sent.id, "status": str(sent.status)}
 
     key = f"send:{item.invoice_id}:{format_timestamp(invoice.send_at)}"
-    return ports.run_once(item.tenant_id, key, send)
+    try:
+        return ports.run_once(item.tenant_id, key, send)
+    except PreconditionFailedError:
+        # Changed since it was read (unscheduled, say): not sent, and the claim is released, so
+        # the next run sends it if it is still due then.
+        return False

@@ -19,7 +19,7 @@ from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.mail import Attachment, MailContent, OutgoingMail
 from chalicelib.domain.settings import ReminderPolicy
 from chalicelib.domain.values import Actor
-from chalicelib.services.changes import modify, read
+from chalicelib.services.changes import check_precondition, modify, read
 from chalicelib.services.documents import (
     DocumentPorts,
     Upload,
@@ -34,14 +34,22 @@ SEND_HOUR = time(8, 0)  # a scheduled invoice goes out at 08:00 on its date, the
 
 
 def send_invoice(
-    invoice_id: str, given_pdf: Upload | None, *, actor: Actor, ports: DocumentPorts
+    invoice_id: str,
+    given_pdf: Upload | None,
+    *,
+    actor: Actor,
+    ports: DocumentPorts,
+    expected_version: int | None = None,
 ) -> Invoice:
+    """Email the invoice, issuing a draft. With `expected_version` (the sending job's read), an
+    invoice changed since, as one unscheduled, is not sent: PreconditionFailedError."""
     from chalicelib.documents.mail import compose_invoice_mail
 
     pdf = _checked_pdf(given_pdf)
     context = ports.invoices.repo.get_for_issue(actor.tenant_id, invoice_id)
     if context is None:
         raise InvoiceNotFoundError([invoice_id])
+    check_precondition(context.invoice, expected_version)
     ensure_allowed(context.invoice, Action.SEND)
     issued = transitions.as_issued(context.invoice, issuing_of(context))
     document = document_for(issued, ports)

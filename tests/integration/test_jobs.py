@@ -13,6 +13,7 @@ import pytest
 from moto.ses.models import ses_backends
 
 from chalicelib.domain.due import Job
+from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.runs import ChunkFailedError
 from chalicelib.jobs.work import Chunk, WorkItem
 from chalicelib.store import keys
@@ -189,6 +190,27 @@ class TestScheduledSending:
             assert run_job(api, Job.SCHEDULED, at("2026-11-21T10:05:00Z"))["done"] == 0
         assert len(sent_mails("billing@initech.example")) == 1
         assert found(acme, draft) == sent
+
+    def test_one_unscheduled_after_the_job_read_it_is_not_sent_and_its_claim_is_released(
+        self, api: Api, acme: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        draft = create(acme, invoiceDate="2026-11-21")
+        ok(acme.post(f"{INVOICES}/{draft['id']}/schedule"))  # 08:00 UTC
+        claim = JobPorts.run_once
+
+        def unscheduled_meanwhile(self: JobPorts, *args: Any) -> bool:
+            ok(acme.patch(f"{INVOICES}/{draft['id']}/unschedule"))
+            return claim(self, *args)
+
+        monkeypatch.setattr(JobPorts, "run_once", unscheduled_meanwhile)
+        outcome = run_job(api, Job.SCHEDULED, at("2026-11-21T09:00:00Z"))
+        assert (outcome["done"], outcome["failed"]) == (0, 0)
+        assert (found(acme, draft)["status"], sent_mails()) == ("DRAFT", [])
+        # Scheduled again for the same time, it is sent: the claim was not kept.
+        monkeypatch.setattr(JobPorts, "run_once", claim)
+        ok(acme.post(f"{INVOICES}/{draft['id']}/schedule"))
+        assert run_job(api, Job.SCHEDULED, at("2026-11-21T09:00:00Z"))["done"] == 1
+        assert len(sent_mails()) == 1
 
     def test_an_unscheduled_invoice_is_not_sent(self, api: Api, acme: Api) -> None:
         draft = create(acme, invoiceDate="2026-11-21")
