@@ -113,6 +113,21 @@ class InMemoryInvoiceRepository:
         )
         return saved
 
+    def get_for_new_issue(self, tenant_id: str) -> tuple[InvoiceCounter, TenantSettings]:
+        return self.counter(tenant_id), self.settings.get(tenant_id, TenantSettings())
+
+    def add_issued(self, invoice: Invoice, *, counter: InvoiceCounter | None) -> Added:
+        stored = self.get(invoice.tenant_id, invoice.id)
+        if stored is not None:
+            return Added(stored, created=False)
+        if counter is not None and self.counter(invoice.tenant_id).version != counter.version:
+            raise ConcurrentModificationError(invoice.id)
+        added = self.add(invoice)
+        if counter is not None:
+            moved = counter.model_copy(update={"version": counter.version + 1})
+            self._counters[invoice.tenant_id] = moved
+        return Added(added, created=True)
+
     def add_from_template(
         self,
         invoice: Invoice,

@@ -6,14 +6,17 @@ from datetime import datetime
 from functools import partial
 from typing import Protocol
 
-from chalicelib.domain import payments, transitions
+from chalicelib.domain import invoicing, payments, transitions
+from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice, PaymentMethod
+from chalicelib.domain.invoicing import defaults_with
 from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.payments import PaymentInput
 from chalicelib.domain.values import Actor
 from chalicelib.services.changes import check_precondition, modify
-from chalicelib.services.ports import InvoicePorts, IssueContext
+from chalicelib.services.ports import Added, InvoicePorts, IssueContext
 
 
 def mark_as_sent(
@@ -59,6 +62,38 @@ def issue(
         except ConcurrentModificationError:
             continue
     raise ConcurrentModificationError(invoice_id)
+
+
+def create_issued(
+    body: NewInvoice,
+    change: IssuingChange,
+    *,
+    actor: Actor,
+    ports: InvoicePorts,
+    client: PartyDetails | None,
+    invoice_id: str | None = None,
+) -> Added:
+    """A new invoice issued as `change` issues it (marked as sent, or as imported), written in
+    one transaction with the counter that numbers it: it never exists as a draft, and its number
+    is never skipped nor used twice. One stored under `invoice_id` already is answered as found.
+    `client` is the copy it takes of the client it names (read by the caller)."""
+    for _ in ports.retry.tries():
+        counter, settings = ports.repo.get_for_new_issue(actor.tenant_id)
+        now = ports.clock.now()
+        draft = invoicing.new_invoice(
+            body,
+            actor=actor,
+            now=now,
+            defaults=defaults_with(settings, ports.defaults),
+            invoice_id=invoice_id,
+        )
+        issuing = transitions.Issuing(counter, settings, client)
+        issued, advanced = change(draft, issuing, actor=actor, now=now)
+        try:
+            return ports.repo.add_issued(issued, counter=advanced)
+        except ConcurrentModificationError:
+            continue  # the counter moved: take the next number again
+    raise ConcurrentModificationError(invoice_id or "new invoice")
 
 
 def issuing_of(context: IssueContext) -> transitions.Issuing:

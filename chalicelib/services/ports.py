@@ -112,6 +112,18 @@ class InvoiceRepository(Protocol):
         only at the version read, so a number is never used twice and never skipped."""
         ...
 
+    def get_for_new_issue(self, tenant_id: str) -> tuple[InvoiceCounter, TenantSettings]:
+        """The tenant's counter and settings, in one read: what an invoice issued as it is
+        created takes."""
+        ...
+
+    def add_issued(self, invoice: Invoice, *, counter: InvoiceCounter | None) -> Added:
+        """Store a new, issued invoice with the counter that numbered it (if any) in one
+        transaction: only where nothing has its id yet, and only at the counter's version read.
+        One stored under its id already is answered, not created; a counter moved since raises
+        ConcurrentModificationError."""
+        ...
+
     def add_from_template(
         self,
         invoice: Invoice,

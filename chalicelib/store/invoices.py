@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import is_well_formed_id
 from chalicelib.services.ports import Added, IssueContext, Page
 from chalicelib.store import keys
@@ -95,6 +96,16 @@ class DynamoInvoiceRepository:
             counter=counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK)),
             settings=settings_of(by_sort_key.get(keys.SETTINGS_SK)),
             client=self._client_named_by(invoice) if with_client else None,
+        )
+
+    def get_for_new_issue(self, tenant_id: str) -> tuple[InvoiceCounter, TenantSettings]:
+        item_keys = [counter_key(tenant_id), settings_key(tenant_id)]
+        by_sort_key = {
+            item["SK"]["S"]: item for item in batch_get(self._client, self._table, item_keys)
+        }
+        return (
+            counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK)),
+            settings_of(by_sort_key.get(keys.SETTINGS_SK)),
         )
 
     def _client_named_by(self, invoice: Invoice) -> Client | None:
@@ -179,13 +190,23 @@ class DynamoInvoiceRepository:
         self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter
     ) -> Invoice:
         stored = invoice.model_copy(update={"version": previous.version + 1})
-        advanced = counter.model_copy(update={"version": counter.version + 1})
-        actions = [
-            self._put(stored, previous.version),
-            {"Put": self._conditional(counter_item(invoice.tenant_id, advanced), counter.version)},
-        ]
+        actions = [self._put(stored, previous.version), self._counter_put(invoice, counter)]
         self._commit([stored.id], actions, delta(previous, stored), stored)
         return stored
+
+    def add_issued(self, invoice: Invoice, *, counter: InvoiceCounter | None) -> Added:
+        stored = invoice.model_copy(update={"version": 1})
+        actions = [self._put(stored, 0)]
+        if counter is not None:
+            actions.append(self._counter_put(invoice, counter))
+        try:
+            self._commit([stored.id], actions, delta(None, stored), stored)
+        except ConcurrentModificationError as exc:
+            taken = _taken(exc.__cause__, [stored])
+            if stored.id in taken:
+                return Added(taken[stored.id], created=False)
+            raise
+        return Added(stored, created=True)
 
     def add_from_template(
         self,
@@ -202,9 +223,7 @@ class DynamoInvoiceRepository:
         advanced = template.model_copy(update={"version": previous.version + 1})
         actions = [self._put(advanced, previous.version), self._put(stored, 0)]
         if counter is not None:
-            moved = counter.model_copy(update={"version": counter.version + 1})
-            conditional = self._conditional(counter_item(invoice.tenant_id, moved), counter.version)
-            actions.append({"Put": conditional})
+            actions.append(self._counter_put(invoice, counter))
         figures = combined([delta(previous, advanced), delta(None, stored)])
         self._commit([advanced.id, stored.id], actions, figures, stored)
         return stored, advanced
@@ -265,6 +284,13 @@ class DynamoInvoiceRepository:
             item: Any = exc.response.get("Item")
             if item is None or not is_written_by(item, written):
                 raise
+
+    def _counter_put(self, numbered: Invoice, counter: InvoiceCounter) -> dict[str, Any]:
+        """The counter that gave `numbered` its number, moved on only from the version read."""
+        advanced = counter.model_copy(update={"version": counter.version + 1})
+        return {
+            "Put": self._conditional(counter_item(numbered.tenant_id, advanced), counter.version)
+        }
 
     def _put(self, stored: Invoice, expected_version: int) -> dict[str, Any]:
         return {"Put": self._conditional(invoice_item(stored), expected_version)}

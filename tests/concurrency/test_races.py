@@ -93,6 +93,32 @@ def test_50_drafts_issued_at_once_are_numbered_1_to_50(
     assert counter["last"] == {"M": {"2026": {"N": str(THREADS)}}}
 
 
+def test_invoices_created_issued_at_once_are_numbered_without_a_gap_or_a_draft(
+    local_api_server: str, ddb_local: LocalTable
+) -> None:
+    """Heffl's SENT creates: each new invoice is written with the counter that numbers it, so
+    concurrent ones retry for the next number; none is ever left a draft."""
+    client = requests.post(
+        f"{local_api_server}/api/v1/clients", json={"name": "Racer"}, headers=auth(), timeout=30
+    ).json()["id"]
+    body = {"clientId": client, "date": "2026-11-21", "dueDate": "2026-12-21", "status": "SENT",
+            "lineItems": [{"name": "Seat", "quantity": 1, "price": 10}]}  # fmt: skip
+
+    def create_sent(_: int) -> tuple[int, str]:
+        url = f"{local_api_server}/compat/heffl/api/v1/invoices"
+        reply = requests.post(url, json=body, headers=auth(), timeout=TIMEOUT_SECONDS)
+        return reply.status_code, reply.json()["number"] if reply.ok else reply.text
+
+    replies = all_at_once(DUPLICATES, create_sent)
+    assert [status for status, _ in replies] == [200] * DUPLICATES, replies
+    numbers = sorted(number for _, number in replies)
+    assert numbers == [f"INV-2026-{n:04d}" for n in range(1, DUPLICATES + 1)]
+    listed = requests.get(
+        f"{local_api_server}/api/v1/invoices/find-all", headers=auth(), timeout=30
+    ).json()
+    assert sorted(i["status"] for i in listed) == ["SENT"] * DUPLICATES
+
+
 def test_20_concurrent_requests_with_one_key_run_the_work_once(local_api_server: str) -> None:
     url = f"{local_api_server}/api/v1/invoices"
     body = {"currency": "EUR", "rows": [{"description": "Once", "quantity": 1, "unitPrice": 5}]}

@@ -279,7 +279,7 @@ BUDGETS = [
         {"numberingFormat": "F-{SEQ}"},
     ),
     # Heffl's create reads the tenant's settings (its tax rates) and the client it names, then
-    # creates as the native create does; SENT then issues it as mark-as-sent does.
+    # creates as the native create does; SENT creates it issued as mark-as-sent issues it.
     Budget(
         "heffl create",
         "POST",
@@ -293,7 +293,8 @@ BUDGETS = [
         "POST",
         HEFFL,
         HEFFL,
-        ["GetItem", "GetItem", "TransactWriteItems", *MARK_AS_SENT],
+        # Created issued: the counter and settings in one read, then one transaction with it.
+        ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems"],
         {**HEFFL_BODY, "status": "SENT"},
     ),
     # hevn's batch reads its contracts, then their clients (a BatchGetItem each), then creates as

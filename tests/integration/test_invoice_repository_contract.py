@@ -97,6 +97,43 @@ class InvoiceRepositoryContract:
         with pytest.raises(InvoiceNotFoundError):
             repo.save(draft(), previous=draft().model_copy(update={"version": 1}))
 
+    def test_an_invoice_added_issued_moves_the_counter_that_numbered_it(
+        self, repo: InvoiceRepository
+    ) -> None:
+        counter, _ = repo.get_for_new_issue("acme")
+        numbered = draft().model_copy(update={"invoice_number": "INV-1"})
+        moved = counter.model_copy(update={"last": {"2026": 1}})
+
+        added = repo.add_issued(numbered, counter=moved)
+
+        assert added.created and added.invoice.version == 1
+        assert repo.get("acme", numbered.id) == added.invoice
+        after, _ = repo.get_for_new_issue("acme")
+        assert (after.last, after.version) == ({"2026": 1}, counter.version + 1)
+
+    def test_added_issued_over_a_moved_counter_conflicts_and_writes_nothing(
+        self, repo: InvoiceRepository
+    ) -> None:
+        counter, _ = repo.get_for_new_issue("acme")
+        first = draft().model_copy(update={"invoice_number": "INV-1"})
+        repo.add_issued(first, counter=counter.model_copy(update={"last": {"2026": 1}}))
+        second = draft().model_copy(update={"invoice_number": "INV-1"})
+        with pytest.raises(ConcurrentModificationError):
+            repo.add_issued(second, counter=counter.model_copy(update={"last": {"2026": 1}}))
+        assert repo.get("acme", second.id) is None
+
+    def test_added_issued_under_a_taken_id_answers_the_stored_one(
+        self, repo: InvoiceRepository
+    ) -> None:
+        stored = repo.add(draft(note="first"))
+        counter, _ = repo.get_for_new_issue("acme")
+        again = stored.model_copy(update={"note": "second", "invoice_number": "INV-1"})
+
+        found = repo.add_issued(again, counter=counter.model_copy(update={"last": {"2026": 1}}))
+
+        assert (found.created, found.invoice) == (False, stored)
+        assert repo.get_for_new_issue("acme")[0] == counter  # not moved
+
     def test_get_many_returns_only_existing_invoices_of_the_tenant(
         self, repo: InvoiceRepository
     ) -> None:

@@ -1,9 +1,10 @@
 """Hyperline's asynchronous batch carried out by the native queued batch: the request is checked
 whole and queued as a batch of source `hyperline`; the jobs' worker creates its invoices, each
 under an id fixed by the batch and its place (so a chunk taken twice creates nothing twice),
-issued and paid as Hyperline says before it is first stored. An item issued without a number of
-its own takes the tenant's next one in a second step, as mark-as-sent gives it. Nothing is
-stored apart from the native invoices and the batch's progress."""
+issued and paid as Hyperline says before it is first stored. Drafts and invoices under their own
+number are written together; one issued without a number of its own is written with the counter
+that gives it the tenant's next one. Nothing is stored apart from the native invoices and the
+batch's progress."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.compat import hyperline
 from chalicelib.domain.compat.hyperline import HyperlineBatch, HyperlineInvoice
 from chalicelib.domain.errors import DomainError, FieldProblem, InvalidInputError, problems_of
-from chalicelib.domain.imports import ImportedState, issued_as
-from chalicelib.domain.invoice import Invoice, InvoiceStatus
+from chalicelib.domain.imports import ImportedState, imported, issued_as
+from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.parties import PartyDetails
@@ -39,7 +40,6 @@ from chalicelib.services.batches import (
     queue_invoices,
 )
 from chalicelib.services.creating import Outcome, create_invoices
-from chalicelib.services.ports import Added
 
 
 def queue_batch(body: HyperlineBatch, *, actor: Actor, ports: BatchPorts) -> Batch:
@@ -73,6 +73,10 @@ class _Plan:
     state: ImportedState | None  # None: it stays a draft
     settings: TenantSettings
     client: PartyDetails
+
+    @property
+    def numbered_by_the_series(self) -> bool:
+        return self.state is not None and self.state.number is None
 
 
 @dataclass(frozen=True)
@@ -108,21 +112,26 @@ def create_chunk(
         for offset, item in enumerate(parsed)
     ]
     ready = [(offset, plan) for offset, plan in enumerate(plans) if isinstance(plan, _Plan)]
+    together = [(offset, plan) for offset, plan in ready if not plan.numbered_by_the_series]
     outcomes = create_invoices(
-        [plan.body for _, plan in ready],
+        [plan.body for _, plan in together],
         atomic=False,
         actor=actor,
         ports=invoices,
-        ids=[item_id(tenant, batch_id, start + offset) for offset, _ in ready],
-        finish=[partial(_finished, plan=plan, context=context) for _, plan in ready],
+        ids=[item_id(tenant, batch_id, start + offset) for offset, _ in together],
+        finish=[partial(_finished, plan=plan, context=context) for _, plan in together],
         read_first=False,  # a chunk is rarely taken twice
     )
     final: dict[int, Outcome] = {
         offset: plan for offset, plan in enumerate(plans) if isinstance(plan, DomainError)
     }
-    for (offset, plan), outcome in zip(ready, outcomes, strict=True):
-        made = made_earlier(outcome)
-        final[offset] = _numbered(made, plan, context, ports=ports, index=start + offset)
+    for (offset, _), outcome in zip(together, outcomes, strict=True):
+        final[offset] = _placed_outcome(made_earlier(outcome), start + offset)
+    for offset, plan in ready:
+        if plan.numbered_by_the_series:
+            invoice_id = item_id(tenant, batch_id, start + offset)
+            made = _created_issued(plan, context, ports=ports, invoice_id=invoice_id)
+            final[offset] = _placed_outcome(made, start + offset)
     return [
         ItemOutcome(start + offset, _key(item), final[offset]) for offset, item in enumerate(parsed)
     ]
@@ -160,35 +169,52 @@ def _planned(
 
 
 def _finished(draft: Invoice, *, plan: _Plan, context: _Context) -> Invoice:
-    """What is first stored: the draft issued and paid as the item says, under its own number;
-    without one, the draft (issued next), once it is known that it can be issued so."""
+    """What is first stored: a draft, or the invoice issued and paid as the item says under its
+    own number."""
     if plan.state is None:
         return draft
     hyperline.ensure_payable(draft, plan.state)
-    issuing = Issuing(InvoiceCounter(), plan.settings, plan.client)
-    issued, _ = issued_as(draft, issuing, state=plan.state, actor=context.actor, now=context.now)
-    return issued if plan.state.number is not None else draft
+    return imported(
+        draft,
+        plan.state,
+        settings=plan.settings,
+        client=plan.client,
+        actor=context.actor,
+        now=context.now,
+    )
 
 
-def _numbered(
-    outcome: Outcome, plan: _Plan, context: _Context, *, ports: BatchPorts, index: int
+def _created_issued(
+    plan: _Plan, context: _Context, *, ports: BatchPorts, invoice_id: str
 ) -> Outcome:
-    """An item to issue without a number of its own takes the series' next, with its payments,
-    in one write; one found issued already was issued by an earlier try of its chunk."""
-    if isinstance(outcome, InvalidInputError):
-        return _placed(outcome, index)
-    if not isinstance(outcome, Added) or plan.state is None or plan.state.number is not None:
-        return outcome
-    if outcome.invoice.status != InvoiceStatus.DRAFT:
-        return outcome
-    change = partial(issued_as, state=plan.state)
+    """An item issued without a number of its own: created issued with the series' next number
+    and its payments, in one write with the counter. One found was made by an earlier try of
+    its chunk."""
+    state = plan.state
+    assert state is not None
+
+    def as_it_stands(
+        invoice: Invoice, issuing: Issuing, *, actor: Actor, now: datetime
+    ) -> tuple[Invoice, InvoiceCounter | None]:
+        hyperline.ensure_payable(invoice, state)
+        return issued_as(invoice, issuing, state=state, actor=actor, now=now)
+
     try:
-        invoice = lifecycle.issue(
-            outcome.invoice.id, change, actor=context.actor, ports=ports.invoices
+        added = lifecycle.create_issued(
+            plan.body,
+            as_it_stands,
+            actor=context.actor,
+            ports=ports.invoices,
+            client=plan.client,
+            invoice_id=invoice_id,
         )
-    except DomainError as exc:  # stored as a draft: the error says why it was not issued
+    except DomainError as exc:
         return exc
-    return Added(invoice, created=outcome.created)
+    return made_earlier(added)
+
+
+def _placed_outcome(outcome: Outcome, index: int) -> Outcome:
+    return _placed(outcome, index) if isinstance(outcome, InvalidInputError) else outcome
 
 
 def _placed(error: InvalidInputError, index: int) -> InvalidInputError:
