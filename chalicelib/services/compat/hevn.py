@@ -1,13 +1,15 @@
 """hevn's batch invoicing carried out by the native services: each entry's contract and client
-are read, the period's invoices created in one native batch keyed by contract and period (so an
-entry sent again finds its invoice), and those to finalize issued as mark-as-sent issues them.
-Nothing is stored apart from the native invoices."""
+are read, and each period's invoice is keyed by contract and period (so an entry sent again
+finds its invoice). Drafts are created in one native batch; an entry to finalize is created
+issued, as mark-as-sent issues it, in one write with the counter, in the entries' order (a
+draft found for it is issued then). Nothing is stored apart from the native invoices."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
 
+from chalicelib.domain import invoicing, transitions
 from chalicelib.domain.clients import Client
 from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.compat import hevn
@@ -23,7 +25,8 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 from chalicelib.services import creating, lifecycle
-from chalicelib.services.ports import Added, ClientRepository, ContractRepository, InvoicePorts
+from chalicelib.services.creating import Outcome
+from chalicelib.services.ports import ClientRepository, ContractRepository, InvoicePorts
 
 
 def invoice_contracts(
@@ -48,16 +51,43 @@ def invoice_contracts(
             )
         except InvalidInputError as exc:
             outcomes[index] = replace(outcome, error=exc)
+    drafts = [(index, body) for index, body in planned if not outcomes[index].entry.finalize]
     made = creating.create_invoices(
-        [body for _, body in planned], atomic=False, actor=actor, ports=ports
+        [body for _, body in drafts], atomic=False, actor=actor, ports=ports
     )
-    for (index, _), result in zip(planned, made, strict=True):
-        outcomes[index] = (
-            replace(outcomes[index], invoice=result.invoice, created=result.created)
-            if isinstance(result, Added)
-            else replace(outcomes[index], error=hevn.hevn_problems(result))
-        )
+    for (index, _), result in zip(drafts, made, strict=True):
+        outcomes[index] = _with(outcomes[index], result)
+    for index, body in planned:  # in the entries' order, which their numbers follow
+        if outcomes[index].entry.finalize:
+            issued = _created_issued(body, outcomes[index], actor=actor, ports=ports)
+            outcomes[index] = _with(outcomes[index], issued)
     return _finalized(outcomes, actor=actor, ports=ports), ports.settings.recent(actor.tenant_id)
+
+
+def _created_issued(
+    body: NewInvoice, outcome: EntryOutcome, *, actor: Actor, ports: InvoicePorts
+) -> Outcome:
+    """An entry to finalize, created issued with the next number in one write; or the invoice
+    its contract and period have already (issued next, if it is a draft)."""
+    assert outcome.client is not None and body.external_id is not None
+    try:
+        return lifecycle.create_issued(
+            body,
+            transitions.mark_as_sent,
+            actor=actor,
+            ports=ports,
+            client=outcome.client.details(),
+            invoice_id=invoicing.invoice_id_for(actor.tenant_id, body.external_id),
+        )
+    except DomainError as exc:
+        return exc
+
+
+def _with(outcome: EntryOutcome, result: Outcome) -> EntryOutcome:
+    if isinstance(result, DomainError):
+        return replace(outcome, error=hevn.hevn_problems(result))
+    issued_now = result.created and result.invoice.status != InvoiceStatus.DRAFT
+    return replace(outcome, invoice=result.invoice, created=result.created, issued_now=issued_now)
 
 
 def _read(
@@ -93,8 +123,8 @@ def _outcome(
 def _finalized(
     outcomes: list[EntryOutcome], *, actor: Actor, ports: InvoicePorts
 ) -> list[EntryOutcome]:
-    """Issue, in the entries' order, each draft an entry asks to finalize: numbers follow that
-    order. Every entry then answers its invoice as it ends up, even when two name the same."""
+    """Issue, in the entries' order, each draft found that an entry asks to finalize. Every
+    entry then answers its invoice as it ends up, even when two name the same."""
     latest: dict[str, Invoice] = {}
     for index, outcome in enumerate(outcomes):
         if outcome.invoice is None:
