@@ -154,3 +154,19 @@ def drain_jobs(api: Api) -> int:
             take_chunk(api, chunk)
             taken += 1
     return taken
+
+
+def take_chunk_dying_before_its_progress(api: Api, chunk: Chunk) -> None:
+    """The worker takes the chunk and dies after creating its invoices, before it records them
+    in the batch (the batch's save fails)."""
+    from chalicelib.store.batches import DynamoBatchRepository
+
+    def dies(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the worker died")
+
+    original = DynamoBatchRepository.save
+    DynamoBatchRepository.save = dies  # type: ignore[method-assign]
+    try:
+        take_chunk(api, chunk)
+    finally:
+        DynamoBatchRepository.save = original  # type: ignore[method-assign]

@@ -44,6 +44,11 @@ from chalicelib.services.ports import Added, ClientRepository, DocumentStore, In
 WORKER_CHUNK = 100  # one read and two transactions per chunk
 
 
+class BatchItemsMissingError(RuntimeError):
+    """A batch with items still to create whose items are not kept: the worker fails it, and
+    the queue dead-letters it, rather than loop."""
+
+
 class BatchRepository(Protocol):
     def get(self, tenant_id: str, batch_id: str) -> Batch | None: ...
 
@@ -138,7 +143,8 @@ def queue_invoices(
         batch.items_path, body, media_type="application/json", filename=f"{batch.id}.json"
     )
     stored = ports.batches.add(batch)
-    if stored is None:  # another request recorded the same id a moment ago
+    if stored is None:  # another request recorded the same id a moment ago: its items stand
+        ports.files.delete(batch.items_path)
         return _same_source(_existing(actor.tenant_id, batch.id, ports), source), False
     ports.queue.send_batch(actor.tenant_id, batch.id, now)
     return stored, True
@@ -163,6 +169,7 @@ def take_batch(
     creators: Mapping[BatchSource, ChunkCreator],
 ) -> bool:
     """Create a queued batch's invoices from where its results stop; whether anything was left.
+    Once every item has its result, the items (a customer's data) are deleted.
     `creators` make each source's items; `describe` turns an item's error into the body a
     single create would have answered."""
     batch = ports.batches.get(tenant_id, batch_id)
@@ -170,7 +177,9 @@ def take_batch(
         return False
     create = creators[batch.source]
     data = ports.files.get(batch.items_path)
-    items = json.loads(data) if data is not None else []
+    if data is None:  # they go only once every item has its result: nothing can go on
+        raise BatchItemsMissingError(f"the items of batch {batch_id} are gone")
+    items = json.loads(data)
     actor = Actor(tenant_id=tenant_id, user_id=batch.created_by)
     size = batch.total if batch.atomic else WORKER_CHUNK
     while batch.processed < batch.total:
@@ -189,6 +198,7 @@ def take_batch(
             }
         )
         batch = ports.batches.save(updated, previous=batch)
+    ports.files.delete(batch.items_path)  # every item has its result: the items go
     return True
 
 

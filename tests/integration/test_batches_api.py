@@ -11,9 +11,16 @@ import boto3
 import pytest
 
 from chalicelib.bootstrap import get_deps
-from invoicing_cli.local import TABLE_NAME
+from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
 from tests.figures import exact_json
-from tests.support import Api, DynamoCalls, drain_jobs, queued_chunks, take_chunk
+from tests.support import (
+    Api,
+    DynamoCalls,
+    drain_jobs,
+    queued_chunks,
+    take_chunk,
+    take_chunk_dying_before_its_progress,
+)
 
 INVOICES = "/api/v1/invoices"
 BATCH = f"{INVOICES}/batch"
@@ -196,22 +203,18 @@ def test_a_queued_batch_is_created_by_the_worker_and_reported(acme: Api, globex:
     assert set(stored) == {first["invoiceId"], third["invoiceId"]}
     assert stored[third["invoiceId"]]["total"] == Decimal("59.50")
     assert globex.get(f"{INVOICES}/find/{third['invoiceId']}").status == 404
+    # Every item has its result: the items themselves are no longer kept.
+    kept = boto3.client("s3").list_objects_v2(Bucket=BUCKET_NAME, Prefix="acme/batches/")
+    assert kept.get("Contents", []) == []
 
 
 def test_a_queued_batch_taken_again_creates_nothing_twice(acme: Api) -> None:
     """As if the worker died after creating the invoices and before recording them."""
     batch = ok(acme.post(f"{BATCH}?async=true", {"invoices": [body(n) for n in range(3)]}), 202)
     (chunk,) = queued_chunks()
-    take_chunk(acme, chunk)
-    table = boto3.client("dynamodb")
-    key = {"PK": {"S": "T#acme"}, "SK": {"S": f"BATCH#{batch['batchId']}"}}
-    table.update_item(
-        TableName=TABLE_NAME,
-        Key=key,
-        UpdateExpression="SET results = :none, #s = :queued",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":none": {"L": []}, ":queued": {"S": "QUEUED"}},
-    )
+    take_chunk_dying_before_its_progress(acme, chunk)
+    assert len(stored_invoices("acme")) == 3
+    assert ok(acme.get(f"{INVOICES}/batches/{batch['batchId']}"))["processed"] == 0
 
     take_chunk(acme, chunk)
     take_chunk(acme, chunk)
@@ -264,3 +267,17 @@ def test_an_unknown_batch_is_not_found(acme: Api) -> None:
     assert acme.get(f"{INVOICES}/batches/no-such-batch").status == 404
     assert acme.get(f"{INVOICES}/batches/{'x' * 70}").status == 404
     assert get_deps().settings.table_name == TABLE_NAME
+
+
+def test_a_batch_whose_items_are_gone_fails_in_the_worker_instead_of_looping(acme: Api) -> None:
+    batch = ok(acme.post(f"{BATCH}?async=true", {"invoices": [body(1)]}), 202)
+    s3 = boto3.client("s3")
+    for item in s3.list_objects_v2(Bucket=BUCKET_NAME, Prefix="acme/batches/")["Contents"]:
+        s3.delete_object(Bucket=BUCKET_NAME, Key=item["Key"])
+    (chunk,) = queued_chunks()
+
+    take_chunk(acme, chunk)  # the item fails and goes back to the queue, to be dead-lettered
+
+    waiting = ok(acme.get(f"{INVOICES}/batches/{batch['batchId']}"))
+    assert (waiting["status"], waiting["processed"]) == ("QUEUED", 0)
+    assert stored_invoices("acme") == []
