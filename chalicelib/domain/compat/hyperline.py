@@ -172,7 +172,7 @@ def native_body(item: HyperlineInvoice, *, currency: str, timezone: str, today: 
     if item.due_at is not None:
         terms = (local_date(item.due_at, timezone) - invoice_date).days
         if not 0 <= terms <= MAX_TERM_DAYS:
-            message = f"must be 0 to {MAX_TERM_DAYS} days after emitted_at"
+            message = f"must be 0 to {MAX_TERM_DAYS} days after emitted_at (today if not sent)"
             problems.append(FieldProblem("due_at", message))
     prices = [from_minor(line.unit_amount, currency) for line in item.line_items]
     amounts = [
