@@ -72,6 +72,10 @@ def _kept_id(requested: str | None, known: set[str]) -> str:
     return requested if requested is not None and requested in known else new_id()
 
 
+# An invoice's totals: the sums of its rows, which move whenever its rows do.
+TOTAL_FIELDS = ("total_discount", "total", "total_excluding_tax", "total_tax", "total_with_tax")
+
+
 def totals_fields(rows: Sequence[InvoiceRow], currency: str) -> dict[str, object]:
     totals = invoice_totals(rows, currency)
     return {

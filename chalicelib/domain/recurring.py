@@ -11,6 +11,7 @@ from chalicelib.domain import due
 from chalicelib.domain.events import record
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceType
 from chalicelib.domain.money import round_money
+from chalicelib.domain.pricing import TOTAL_FIELDS
 from chalicelib.domain.values import Actor, new_id
 
 # What a period's invoice takes from its template; everything else starts afresh.
@@ -29,11 +30,7 @@ _COPIED = frozenset(
         "custom_fields",
         "tax_inclusive",
         "rows",
-        "total_discount",
-        "total",
-        "total_excluding_tax",
-        "total_tax",
-        "total_with_tax",
+        *TOTAL_FIELDS,
         "timezone",
     }
 )

@@ -79,34 +79,30 @@ class DynamoInvoiceRepository:
     ) -> IssueContext | None:
         if not is_well_formed_id(invoice_id):
             return None
-        item_keys = [
-            invoice_key(tenant_id, invoice_id),
-            counter_key(tenant_id),
-            settings_key(tenant_id),
-        ]
-        by_sort_key = {
-            item["SK"]["S"]: item for item in batch_get(self._client, self._table, item_keys)
-        }
+        counter, settings, by_sort_key = self._issuing_read(
+            tenant_id, invoice_key(tenant_id, invoice_id)
+        )
         item = by_sort_key.get(keys.invoice_sk(invoice_id))
         if item is None:
             return None
         invoice = invoice_of(item)
-        return IssueContext(
-            invoice=invoice,
-            counter=counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK)),
-            settings=settings_of(by_sort_key.get(keys.SETTINGS_SK)),
-            client=self._client_named_by(invoice) if with_client else None,
-        )
+        client = self._client_named_by(invoice) if with_client else None
+        return IssueContext(invoice=invoice, counter=counter, settings=settings, client=client)
 
     def get_for_new_issue(self, tenant_id: str) -> tuple[InvoiceCounter, TenantSettings]:
-        item_keys = [counter_key(tenant_id), settings_key(tenant_id)]
+        counter, settings, _ = self._issuing_read(tenant_id)
+        return counter, settings
+
+    def _issuing_read(
+        self, tenant_id: str, *more: dict[str, Any]
+    ) -> tuple[InvoiceCounter, TenantSettings, dict[str, dict[str, Any]]]:
+        """The tenant's counter and settings, and the items of `more` by sort key, in one read."""
+        item_keys = [*more, counter_key(tenant_id), settings_key(tenant_id)]
         by_sort_key = {
             item["SK"]["S"]: item for item in batch_get(self._client, self._table, item_keys)
         }
-        return (
-            counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK)),
-            settings_of(by_sort_key.get(keys.SETTINGS_SK)),
-        )
+        counter = counter_of(by_sort_key.get(keys.INVOICE_COUNTER_SK))
+        return counter, settings_of(by_sort_key.get(keys.SETTINGS_SK)), by_sort_key
 
     def _client_named_by(self, invoice: Invoice) -> Client | None:
         """The tenant's client the invoice names, read only while its copy may still be taken."""

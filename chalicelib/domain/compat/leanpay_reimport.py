@@ -13,6 +13,7 @@ from chalicelib.domain.compat.leanpay import LeanpayInvoice, key_of, sent_on
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.events import record
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
+from chalicelib.domain.pricing import TOTAL_FIELDS
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 
@@ -33,11 +34,7 @@ _CONTENT = (
     "payment_term_days",
     "due_date",
     "rows",
-    "total_discount",
-    "total",
-    "total_excluding_tax",
-    "total_tax",
-    "total_with_tax",
+    *TOTAL_FIELDS,
 )
 
 

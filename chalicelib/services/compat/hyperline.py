@@ -214,14 +214,14 @@ def _created_issued(
 
 
 def _placed_outcome(outcome: Outcome, index: int) -> Outcome:
-    return _placed(outcome, index) if isinstance(outcome, InvalidInputError) else outcome
+    """A native refusal (a discount above its row) in Hyperline's terms, placed in the batch."""
+    if not isinstance(outcome, InvalidInputError):
+        return outcome
+    return _placed(InvalidInputError(hyperline.hyperline_problems(outcome.problems)), index)
 
 
 def _placed(error: InvalidInputError, index: int) -> InvalidInputError:
-    """The problems named in Hyperline's terms, from the batch: invoices[3].line_items[0]..."""
+    """Problems already named in Hyperline's terms, from the batch: invoices[3].line_items[0]."""
     return InvalidInputError(
-        [
-            FieldProblem(f"invoices[{index}].{problem.field}", problem.message)
-            for problem in hyperline.hyperline_problems(error.problems)
-        ]
+        [FieldProblem(f"invoices[{index}].{p.field}", p.message) for p in error.problems]
     )
