@@ -13,7 +13,7 @@ from chalice.test import Client
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.jobs.work import Chunk
-from invoicing_cli.local import REGION, local_token
+from invoicing_cli.local import REGION, TABLE_NAME, local_token
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -170,3 +170,26 @@ def take_chunk_dying_before_its_progress(api: Api, chunk: Chunk) -> None:
         take_chunk(api, chunk)
     finally:
         DynamoBatchRepository.save = original  # type: ignore[method-assign]
+
+
+def stored_items(tenant: str, prefix: str) -> list[dict[str, Any]]:
+    """The tenant's items whose sort key starts with `prefix` ("INV#", "CONTRACT#", "BATCH#"),
+    read past the app, as DynamoDB holds them."""
+    reply = boto3.client("dynamodb").query(
+        TableName=TABLE_NAME,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}, ":prefix": {"S": prefix}},
+    )
+    items: list[dict[str, Any]] = reply["Items"]
+    return items
+
+
+def filled(body: Any, ids: dict[str, str]) -> Any:
+    """The body with each value that is exactly a placeholder, such as "{client}", filled in."""
+    if isinstance(body, dict):
+        return {name: filled(value, ids) for name, value in body.items()}
+    if isinstance(body, list):
+        return [filled(value, ids) for value in body]
+    if isinstance(body, str) and body.startswith("{") and body.endswith("}"):
+        return ids.get(body[1:-1], body)
+    return body

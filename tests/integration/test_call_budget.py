@@ -29,7 +29,7 @@ from tests.figures import load_straight
 from tests.integration import test_batches_api as batches_api
 from tests.integration import test_compat_hyperline as compat_hyperline
 from tests.integration import test_documents_calls as documents_calls
-from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
+from tests.support import Api, DynamoCalls, Reply, api_path, api_routes, filled
 
 BASE = "/api/v1/invoices"
 CLIENTS = "/api/v1/clients"
@@ -395,17 +395,6 @@ def schedule_with_a_number(invoice_id: str) -> None:
 def send(acme: Api, budget: Budget, ids: dict[str, str], **headers: str) -> Reply:
     path = api_path(budget.path.format(**ids))
     return acme.request(budget.method, path, filled(budget.body, ids), headers=headers)
-
-
-def filled(body: Any, ids: dict[str, str]) -> Any:
-    """The body with each value that is exactly a placeholder, such as "{client}", filled in."""
-    if isinstance(body, dict):
-        return {name: filled(value, ids) for name, value in body.items()}
-    if isinstance(body, list):
-        return [filled(value, ids) for value in body]
-    if isinstance(body, str) and body.startswith("{") and body.endswith("}"):
-        return ids.get(body[1:-1], body)
-    return body
 
 
 def test_every_route_has_a_budget() -> None:

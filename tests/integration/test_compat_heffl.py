@@ -8,15 +8,14 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from moto.ses.models import ses_backends
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
-from invoicing_cli.local import REGION, TABLE_NAME
-from tests.support import Api, Reply
+from invoicing_cli.local import REGION
+from tests.support import Api, Reply, stored_items
 
 MOTO_ACCOUNT = "123456789012"  # the account moto answers as
 HEFFL = "/compat/heffl/api/v1/invoices"
@@ -92,23 +91,12 @@ def exact(reply: Reply) -> Any:
     return json.loads(reply.body, parse_float=Decimal)
 
 
-def invoice_items(tenant: str) -> list[dict[str, Any]]:
-    """Every invoice the tenant has in the table, read past the app."""
-    reply = boto3.client("dynamodb").query(
-        TableName=TABLE_NAME,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :inv)",
-        ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}, ":inv": {"S": "INV#"}},
-    )
-    items: list[dict[str, Any]] = reply["Items"]
-    return items
-
-
 def assert_refused(reply: Reply, *fields: str) -> None:
     assert reply.status == 400, reply.body
     body = reply.json()
     assert {"title", "detail", "time"} <= body.keys()
     assert set(fields) <= {error["field"] for error in body["errors"]}, body
-    assert invoice_items("acme") == []
+    assert stored_items("acme", "INV#") == []
 
 
 def test_the_documented_example_is_answered_with_every_documented_field(
@@ -162,7 +150,7 @@ def test_the_documented_example_is_answered_with_every_documented_field(
     assert [answer[name] for name in echoed] == ["<string>"] * 4
     assert answer["customFields"] == {}
     # The native invoice it is: one item, with what Heffl's body said.
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
     assert (native["note"], native["paymentTermDays"]) == ("<string>\n\n<string>", 0)
     [row] = native["rows"]
     assert (row["description"], row["productId"], row["taxRate"]) == (
@@ -248,7 +236,7 @@ def test_another_tenants_client_is_refused_and_nothing_of_it_is_answered(
 
     assert_refused(reply, "clientId")
     assert b"Globex Secret Corp" not in reply.body
-    assert invoice_items("globex") == []
+    assert stored_items("globex", "INV#") == []
     assert globex.get(f"{NATIVE}/find-all").json() == []
 
 
@@ -304,7 +292,7 @@ def test_without_a_credential_it_is_a_401_and_writes_nothing(
 ) -> None:
     reply = api.post(HEFFL, documented_example(client_id))
     assert reply.status == 401
-    assert invoice_items("acme") == []
+    assert stored_items("acme", "INV#") == []
 
 
 def test_a_retry_with_the_same_idempotency_key_creates_one_invoice(
@@ -318,4 +306,4 @@ def test_a_retry_with_the_same_idempotency_key_creates_one_invoice(
 
     assert (first.status, again.status, again.headers["Idempotent-Replayed"]) == (200, 200, "true")
     assert again.body == first.body
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1

@@ -9,15 +9,14 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from moto.ses.models import ses_backends
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
-from invoicing_cli.local import REGION, TABLE_NAME
-from tests.support import Api, DynamoCalls, Reply
+from invoicing_cli.local import REGION
+from tests.support import Api, DynamoCalls, Reply, stored_items
 
 MOTO_ACCOUNT = "123456789012"  # the account moto answers as
 HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing"
@@ -122,23 +121,12 @@ def results(reply: Reply) -> list[dict[str, Any]]:
     return found
 
 
-def invoice_items(tenant: str) -> list[dict[str, Any]]:
-    """Every invoice the tenant has in the table, read past the app."""
-    reply = boto3.client("dynamodb").query(
-        TableName=TABLE_NAME,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :inv)",
-        ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}, ":inv": {"S": "INV#"}},
-    )
-    items: list[dict[str, Any]] = reply["Items"]
-    return items
-
-
 def assert_refused(reply: Reply, field: str) -> dict[str, Any]:
     assert reply.status == 400, reply.body
     body: dict[str, Any] = reply.json()
     assert {"title", "detail", "time"} <= body.keys()
     assert any(field in error["field"] for error in body["errors"]), body
-    assert invoice_items("acme") == []
+    assert stored_items("acme", "INV#") == []
     return body
 
 
@@ -221,7 +209,7 @@ def test_the_documented_example_is_answered_with_every_documented_field(
     assert invoice["invoiceLink"] == f"{NATIVE}/find/{invoice['id']}"
     assert invoice["documents"] == []
     # The native invoice it is: a draft of the contract's client, terms and reference.
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
     assert (native["status"], native["clientId"], native["currency"]) == ("DRAFT", client_id, "EUR")
     assert (native["note"], native["paymentReference"]) == ("<string>", "ACME-RETAINER")
     assert native["externalId"] == f"hevn:{contract['id']}:1"
@@ -263,7 +251,7 @@ def test_the_same_contract_and_period_again_answers_the_existing_invoice(
     issued = results(acme.post(HEVN, [entry(contract["id"], 3, finalize=True)]))[0]
     repeat = results(acme.post(HEVN, [entry(contract["id"], 3, finalize=True)]))[0]
 
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
     assert first["status"] == "created"
     assert [again["status"], twin["status"], issued["status"], repeat["status"]] == ["existing"] * 4
     assert again["invoice"] == twin["invoice"] == first["invoice"]  # answered as it is
@@ -287,7 +275,7 @@ def test_two_entries_of_one_period_in_a_request_make_one_invoice_issued_by_the_s
 
     first, second = results(acme.post(HEVN, body))
 
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
     assert (first["status"], second["status"]) == ("created", "existing")
     assert first["detail"] == "Invoice created as a draft; now SENT INV-2026-0001"
     assert second["detail"] == (
@@ -348,7 +336,7 @@ def test_own_items_are_invoiced_instead_of_the_contracts(
     fields = [error["field"] for error in refused["error"]["errors"]]
     assert fields == ["items[0].quantity", "items[1].unitPrice"]
     assert "items[1].unitPrice: required (or price, amount)" in refused["detail"]
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
 
 
 def test_more_than_100_entries_is_a_400_naming_the_limit_and_writes_nothing(
@@ -360,7 +348,7 @@ def test_more_than_100_entries_is_a_400_naming_the_limit_and_writes_nothing(
 
     assert "at most 100 entries" in refused["detail"]
     assert len(results(acme.post(HEVN, body[:100]))) == 100  # the limit itself is fine
-    assert len(invoice_items("acme")) == 12  # periods 0 to 11; 12 on start after expiration
+    assert len(stored_items("acme", "INV#")) == 12  # periods 0 to 11; 12 on start after expiration
 
 
 def test_100_entries_cost_one_read_of_their_contracts_one_of_their_clients_and_the_writes(
@@ -384,7 +372,7 @@ def test_100_entries_cost_one_read_of_their_contracts_one_of_their_clients_and_t
         "TransactWriteItems",  # 99 invoices and the tenant's figures
         "TransactWriteItems",  # the 100th
     ]
-    assert len(invoice_items("acme")) == 100
+    assert len(stored_items("acme", "INV#")) == 100
     assert {result["counterpartyId"] for result in made} == {
         contract["clientId"] for contract in contracts
     }
@@ -444,8 +432,8 @@ def test_another_tenants_contract_fails_alone_and_nothing_of_it_is_answered(
     assert failed["error"]["status"] == 404
     assert ok["status"] == "created"
     assert secret.encode() not in reply.body and b"Globex" not in reply.body
-    assert invoice_items("globex") == []
-    assert len(invoice_items("acme")) == 1
+    assert stored_items("globex", "INV#") == []
+    assert len(stored_items("acme", "INV#")) == 1
 
 
 def test_a_period_beyond_the_expiration_fails_alone(acme: Api, contract: dict[str, Any]) -> None:
@@ -456,7 +444,7 @@ def test_a_period_beyond_the_expiration_fails_alone(acme: Api, contract: dict[st
     assert late["detail"].startswith("period: period 12 would start on 2027-01-31, after the")
     assert [e["field"] for e in late["error"]["errors"]] == ["period"]
     assert (ok["status"], ok["invoice"]["issuedDate"]) == ("created", "2026-12-31")
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
 
 
 def test_a_contract_whose_client_is_gone_fails(acme: Api, contract: dict[str, Any]) -> None:
@@ -466,14 +454,14 @@ def test_a_contract_whose_client_is_gone_fails(acme: Api, contract: dict[str, An
 
     assert gone["status"] == "failed"
     assert gone["detail"] == f"contractId: its client {contract['clientId']} no longer exists"
-    assert invoice_items("acme") == []
+    assert stored_items("acme", "INV#") == []
 
 
 def test_an_api_key_in_x_api_key_is_accepted_and_no_credential_is_a_401(
     api: Api, contract: dict[str, Any]
 ) -> None:
     assert api.post(HEVN, documented_example(contract["id"])).status == 401
-    assert invoice_items("acme") == []
+    assert stored_items("acme", "INV#") == []
     key = create_api_key("acme", created_by="test", repo=get_deps().api_keys, clock=SystemClock())
 
     reply = api.with_headers({"x-api-key": key}).post(HEVN, documented_example(contract["id"]))

@@ -10,16 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from chalicelib.store.invoices import DynamoInvoiceRepository
-from invoicing_cli.local import TABLE_NAME
 from tests.figures import exact_json
-from tests.support import Api, DynamoCalls, Reply
+from tests.support import Api, DynamoCalls, Reply, stored_items
 
 LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
 NATIVE = "/api/v1/invoices"
@@ -98,23 +96,12 @@ def native(acme: Api, invoice_id: str) -> Json:
     return found
 
 
-def invoice_items(tenant: str) -> list[Json]:
-    """Every invoice the tenant has in the table, read past the app."""
-    reply = boto3.client("dynamodb").query(
-        TableName=TABLE_NAME,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :inv)",
-        ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}, ":inv": {"S": "INV#"}},
-    )
-    items: list[Json] = reply["Items"]
-    return items
-
-
 def assert_refused(reply: Reply, *fields: str, tenant: str = "acme") -> Json:
     assert reply.status == 400, reply.body
     body: Json = reply.json()
     assert {"title", "detail", "time"} <= body.keys()
     assert set(fields) <= {error["field"] for error in body["errors"]}, body
-    assert invoice_items(tenant) == []
+    assert stored_items(tenant, "INV#") == []
     return body
 
 
@@ -167,7 +154,7 @@ def test_the_documented_example_is_answered_with_every_documented_field(
         "MARKED_AS_SENT",
         "MARKED_AS_OVERDUE",
     ]
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
     # Its own number: the tenant's series is untouched, so the next native one is the first.
     draft = acme.post(NATIVE, {"invoiceDate": "2023-12-01"}).json()
     issued = acme.patch(f"{NATIVE}/{draft['id']}/mark-as-sent").json()
@@ -228,7 +215,7 @@ def test_the_same_external_id_again_replaces_the_one_invoice_and_keeps_its_payme
     assert (str(payment["amount"]), str(payment["defaultCurrencyAmount"])) == ("190.00",) * 2
     assert SECONDS.match(payment["date"]) and payment["externalId"]
     assert again["dueDate"] == again["upcomingPaymentDate"] == f"{today + timedelta(60)}T00:00:00Z"
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
     stored = native(acme, first["id"])
     assert (stored["totalWithTax"], stored["paid"], stored["client"]["name"]) == (
         Decimal("2380.00"),
@@ -259,7 +246,7 @@ def test_one_imported_by_another_request_since_it_was_read_is_replaced_not_doubl
     [again] = ok(leanpay.post(LEANPAY, {"invoices": [invoice(client_id, "lp-1", reference="B")]}))
 
     assert (again["id"], again["reference"]) == (first["id"], "B")
-    assert len(invoice_items("acme")) == 1
+    assert len(stored_items("acme", "INV#")) == 1
     counts = exact_json(acme.get(f"{NATIVE}/count-by-status").body)
     assert sum(counts.values()) == 1
 
@@ -295,7 +282,7 @@ def test_an_import_below_what_was_paid_or_of_a_cancelled_invoice_is_refused(
     )
     acme.patch(f"{NATIVE}/{first['id']}/add-payment", {"amount": "500.00"})
     acme.patch(f"{NATIVE}/{second['id']}/cancel")
-    before = invoice_items("acme")
+    before = stored_items("acme", "INV#")
 
     lower = invoice(client_id, "a", amount="499.99", netAmount="420.16")
     moved = invoice(client_id, "b", reference="LP-B-2")
@@ -305,7 +292,7 @@ def test_an_import_below_what_was_paid_or_of_a_cancelled_invoice_is_refused(
     errors = {e["field"]: e["message"] for e in reply.json()["errors"]}
     assert set(errors) == {"invoices[0].amount", "invoices[1].externalId"}
     assert "500.00 EUR already paid" in errors["invoices[0].amount"]
-    assert invoice_items("acme") == before  # not even the new third one
+    assert stored_items("acme", "INV#") == before  # not even the new third one
     [cancelled] = ok(leanpay.post(LEANPAY, {"invoices": [invoice(client_id, "b")]}))
     assert (cancelled["status"], str(cancelled["remainingAmount"])) == ("cancelled", "0.00")
 
@@ -335,7 +322,7 @@ def test_101_invoices_are_a_400_naming_the_limit_and_write_nothing(
 
     assert "100" in body["detail"]
     assert len(ok(leanpay.post(LEANPAY, {"invoices": items[:100]}))) == 100
-    assert len(invoice_items("acme")) == 100
+    assert len(stored_items("acme", "INV#")) == 100
 
 
 def test_100_invoices_cost_a_read_of_their_clients_one_of_the_ids_and_a_write_per_99(
@@ -362,7 +349,7 @@ def test_100_invoices_cost_a_read_of_their_clients_one_of_the_ids_and_a_write_pe
     assert created == [*reads, "TransactWriteItems", "TransactWriteItems"]
     assert unchanged == reads
     assert one_changed == [*reads, "PutItem"]  # a new reference moves no figure
-    assert len(invoice_items("acme")) == 101
+    assert len(stored_items("acme", "INV#")) == 101
 
 
 @pytest.mark.parametrize(
@@ -425,7 +412,7 @@ def test_another_tenants_client_is_refused_and_nothing_leaks(
     body = assert_refused(reply, "invoices[1].clientId")
     assert [e["field"] for e in body["errors"]] == ["invoices[1].clientId"]
     assert b"Globex Secret Corp" not in reply.body
-    assert invoice_items("globex") == []
+    assert stored_items("globex", "INV#") == []
     assert globex.get(f"{NATIVE}/find-all").json() == []
 
 

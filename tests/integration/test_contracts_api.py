@@ -13,7 +13,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from invoicing_cli.local import TABLE_NAME
-from tests.support import Api, Reply
+from tests.support import Api, Reply, stored_items
 
 CONTRACTS = "/api/v1/contracts"
 CLIENTS = "/api/v1/clients"
@@ -79,16 +79,6 @@ def stored(tenant: str, contract_id: str) -> dict[str, Any] | None:
         .get("Item")
     )
     return None if item is None else {k: _deserializer.deserialize(v) for k, v in item.items()}
-
-
-def stored_contracts(tenant: str) -> list[dict[str, Any]]:
-    response = boto3.client("dynamodb").query(
-        TableName=TABLE_NAME,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :contract)",
-        ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}, ":contract": {"S": "CONTRACT#"}},
-    )
-    items: list[dict[str, Any]] = response["Items"]
-    return items
 
 
 def test_a_contract_is_created_in_canonical_form_read_back_and_stored(
@@ -185,7 +175,7 @@ def test_bad_terms_are_a_400_naming_the_field_and_nothing_is_stored(
     assert reply.status == 400, reply.body
     assert [e["field"] for e in reply.json()["errors"]] == [field]
     assert {"title", "detail", "time"} <= reply.json().keys()
-    assert stored_contracts("acme") == []
+    assert stored_items("acme", "CONTRACT#") == []
 
 
 @pytest.mark.parametrize("field", ["clientId", "currency", "activationAt", "items"])
@@ -195,7 +185,7 @@ def test_a_missing_term_is_a_400_naming_it(acme: Api, client_id: str, field: str
     reply = acme.post(CONTRACTS, body)
     assert reply.status == 400, reply.body
     assert [e["field"] for e in reply.json()["errors"]] == [field]
-    assert stored_contracts("acme") == []
+    assert stored_items("acme", "CONTRACT#") == []
 
 
 def test_a_client_id_that_names_no_client_of_the_tenant_is_refused(
@@ -207,7 +197,7 @@ def test_a_client_id_that_names_no_client_of_the_tenant_is_refused(
         assert reply.status == 400, reply.body
         assert [e["field"] for e in reply.json()["errors"]] == ["clientId"]
     assert globex.post(CONTRACTS, terms(client_id)).status == 400  # acme's, seen from globex
-    assert stored_contracts("acme") == stored_contracts("globex") == []
+    assert stored_items("acme", "CONTRACT#") == stored_items("globex", "CONTRACT#") == []
 
 
 def test_put_replaces_every_term_and_moves_the_version(acme: Api, client_id: str) -> None:
@@ -299,7 +289,7 @@ def test_another_tenants_contract_is_not_found_listed_or_changed(
     assert globex.delete(path).status == 404
     assert globex.get(CONTRACTS).json() == []
     assert stored("acme", contract["id"]) == before
-    assert stored_contracts("globex") == []
+    assert stored_items("globex", "CONTRACT#") == []
     assert exact(acme.get(path)) == contract
 
 

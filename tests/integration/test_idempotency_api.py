@@ -22,7 +22,7 @@ from chalicelib.services import invoices as invoice_service
 from chalicelib.services import lifecycle as lifecycle_service
 from invoicing_cli.local import TABLE_NAME
 from tests.integration import test_documents_calls as documents_calls
-from tests.support import Api, DynamoCalls, Reply, api_path, api_routes
+from tests.support import Api, DynamoCalls, Reply, api_path, api_routes, filled
 
 BASE = "/api/v1/invoices"
 CLIENTS = "/api/v1/clients"
@@ -197,17 +197,6 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
         "client": acme.post(CLIENTS, {"name": "Zoë Müller GmbH"}).json()["id"],
     }
     return ids | {"contract": acme.post(CONTRACTS, filled(CONTRACT, ids)).json()["id"]}
-
-
-def filled(body: Any, ids: dict[str, str]) -> Any:
-    """The body with each value that is exactly a placeholder, such as "{client}", filled in."""
-    if isinstance(body, dict):
-        return {name: filled(value, ids) for name, value in body.items()}
-    if isinstance(body, list):
-        return [filled(value, ids) for value in body]
-    if isinstance(body, str) and body.startswith("{") and body.endswith("}"):
-        return ids.get(body[1:-1], body)
-    return body
 
 
 Effect = Callable[[Stored, Stored, dict[str, str]], bool]

@@ -233,10 +233,7 @@ def test_every_thousandth_rounds_half_away_from_zero_to_the_cent() -> None:
 
 def _half_away_from_zero(scaled: int, drop_digits: int) -> int:
     """Integer reference rounding: drop `drop_digits` decimal digits, half away from zero."""
-    unit: int = 10**drop_digits
-    whole, rest = divmod(abs(scaled), unit)
-    whole += 2 * rest >= unit
-    return whole if scaled >= 0 else -whole
+    return _half_away_from_zero_of(scaled, 10**drop_digits)
 
 
 def test_rows_match_an_integer_reference_for_random_bounded_inputs() -> None:
