@@ -34,9 +34,9 @@ from chalice.test import Client
 from bench.harness import CallLog, bearer, use_local_environment
 from bench.report import TIMES
 from chalicelib.bootstrap import get_deps
+from invoicing_cli.dynamodb_local import run_dynamodb_local
 from invoicing_cli.local import PROJECT_DIR
 from invoicing_cli.resources import create_table_request
-from tests.dynamodb_local import run_dynamodb_local
 
 TENANT = "bench-batches"
 BATCH_BAR = 8

@@ -60,9 +60,9 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
 from chalicelib.domain.values import Actor, new_id
 from chalicelib.store.items import index_attributes
+from invoicing_cli.dynamodb_local import ENDPOINT_VARIABLE, require_answer, run_dynamodb_local
 from invoicing_cli.local import PROJECT_DIR, REGION
 from invoicing_cli.resources import create_table_request
-from tests.dynamodb_local import ENDPOINT_VARIABLE, require_answer, run_dynamodb_local
 from tests.figures import exact_json, expected_stats, load_straight
 
 if TYPE_CHECKING:

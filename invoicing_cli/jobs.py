@@ -4,18 +4,21 @@ the jobs' queue as the worker would, until it is empty."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Protocol
 
+from chalicelib.domain.batches import Batch
 from chalicelib.domain.due import Job
 from chalicelib.jobs import runs
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.work import Chunk, Report
+from chalicelib.services.batches import BatchRepository
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,9 @@ ALL = "all"
 JOB_CHOICES = [*(str(job) for job in runs.WORKERS), ALL]
 # Long enough for SQS to answer with what it holds, short enough that a run ends promptly.
 DRAIN_WAIT_SECONDS = 1
-STOP_TIMEOUT_SECONDS = 10  # how long stopping the stack waits for a tick under way
+# How long stopping the stack waits for a tick under way: it stops between chunks, and a daemon
+# thread still inside one is left to end with the process (stopping must take under 5 s).
+STOP_TIMEOUT_SECONDS = 1
 
 
 class DrainableQueue(Protocol):
@@ -35,7 +40,13 @@ class DrainableQueue(Protocol):
 
 
 class Progress(Protocol):
+    """Counts the items workers take: a job's invoices, a queued batch's invoices."""
+
     def update(self, n_steps: int) -> None: ...
+
+    def grow(self, n_steps: int) -> None:
+        """More items to take than first known: a queued batch, found in the queue."""
+        ...
 
 
 # Given the job and how many items it queued, a context that counts the items workers take.
@@ -43,8 +54,38 @@ ProgressFactory = Callable[[Job, int], AbstractContextManager[Progress]]
 
 
 class _Silent:
+    """Nobody watches: the ticker of `serve`, and tests."""
+
     def update(self, n_steps: int) -> None:
-        """Nobody watches: the ticker of `serve`, and tests."""
+        pass
+
+    def grow(self, n_steps: int) -> None:
+        pass
+
+
+class WatchedBatches:
+    """The batches' repository, telling `progress` how many invoices a queued batch has left when
+    a worker reads it, and how many each of its saves made; a batch works 100 at a time."""
+
+    def __init__(self, inner: BatchRepository, progress: Progress) -> None:
+        self._inner = inner
+        self._progress = progress
+        self._seen: set[tuple[str, str]] = set()
+
+    def get(self, tenant_id: str, batch_id: str) -> Batch | None:
+        batch = self._inner.get(tenant_id, batch_id)
+        if batch is not None and (tenant_id, batch_id) not in self._seen:
+            self._seen.add((tenant_id, batch_id))
+            self._progress.grow(batch.total - batch.processed)
+        return batch
+
+    def add(self, batch: Batch) -> Batch | None:
+        return self._inner.add(batch)
+
+    def save(self, batch: Batch, *, previous: Batch) -> Batch:
+        saved = self._inner.save(batch, previous=previous)
+        self._progress.update(saved.processed - previous.processed)
+        return saved
 
 
 def no_progress(_job: Job, _total: int) -> AbstractContextManager[Progress]:
@@ -107,23 +148,60 @@ def run_job(
     ports: JobPorts,
     queue: DrainableQueue,
     progress: ProgressFactory = no_progress,
+    stop: threading.Event | None = None,
 ) -> JobOutcome:
     outcome = JobOutcome(runs.run(job, now, ports))
-    queued = outcome.run.queued_items
-    with (progress if queued else no_progress)(job, queued) as bar:
-        drain(queue, ports, outcome, bar)
+    with ExitStack() as bar_lifetime:
+        drain(queue, ports, outcome, _first_use(bar_lifetime, progress, outcome.run), stop)
     return outcome
 
 
-def drain(queue: DrainableQueue, ports: JobPorts, outcome: JobOutcome, bar: Progress) -> None:
-    """Take chunks until a receive comes back empty. Retries are queued with a delay, and a
-    chunk that failed stays hidden for the queue's visibility timeout, so this ends."""
-    while received := queue.receive(wait_seconds=DRAIN_WAIT_SECONDS):
+def drain(
+    queue: DrainableQueue,
+    ports: JobPorts,
+    outcome: JobOutcome,
+    open_bar: Callable[[], Progress],
+    stop: threading.Event | None = None,
+) -> None:
+    """Take chunks until a receive comes back empty, or the stack stops. Retries are queued
+    with a delay, and a chunk that failed stays hidden for the queue's visibility timeout, so
+    this ends; a chunk left when the stack stops is gone with the stack. The bar opens with the
+    first chunk received: a run that queued nothing, and found nothing queued, shows none."""
+    stopping = stop or threading.Event()
+    watched: JobPorts | None = None
+    while not stopping.is_set() and (received := queue.receive(wait_seconds=DRAIN_WAIT_SECONDS)):
+        bar = open_bar()
+        watched = watched or _watching_batches(ports, bar)
         for chunk, receipt_handle in received:
-            report = take(chunk, receipt_handle, queue, ports)
+            if stopping.is_set():
+                return
+            report = take(chunk, receipt_handle, queue, watched)
             outcome.taken.setdefault(chunk.job, Report(chunk.job)).add(report)
             outcome.chunks_taken += 1
-            bar.update(len(chunk.items))
+            if chunk.job != Job.BATCH:  # a batch's invoices are counted as its saves land
+                bar.update(len(chunk.items))
+
+
+def _first_use(
+    lifetime: ExitStack, progress: ProgressFactory, run: Report
+) -> Callable[[], Progress]:
+    """Opens the run's bar (sized by what it queued) the first time it is asked for, then
+    returns that one; it closes with `lifetime`."""
+    opened: list[Progress] = []
+
+    def bar() -> Progress:
+        if not opened:
+            opened.append(lifetime.enter_context(progress(run.job, run.queued_items)))
+        return opened[0]
+
+    return bar
+
+
+def _watching_batches(ports: JobPorts, bar: Progress) -> JobPorts:
+    if ports.batches is None:
+        return ports
+    batches = WatchedBatches(ports.batches.batches, bar)
+    return dataclasses.replace(ports, batches=dataclasses.replace(ports.batches, batches=batches))
 
 
 def take(chunk: Chunk, receipt_handle: str, queue: DrainableQueue, ports: JobPorts) -> Report:
@@ -150,7 +228,7 @@ def run_all_now(
     for job in runs.WORKERS:
         if stop is not None and stop.is_set():
             return
-        outcome = run_job(job, now, ports, queue)
+        outcome = run_job(job, now, ports, queue, stop=stop)
         if outcome.acted:
             echo(f"[jobs {now:%H:%M:%S}Z] {outcome.line()}")
 
@@ -179,4 +257,6 @@ def _tick_until(
         try:
             tick(stop)
         except Exception:
+            if stop.is_set():  # the stack went down under it: nothing failed
+                return
             log.exception("The scheduled jobs failed; trying again in %ss", every_seconds)

@@ -31,13 +31,15 @@ def local_token(tenant: str, user: str = "local-user", ttl_seconds: int = 3600) 
 
 @dataclass(frozen=True)
 class StackState:
-    """What a running `invoicing serve` tells other commands: where its emulator listens."""
+    """What a running `invoicing serve` tells other commands: where its services listen."""
 
     api_port: int
-    endpoint_url: str
+    endpoint_url: str  # moto: S3, SES, SQS
+    dynamodb_endpoint_url: str  # DynamoDB Local, or moto's without Java
     table: str
     bucket: str
     jobs_queue_url: str = ""
+    engine: str = ""  # what serves DynamoDB, as `serve` announced it
 
     def save(self) -> Path:
         _STATE_DIR.mkdir(parents=True, exist_ok=True)
@@ -45,10 +47,17 @@ class StackState:
         path.write_text(json.dumps(asdict(self)))
         return path
 
+    def forget(self) -> None:
+        state_path(self.api_port).unlink(missing_ok=True)
+
     @classmethod
     def load(cls, api_port: int) -> StackState | None:
-        path = state_path(api_port)
-        return cls(**json.loads(path.read_text())) if path.exists() else None
+        """The stack running on `api_port`; None when none is, or one of an older version left
+        its file behind."""
+        try:
+            return cls(**json.loads(state_path(api_port).read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
 
 
 def state_path(api_port: int) -> Path:

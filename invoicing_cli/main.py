@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import socket
 import sys
-from contextlib import AbstractContextManager, nullcontext
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import boto3
 import click
@@ -20,12 +23,12 @@ from chalicelib.domain.values import TENANT_ID_PATTERN
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from chalicelib.store.api_keys import DynamoApiKeyRepository
-from invoicing_cli import jobs, stack
-from invoicing_cli.local import FAKE_CREDENTIALS, REGION, StackState, local_token, state_path
+from invoicing_cli import api_server, jobs, stack
+from invoicing_cli.local import StackState, local_token
 from invoicing_cli.outbox import OutboxUnavailableError, format_outbox, sent_messages
-from invoicing_cli.resources import ResourceNames
 
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _DEMO_INVOICE = {
@@ -54,26 +57,37 @@ def cli() -> None:
     help="Run every scheduled job as of now this often; 0 turns them off.",
 )
 def serve(port: int, host: str, reload: bool, tenant: str, jobs_every: int) -> None:
-    """Start the whole stack: AWS emulated by moto, the API by `chalice local`."""
+    """Start the whole stack: DynamoDB Local, moto for S3, SES and SQS, and the API."""
     _require_free_port(host, port)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with stack.aws_emulator() as endpoint_url:
-        names = stack.provision(endpoint_url)
-        process = stack.start_chalice_local(
-            host, port, stack.app_environment(endpoint_url, names), reload=reload
-        )
-        try:
-            base_url = f"http://{host}:{port}"
-            stack.wait_until_healthy(base_url, process)
-            stack.remember(port, endpoint_url, names)
-            _welcome(base_url, endpoint_url, tenant)
-            with _job_ticker(jobs_every, endpoint_url, names):
-                process.wait()
-        except KeyboardInterrupt:
-            click.echo("\nStopping.")
-        finally:
-            stack.stop(process)
-            state_path(port).unlink(missing_ok=True)
+    # Each line as it happens, also when the output goes to a file or a pipe.
+    cast(io.TextIOWrapper, sys.stdout).reconfigure(line_buffering=True)
+    _interrupt_on(signal.SIGTERM, signal.SIGINT)
+    running = stack.LocalStack(host, port, reload=reload, echo=click.echo)
+    try:
+        state = running.start()
+        _welcome(running.base_url, state, tenant)
+        with _job_ticker(jobs_every, state):
+            while running.api_running():
+                time.sleep(0.2)
+        raise click.ClickException("The API stopped; stopping the stack.")
+    except KeyboardInterrupt:
+        click.echo("\nStopping.")
+    except stack.StackError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        # A second Ctrl+C must not cut the cleanup short and leave processes behind.
+        _interrupt_on()
+        running.stop()
+
+
+@cli.command("serve-api", hidden=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--reload/--no-reload", default=True)
+def serve_api(port: int, host: str, reload: bool) -> None:
+    """The API alone, as `serve` starts it: the app on Chalice's local server, answering as the
+    deployed API does. Its environment names the services (see stack.app_environment)."""
+    sys.exit(api_server.serve(host, port, reload=reload))
 
 
 @cli.command()
@@ -132,26 +146,37 @@ def run_job(job: str, day: datetime | None, port: int) -> None:
     """Run a scheduled job on the local stack, then take the chunks it queued as the worker
     would; one line per job. `all` runs recurring, scheduled, reminders, overdue in turn."""
     state = _running_stack(port)
-    if not state.jobs_queue_url:
-        raise click.ClickException(
-            f"The stack on port {port} has no jobs queue: restart it with `invoicing serve`."
-        )
-    ports, queue = stack.job_connections(state.endpoint_url, stack.names_of(state))
+    ports, queue = stack.job_connections(state)
     now = jobs.as_of(day.date() if day else None)
     for outcome in jobs.run_jobs(jobs.selected_jobs(job), now, ports, queue, _progress_bar):
         click.echo(outcome.line())
 
 
-def _progress_bar(job: Job, total: int) -> AbstractContextManager[jobs.Progress]:
-    return click.progressbar(length=total, label=f"{job}: workers", file=sys.stderr)
+@contextmanager
+def _progress_bar(job: Job, total: int) -> Iterator[jobs.Progress]:
+    label = f"{job}: workers"
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield _GrowingBar(bar)
 
 
-def _job_ticker(
-    every_seconds: int, endpoint_url: str, names: ResourceNames
-) -> AbstractContextManager[None]:
+class _GrowingBar:
+    """click's bar, whose length grows when the workers find more to do (a queued batch)."""
+
+    def __init__(self, bar: ProgressBar[int]) -> None:
+        self._bar = bar
+
+    def update(self, n_steps: int) -> None:
+        self._bar.update(n_steps)
+
+    def grow(self, n_steps: int) -> None:
+        self._bar.length = (self._bar.length or 0) + n_steps
+        self._bar.render_progress()
+
+
+def _job_ticker(every_seconds: int, state: StackState) -> AbstractContextManager[None]:
     if not every_seconds:
         return nullcontext()
-    ports, queue = stack.job_connections(endpoint_url, names)
+    ports, queue = stack.job_connections(state)
     return jobs.ticking(
         every_seconds, lambda stop: jobs.run_all_now(ports, queue, click.echo, stop)
     )
@@ -175,29 +200,29 @@ def _dynamodb_for(port: int, table: str | None) -> tuple[DynamoDBClient, str]:
             f"No local stack is running on port {port}: start one with `invoicing serve`, "
             "or pass --table to use a deployed table."
         )
-    session = boto3.session.Session(
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=REGION,
-    )
-    return session.client("dynamodb", endpoint_url=state.endpoint_url), state.table
+    client = stack.local_session().client("dynamodb", endpoint_url=state.dynamodb_endpoint_url)
+    return client, state.table
 
 
-def _welcome(base_url: str, endpoint_url: str, tenant: str) -> None:
+def _welcome(base_url: str, state: StackState, tenant: str) -> None:
     bearer = local_token(tenant, ttl_seconds=12 * 3600)
     body = json.dumps(_DEMO_INVOICE)
     click.echo(
-        f"\nInvoicing API ready on {base_url} (AWS emulated on {endpoint_url})\n"
+        f"\nInvoicing API ready on {base_url}\n"
+        f"DynamoDB: {state.engine} on {state.dynamodb_endpoint_url}; "
+        f"S3, SES and SQS: moto on {state.endpoint_url}\n"
         f"Bearer token for tenant '{tenant}' (12 hours):\n\n{bearer}\n\n"
         "Create an invoice:\n\n"
         f"curl -X POST {base_url}/api/v1/invoices -H 'Authorization: Bearer {bearer}' "
         f"-H 'Content-Type: application/json' -d '{body}'\n\n"
-        "Press Ctrl+C to stop. State lives in memory and is gone when the stack stops.\n"
+        "Press Ctrl+C to stop. The data is fresh per start and gone when the stack stops.\n"
     )
 
 
 def _require_free_port(host: str, port: int) -> None:
     with socket.socket() as probe:
+        # As the server binds: a port whose last connections are closing (TIME_WAIT) is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -206,5 +231,11 @@ def _require_free_port(host: str, port: int) -> None:
             ) from None
 
 
-def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+def _interrupt_on(*signals: signal.Signals) -> None:
+    """SIGTERM as Ctrl+C: both stop the stack. Called with none, both are ignored from then on."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _raise_interrupt if signum in signals else signal.SIG_IGN)
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt

@@ -13,12 +13,18 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
-from chalice.cli.factory import CLIFactory
-from chalice.local import ThreadedHTTPServer, create_local_server
 from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib.bootstrap import get_deps
+from invoicing_cli.api_server import build_server, stage_config
+from invoicing_cli.dynamodb_local import (
+    ENDPOINT_VARIABLE,
+    DynamoDBLocalError,
+    LocalTable,
+    require_answer,
+    run_dynamodb_local,
+)
 from invoicing_cli.local import (
     BUCKET_NAME,
     JOBS_QUEUE_NAME,
@@ -37,14 +43,10 @@ from invoicing_cli.resources import (
     template_resource,
     verify_sender,
 )
-from tests.dynamodb_local import (
-    ENDPOINT_VARIABLE,
-    DynamoDBLocalError,
-    LocalTable,
-    require_answer,
-    run_dynamodb_local,
-)
 from tests.support import Api, DynamoCalls
+
+# The clock: a run moved by TEST_AS_OF (make test-as-of), a test pinned by @pytest.mark.now.
+pytest_plugins = ["tests.clock"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -186,26 +188,21 @@ def _require_app_on_dynamodb_local(endpoint_url: str, table: str) -> None:
 
 @pytest.fixture
 def local_api_server(ddb_local: LocalTable, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The app served over real HTTP by `chalice local`'s threaded server; yields its base URL.
+    """The app served over real HTTP by the server `invoicing serve` runs (Chalice's local
+    server answering as the deployed API does); yields its base URL.
 
-    Requests run concurrently, one thread each, as under `chalice local`, on ddb_local's table.
+    Requests run concurrently, one thread each, on ddb_local's table.
     """
     from app import app
 
-    config = CLIFactory(str(PROJECT_DIR)).create_config_obj(chalice_stage_name="dev")
-    # `chalice local` copies the config's variables into the process environment, which every
-    # request thread shares; monkeypatch takes them out again after the test.
-    for name, value in config.environment_variables.items():
+    app_class = app.__class__
+    # As `invoicing serve-api` does, the stage's variables join the environment every request
+    # thread shares; monkeypatch takes them out again after the test.
+    for name, value in stage_config().environment_variables.items():
         monkeypatch.setenv(name, value)
     get_deps.cache_clear()
-    get_deps()  # built once here, rather than by the first requests racing each other
-    # socketserver's listen backlog of 5 resets connections beyond it when many arrive at once;
-    # API Gateway has no such limit, so it must not be what a concurrency test measures.
-    monkeypatch.setattr(ThreadedHTTPServer, "request_queue_size", 128)
-    app_class = app.__class__
+    server = build_server("127.0.0.1", 0)
     try:
-        # It turns the app into a LocalChalice, whose current_request is per thread.
-        server = create_local_server(app, config, "127.0.0.1", 0)
         # A short poll makes shutdown prompt (the default waits up to half a second).
         thread = threading.Thread(
             target=server.server.serve_forever,

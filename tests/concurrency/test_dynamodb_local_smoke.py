@@ -11,8 +11,8 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from invoicing_cli.dynamodb_local import LocalTable
 from invoicing_cli.local import local_token
-from tests.dynamodb_local import LocalTable
 
 pytestmark = pytest.mark.dynamodb_local
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -149,14 +149,14 @@ def test_racing_sending_runs_email_a_scheduled_invoice_once(
     assert (sent["status"], sent["sentMails"]) == ("SENT", ["ap@client.example"])
 
 
+@pytest.mark.now("2026-11-21T09:30:00Z")
 def test_racing_reminder_runs_email_a_step_once(
     local_api_server: str, ports: JobPorts, mailer: CountingMailer
 ) -> None:
-    # Sent today (the API's clock), due in 10 days; the runs are 30 days on, past day +14.
-    today = datetime.now(UTC).date().isoformat()
-    issued = invoice(local_api_server, invoiceDate=today, paymentTermDays=10)
+    # Sent on its date, due in 10 days; the runs are 30 days on, past day +14.
+    issued = invoice(local_api_server, invoiceDate="2026-11-21", paymentTermDays=10)
     call(local_api_server, "PATCH", f"/api/v1/invoices/{issued['id']}/mark-as-sent")
-    later = datetime.now(UTC) + timedelta(days=30)
+    later = datetime(2026, 12, 21, 9, 30, tzinfo=UTC)
     assert done(all_at_once(Job.REMINDERS, ports, later)) == 1
     reminded = call(local_api_server, "GET", f"/api/v1/invoices/find/{issued['id']}")
     assert [r["step"] for r in reminded["reminders"]] == [14]

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from invoicing_cli.dynamodb_local import LocalTable
 from invoicing_cli.local import local_token
-from tests.dynamodb_local import LocalTable
 
 pytestmark = pytest.mark.dynamodb_local
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shlex
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,83 +13,23 @@ from typing import Any
 import pytest
 import requests
 
+from tests import local_stack
+from tests.local_stack import BIN, Stack, free_port, invoicing
+
 pytestmark = pytest.mark.e2e
-
-BIN = Path(sys.executable).parent
-STARTUP_SECONDS = 90
-
-
-@dataclass(frozen=True)
-class Stack:
-    url: str
-    port: int
-    output: Path
-
-    def token(self, tenant: str, user: str = "e2e-user") -> str:
-        return invoicing("token", "--tenant", tenant, "--user", user)
-
-    def auth(self, tenant: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(tenant)}"}
-
-
-def invoicing(*args: str) -> str:
-    result = subprocess.run(
-        [str(BIN / "invoicing"), *args], capture_output=True, text=True, check=True, timeout=60
-    )
-    return result.stdout.strip()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_for_health(url: str, process: subprocess.Popen[bytes], output: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, output.read_text()
-        try:
-            if requests.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"the stack did not become healthy:\n{output.read_text()}")
-
-
-@contextmanager
-def running_stack(directory: Path, *, jobs_every: int) -> Iterator[Stack]:
-    """`invoicing serve` on a free port until the block ends, its output in `directory`."""
-    port = free_port()
-    output = directory / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_", "AUTH_"))}
-    command = ["serve", "--port", str(port), "--no-reload", "--jobs-every", str(jobs_every)]
-    with output.open("wb") as log:
-        process = subprocess.Popen(
-            [str(BIN / "invoicing"), *command], stdout=log, stderr=subprocess.STDOUT, env=env
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, process, output)
-        yield Stack(url=url, port=port, output=output)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The stack most tests share; its jobs run only when a test says so, with `run-job`."""
-    with running_stack(tmp_path_factory.mktemp("stack"), jobs_every=0) as running:
+    with local_stack.running(tmp_path_factory.mktemp("stack"), jobs_every=0) as running:
         yield running
 
 
 @pytest.fixture
 def ticking_stack(tmp_path: Path) -> Iterator[Stack]:
     """A stack of its own that runs every job each second, as `serve` does by default."""
-    with running_stack(tmp_path, jobs_every=1) as running:
+    with local_stack.running(tmp_path, jobs_every=1) as running:
         yield running
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from invoicing_cli.api_server import NoRouteError
 from tests.infra.support import (
     BIN,
     MERGE_TEMPLATE,
@@ -161,21 +162,31 @@ def test_packaged_table_has_the_key_schema_the_local_stack_creates(package: Pack
     assert packaged["Properties"]["DeletionProtectionEnabled"] is True
 
 
-def test_unknown_paths_answer_404(package: Package) -> None:
+def test_unknown_paths_answer_404_with_the_body_the_local_stack_answers(package: Package) -> None:
     responses = package.resources["RestAPI"]["Properties"]["GatewayResponses"]
-    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    missing = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing["StatusCode"] == "404"
+    deployed = gateway_body(missing)
+    local = json.loads(NoRouteError().body or b"")
+    assert (deployed["title"], deployed["detail"]) == (local["title"], local["detail"])
 
 
 def test_gateway_errors_answer_the_documented_json_body(package: Package) -> None:
     responses = package.resources["RestAPI"]["Properties"]["GatewayResponses"]
     assert {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
     for response_type, response in responses.items():
-        body = response["ResponseTemplates"]["application/json"]
-        for variable, example in GATEWAY_CONTEXT.items():
-            body = body.replace(variable, example)
-        assert set(json.loads(body)) == {"title", "detail", "time"}, response_type
+        assert set(gateway_body(response)) == {"title", "detail", "time"}, response_type
         headers = response["ResponseParameters"]["Headers"]
         assert headers["Content-Type"] == "'application/json'", response_type
+
+
+def gateway_body(response: dict[str, Any]) -> dict[str, Any]:
+    """A gateway response's JSON body, with the values API Gateway would substitute."""
+    body: str = response["ResponseTemplates"]["application/json"]
+    for variable, example in GATEWAY_CONTEXT.items():
+        body = body.replace(variable, example)
+    parsed: dict[str, Any] = json.loads(body)
+    return parsed
 
 
 def test_deployment_zip_holds_the_app_and_its_dependencies_within_lambda_limits(

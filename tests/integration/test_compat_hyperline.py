@@ -32,6 +32,9 @@ from tests.support import (
     take_chunk_dying_before_its_progress,
 )
 
+# "Now" is a pinned moment, so emitted today, due or late means the same on any day.
+pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")
+NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 HYPERLINE = "/compat/hyperline/v2/invoices/batch"
 NATIVE = "/api/v1/invoices"
 EXAMPLE_BATCH_ID = "f65f58f3-ecb0-4711-be22-1e64102a380d"
@@ -338,7 +341,7 @@ def test_a_coupon_is_spread_over_its_line_items_in_proportion_the_remainder_on_t
 def test_to_pay_takes_the_series_next_number_and_its_transactions_as_payments(
     acme: Api, customer: str
 ) -> None:
-    today = datetime.now(UTC).replace(microsecond=0)
+    today = NOW
     emitted = today.isoformat().replace("+00:00", "Z")
     due = (today + timedelta(days=30)).isoformat().replace("+00:00", "Z")
     long_due = (today - timedelta(days=40)).isoformat().replace("+00:00", "Z")
@@ -614,7 +617,7 @@ def test_an_import_reminds_no_one_of_the_steps_that_passed_before_it(
     """With the default steps (3 days before the due date, 1, 7 and 14 after), an invoice due 5
     days ago waits for day +7, and one due 40 days ago for nothing: the next reminder run
     emails no one."""
-    today = datetime.now(UTC).date()
+    today = NOW.date()
 
     def due_days_ago(days: int) -> Json:
         due = (today - timedelta(days=days)).isoformat()
@@ -628,4 +631,4 @@ def test_an_import_reminds_no_one_of_the_steps_that_passed_before_it(
     recent, old = (native(acme, m["id"]) for m in outcome(acme, batch_id)["successes"])
     assert recent["nextReminderAt"] == f"{today + timedelta(days=2)}T00:00:00.000Z"
     assert old["nextReminderAt"] is None
-    assert run_job(api, Job.REMINDERS, datetime.now(UTC))["done"] == 0
+    assert run_job(api, Job.REMINDERS, NOW)["done"] == 0

@@ -6,7 +6,7 @@ Leanpay's fields and write nothing."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,9 @@ from chalicelib.store.invoices import DynamoInvoiceRepository
 from tests.figures import exact_json
 from tests.support import Api, DynamoCalls, Reply, stored_items
 
+# "Today" is a pinned day, so an invoice issued today, due or late means the same on any day.
+pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")
+TODAY = date(2026, 11, 21)
 LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
 NATIVE = "/api/v1/invoices"
 DOCUMENTED_FIELDS = {
@@ -50,7 +53,7 @@ def documented_example(client_id: str) -> Json:
 
 def invoice(client_id: str, external_id: str, **fields: Any) -> Json:
     """One invoice issued today, due in 30 days: "due"."""
-    today = datetime.now(UTC).date()
+    today = TODAY
     return {
         "clientId": client_id,
         "reference": f"LP-{external_id}",
@@ -195,7 +198,7 @@ def test_the_same_external_id_again_replaces_the_one_invoice_and_keeps_its_payme
     paid = acme.patch(f"{NATIVE}/{first['id']}/add-payment", {"amount": "190.00"})
     assert paid.status == 200, paid.body
     other = acme.post("/api/v1/clients", {"name": "Łódź Sp. z o.o."}).json()["id"]
-    today = datetime.now(UTC).date()
+    today = TODAY
     changed = invoice(
         other,
         "lp-1",
@@ -300,7 +303,7 @@ def test_an_import_below_what_was_paid_or_of_a_cancelled_invoice_is_refused(
 def test_a_past_due_import_is_late_and_a_current_one_due(
     leanpay: Api, acme: Api, client_id: str
 ) -> None:
-    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    yesterday = TODAY - timedelta(days=1)
     issued, sent = yesterday - timedelta(days=30), yesterday - timedelta(days=29)
     late = invoice(client_id, "late", issueDate=issued.isoformat(), dueDate=yesterday.isoformat())
     late["sentDate"] = sent.isoformat()

@@ -18,6 +18,7 @@ from chalicelib.store.mailer import SesMailer
 from invoicing_cli.local import BUCKET_NAME, REGION
 from tests.support import Api, Reply
 
+pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")  # the dates below are written as of then
 BASE = "/api/v1/invoices"
 MOTO_ACCOUNT = "123456789012"  # the account moto answers as
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import boto3
+import pytest
 from urllib3 import encode_multipart_formdata
 
 from chalicelib.bootstrap import get_deps
@@ -14,6 +15,7 @@ from invoicing_cli.local import BUCKET_NAME
 from tests.integration.test_documents_api import PDF, PNG, real_png, sent_messages, stored_keys
 from tests.support import Api, DynamoCalls, Reply
 
+pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")  # the dates below are written as of then
 BASE = "/api/v1/invoices"
 # Each request in the order a client makes them, with the DynamoDB calls it costs. Issuing
 # (send, schedule) reads invoice, counter and settings in one BatchGetItem and writes invoice and

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -639,6 +640,7 @@ class TestFirstResponsesThatAreKept:
         assert_replay_of(replay, refused)
         assert Stored.of("acme").invoices == {}
 
+    @pytest.mark.now("2026-11-21T09:30:00Z", tick=False)
     def test_the_record_holds_the_first_response_for_24_hours(self, acme: Api) -> None:
         first = acme.post(BASE, {"rows": [ROW]}, headers=new_key())
 
@@ -647,7 +649,8 @@ class TestFirstResponsesThatAreKept:
         assert record["idempotencyStatus"] == "COMPLETED"
         assert first.json()["id"] in record["response"]
         assert record["fingerprint"]
-        assert abs(int(record["expiresAt"]) - (time.time() + DAY_SECONDS)) < 60
+        pinned = datetime(2026, 11, 21, 9, 30, tzinfo=UTC).timestamp()
+        assert int(record["expiresAt"]) == pinned + DAY_SECONDS
 
     def test_a_keyed_request_keeps_every_header_of_its_answer(self, acme: Api) -> None:
         plain = acme.request("PUT", f"{BASE}/empty")

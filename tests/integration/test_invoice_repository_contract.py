@@ -20,8 +20,8 @@ from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
 from chalicelib.domain.values import Actor
 from chalicelib.services.ports import InvoiceRepository
 from chalicelib.store.invoices import DynamoInvoiceRepository
+from invoicing_cli.dynamodb_local import LocalTable
 from invoicing_cli.local import TABLE_NAME
-from tests.dynamodb_local import LocalTable
 from tests.fakes import InMemoryInvoiceRepository
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)

@@ -21,6 +21,7 @@ from invoicing_cli.local import REGION, TABLE_NAME
 from tests.figures import exact_json
 from tests.support import MOTO_ACCOUNT, Api, queued_chunks, take_chunk
 
+pytestmark = pytest.mark.now("2026-11-17T08:00:00Z")  # the dates below are written as of then
 INVOICES = "/api/v1/invoices"
 FUNCTIONS = {
     Job.RECURRING: "recurring_job",

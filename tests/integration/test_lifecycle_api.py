@@ -15,6 +15,7 @@ from chalicelib.domain.settings import TenantSettings
 from invoicing_cli.local import TABLE_NAME
 from tests.support import Api, Reply
 
+pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")  # the dates below are written as of then
 BASE = "/api/v1/invoices"
 ROWS = [{"description": "Consulting", "quantity": 1, "unitPrice": 100, "taxRate": 19}]
 

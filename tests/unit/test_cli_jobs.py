@@ -3,20 +3,23 @@ what it leaves for the queue to deliver again, and a ticker that outlives failin
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from itertools import count
 from typing import Any, cast
 
 import pytest
 
+from chalicelib.domain.batches import Batch, ItemResult, ItemStatus
 from chalicelib.domain.due import Job
 from chalicelib.jobs import runs
 from chalicelib.jobs.ports import JobPorts, OnceGuard
 from chalicelib.jobs.work import Chunk, WorkItem
+from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from invoicing_cli import jobs
 
@@ -64,11 +67,15 @@ class ListedDue:
 
 
 class Bar:
-    def __init__(self) -> None:
+    def __init__(self, total: int = 0) -> None:
+        self.total = total
         self.steps: list[int] = []
 
     def update(self, n_steps: int) -> None:
         self.steps.append(n_steps)
+
+    def grow(self, n_steps: int) -> None:
+        self.total += n_steps
 
 
 def nothing_to_do(_item: WorkItem, _now: datetime, _ports: JobPorts) -> bool:
@@ -214,10 +221,10 @@ def test_a_stopping_stack_gets_no_further_job() -> None:
     assert (cast(ListedDue, ports.due).asked, queue.waits) == ([], [])
 
 
+@pytest.mark.now("2026-11-21T09:30:00Z", tick=False)
 def test_a_date_means_its_last_second_in_utc_and_no_date_means_now() -> None:
     assert jobs.as_of(date(2026, 2, 1)) == NOW
-    before = datetime.now(UTC)
-    assert before <= jobs.as_of(None) <= datetime.now(UTC)
+    assert jobs.as_of(None) == datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
 
 def test_the_ticker_outlives_failing_ticks_and_stops_with_its_context() -> None:
@@ -241,12 +248,83 @@ def test_the_ticker_outlives_failing_ticks_and_stops_with_its_context() -> None:
 
 def recording(bars: list[Bar]) -> jobs.ProgressFactory:
     @contextmanager
-    def progress(job: Job, total: int) -> Iterator[Bar]:
-        bar = Bar()
+    def progress(job: Job, total: int) -> Iterator[jobs.Progress]:
+        bar = Bar(total)
         bars.append(bar)
         yield bar
 
-    def factory(job: Job, total: int) -> AbstractContextManager[jobs.Progress]:
-        return progress(job, total)
+    return progress
 
-    return factory
+
+class StoredBatches:
+    """A batches' repository holding one batch, as its worker reads and saves it."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+
+    def get(self, tenant_id: str, batch_id: str) -> Batch | None:
+        return (
+            self.batch if (tenant_id, batch_id) == (self.batch.tenant_id, self.batch.id) else None
+        )
+
+    def add(self, batch: Batch) -> Batch | None:
+        return None
+
+    def save(self, batch: Batch, *, previous: Batch) -> Batch:
+        self.batch = batch
+        return batch
+
+
+def queued_batch(total: int, processed: int = 0) -> Batch:
+    results = [ItemResult(index=i, status=ItemStatus.CREATED) for i in range(processed)]
+    return Batch(
+        id="b-1",
+        tenant_id="jobs-unit",
+        items_path="batches/b-1.json",
+        total=total,
+        results=results,
+        created=NOW,
+        created_by="user-1",
+        updated=NOW,
+    )
+
+
+def test_a_queued_batch_found_in_the_queue_fills_the_bar_as_its_invoices_are_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch of 250 of which 40 were made before: the bar grows by the 210 left and moves
+    with each save of up to 100 (from where it stands), as the worker makes them."""
+    stored = StoredBatches(queued_batch(250, processed=40))
+
+    def work_the_batch(item: WorkItem, _now: datetime, ports: JobPorts) -> bool:
+        assert ports.batches is not None
+        batch = ports.batches.batches.get(item.tenant_id, item.invoice_id)
+        while batch is not None and batch.processed < batch.total:
+            made = [
+                ItemResult(index=i, status=ItemStatus.CREATED)
+                for i in range(batch.processed, min(batch.processed + 100, batch.total))
+            ]
+            updated = batch.model_copy(update={"results": [*batch.results, *made]})
+            batch = ports.batches.batches.save(updated, previous=batch)
+        return True
+
+    monkeypatch.setattr(runs, "create_queued_batch", work_the_batch)
+    queue = InMemoryQueue()
+    queue.send([Chunk(Job.BATCH, NOW, (WorkItem("jobs-unit", "b-1"),))])
+    # The worker is replaced, so only the batches' repository is ever used.
+    unused: Any = None
+    batch_ports = BatchPorts(
+        invoices=unused, batches=stored, files=unused, queue=unused, clients=unused
+    )
+    ports = dataclasses.replace(job_ports([], queue), batches=batch_ports)
+    bars: list[Bar] = []
+
+    outcome = jobs.run_job(Job.RECURRING, NOW, ports, queue, recording(bars))
+
+    [bar] = bars
+    assert (bar.total, bar.steps) == (210, [100, 100, 10])
+    assert stored.batch.processed == 250
+    assert outcome.line() == (
+        "recurring: 0 done, 0 with nothing to do; workers took 1 chunks: "
+        "batch 1 done, 0 with nothing to do"
+    )

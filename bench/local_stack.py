@@ -1,0 +1,378 @@
+"""The local stack under a developer's load (issue 15): `invoicing serve` as `make run` starts it
+(the API with its reloader), driven over HTTP from this process, as a client would.
+
+Invoices of 5 rows are created one by one; at each mark (100, 1,000 and 5,000 by default) the
+bench reads the resident memory of all the stack's processes together (serve with moto in it,
+the API and its reloader, DynamoDB Local, the watchdogs) and the create medians: the first 100
+and the 100 before the mark, each also against `GET /health` requests sent alongside (the
+baseline: the same server and connection, no store). At the last mark it also measures:
+
+- 50 clients at once, each creating, listing, paging and counting: reset connections and 5xx;
+- 50 racing `mark-as-sent` on 50 drafts: the numbers must be 1 to 50 exactly, and
+  `count-by-status` must equal a recount of every invoice;
+- a 100-entry hevn batch and a 100-entry Leanpay import: status and seconds;
+- a queued batch of 1,000 through one `invoicing run-job all`: exit status, any traceback,
+  seconds;
+- SIGTERM: the seconds until `serve` exits, and its processes left behind.
+
+`--stack-dir DIR` runs another checkout's `invoicing serve` instead (with this venv), which is
+how the "before" numbers in docs/benchmarks.md were taken; `--stop-above-mb` ends a run whose
+stack grows past that much memory. Run from the repository root:
+
+    .venv/bin/python -m bench.local_stack                      # about 5 minutes
+    git worktree add /tmp/before 4a0d408                       # the stack before issue 15
+    .venv/bin/python -m bench.local_stack --stack-dir /tmp/before --marks 100,200,400,600
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+
+from bench.report import TIMES
+from tests import local_stack
+from tests.local_stack import BIN, Stack
+
+CLIENTS = 50
+INVOICES = "/api/v1/invoices"
+ROWS = [
+    {"description": f"Item {n}", "quantity": n, "unitPrice": "19.99", "taxRate": 19}
+    for n in range(1, 6)
+]
+T = TypeVar("T")
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Mark:
+    invoices: int
+    resident_mb: float
+    first_100_ms: float
+    last_100_ms: float
+    health_ms: float  # the baseline: GET /health medians over the last 100 creates
+
+    @property
+    def growth(self) -> float:
+        return self.last_100_ms / self.first_100_ms
+
+
+@dataclass
+class Run:
+    label: str
+    marks: list[Mark]
+    stopped_early: str = ""
+    findings: dict[str, str] | None = None
+
+
+def main() -> None:
+    options = parse()
+    run = measure(options)
+    print(report(run, options))
+    if run.findings and any(value.startswith("FAIL") for value in run.findings.values()):
+        sys.exit(1)
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--marks", default="100,1000,5000", help="invoice counts to measure at")
+    parser.add_argument("--stack-dir", type=Path, help="another checkout's stack (the before)")
+    parser.add_argument("--stop-above-mb", type=float, default=6000)
+    return parser.parse_args()
+
+
+def measure(options: argparse.Namespace) -> Run:
+    marks = sorted(int(mark) for mark in options.marks.split(","))
+    label = f"{options.stack_dir}" if options.stack_dir else "this checkout"
+    with tempfile.TemporaryDirectory(prefix="bench-local-stack-") as directory:
+        stack = start(Path(directory), options.stack_dir)
+        try:
+            run = Run(label, [])
+            creates(stack, marks, run, options.stop_above_mb)
+            if not options.stack_dir and not run.stopped_early:
+                run.findings = at_scale(stack)
+                took, left = stopped(stack)
+                run.findings["SIGTERM: seconds to exit, processes left"] = verdict(
+                    f"{took:.2f} s, {len(left)} left", took < 5 and not left
+                )
+            return run
+        finally:
+            if stack.process.poll() is None:
+                local_stack.stop(stack, signal.SIGKILL)
+
+
+def start(directory: Path, stack_dir: Path | None) -> Stack:
+    environment = local_stack.clean_environment(PYTHONUNBUFFERED="1")
+    if stack_dir is None:
+        return local_stack.start(directory, reload=True, env=environment)
+    command = (sys.executable, "-c", "from invoicing_cli.main import cli; cli()")
+    environment["PYTHONPATH"] = str(stack_dir)
+    return local_stack.start(
+        directory, reload=True, env=environment, command=command, cwd=stack_dir
+    )
+
+
+def creates(stack: Stack, marks: Sequence[int], run: Run, stop_above_mb: float) -> None:
+    """Creates invoices one by one up to the last mark, a health check after each."""
+    auth = stack.auth("bench")
+    creates_ms: list[float] = []
+    health_ms: list[float] = []
+    with requests.Session() as session:
+        for count in range(1, marks[-1] + 1):
+            creates_ms.append(timed_ms(lambda: create(session, stack, auth)))
+            health_ms.append(timed_ms(lambda: health(session, stack)))
+            if count in marks or count % 100 == 0:
+                resident = stack.resident_bytes() / MB
+                if count in marks:
+                    run.marks.append(mark(count, resident, creates_ms, health_ms))
+                    print(f"{count} invoices: {resident:.0f} MB", file=sys.stderr, flush=True)
+                if resident > stop_above_mb:
+                    run.stopped_early = f"stopped at {count} invoices: {resident:.0f} MB"
+                    run.marks.append(mark(count, resident, creates_ms, health_ms))
+                    return
+
+
+def mark(count: int, resident_mb: float, creates_ms: list[float], health: list[float]) -> Mark:
+    return Mark(
+        invoices=count,
+        resident_mb=resident_mb,
+        first_100_ms=statistics.median(creates_ms[:100]),
+        last_100_ms=statistics.median(creates_ms[-100:]),
+        health_ms=statistics.median(health[-100:]),
+    )
+
+
+def create(session: requests.Session, stack: Stack, auth: dict[str, str]) -> None:
+    body = {"currency": "EUR", "rows": ROWS}
+    reply = session.post(f"{stack.url}{INVOICES}", json=body, headers=auth, timeout=120)
+    if reply.status_code != 201:
+        raise RuntimeError(f"create answered {reply.status_code}: {reply.text[:300]}")
+
+
+def health(session: requests.Session, stack: Stack) -> None:
+    session.get(f"{stack.url}/health", timeout=60).raise_for_status()
+
+
+def timed_ms(call: Callable[[], None]) -> float:
+    started = time.perf_counter_ns()
+    call()
+    return (time.perf_counter_ns() - started) / 1e6
+
+
+def at_scale(stack: Stack) -> dict[str, str]:
+    return {
+        "50 clients at once: answers": burst(stack),
+        "50 racing mark-as-sent: numbers, count-by-status against a recount": racing(stack),
+        **batches(stack),
+        "queued batch of 1,000, one `run-job all`": queued_thousand(stack),
+    }
+
+
+def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
+    start = threading.Barrier(count)
+
+    def released(index: int) -> T:
+        start.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(released, range(count)))
+
+
+def burst(stack: Stack) -> str:
+    auth = stack.auth("bench-burst")
+    api = f"{stack.url}{INVOICES}"
+
+    def client(index: int) -> list[int | str]:
+        answers: list[int | str] = []
+        with requests.Session() as session:
+            for method, url, body in [
+                ("POST", api, {"currency": "EUR", "rows": ROWS, "note": f"client {index}"}),
+                ("GET", f"{api}/find-all?limit=20", None),
+                ("GET", f"{api}/page?pageSize=20&sortBy=total", None),
+                ("GET", f"{api}/count-by-status", None),
+            ]:
+                try:
+                    reply = session.request(method, url, json=body, headers=auth, timeout=120)
+                    answers.append(reply.status_code)
+                except requests.ConnectionError as exc:
+                    answers.append(type(exc).__name__)
+        return answers
+
+    seen = Counter(answer for answers in all_at_once(CLIENTS, client) for answer in answers)
+    failed = sum(n for answer, n in seen.items() if not isinstance(answer, int) or answer >= 500)
+    answered = ", ".join(f"{n}{TIMES} {answer}" for answer, n in sorted(seen.items(), key=str))
+    return verdict(answered, not failed)
+
+
+def racing(stack: Stack) -> str:
+    auth = stack.auth("bench-racing")
+    body = {"invoices": [{"currency": "EUR", "rows": ROWS}] * CLIENTS}
+    made = requests.post(f"{stack.url}{INVOICES}/batch", json=body, headers=auth, timeout=120)
+    ids = [result["invoice"]["id"] for result in made.json()["results"]]
+
+    def issue(index: int) -> Any:
+        with requests.Session() as session:
+            try:
+                url = f"{stack.url}{INVOICES}/{ids[index]}/mark-as-sent"
+                reply = session.patch(url, headers=auth, timeout=120)
+            except requests.ConnectionError as exc:
+                return type(exc).__name__, None
+            return reply.status_code, reply.json().get("invoiceNumber")
+
+    answers = all_at_once(CLIENTS, issue)
+    sequences = sorted(int(number.rsplit("-", 1)[-1]) for _, number in answers if number)
+    counts = requests.get(f"{stack.url}{INVOICES}/count-by-status", headers=auth, timeout=60)
+    counted = {status: n for status, n in counts.json().items() if n}
+    recounted = dict(recount(stack, auth))
+    exact = sequences == list(range(1, CLIENTS + 1)) and counted == recounted
+    statuses = Counter(status for status, _ in answers)
+    return verdict(
+        f"{dict(statuses)}; numbers {sequences[0]}..{sequences[-1]}, {len(set(sequences))} "
+        f"distinct; count-by-status {counted}, recount {recounted}",
+        exact,
+    )
+
+
+def recount(stack: Stack, auth: dict[str, str]) -> Counter[str]:
+    counted: Counter[str] = Counter()
+    cursor = None
+    while True:
+        query = f"?limit=100&cursor={cursor}" if cursor else "?limit=100"
+        reply = requests.get(f"{stack.url}{INVOICES}/find-all{query}", headers=auth, timeout=60)
+        counted.update(invoice["status"] for invoice in reply.json())
+        cursor = reply.headers.get("X-Next-Cursor")
+        if not cursor:
+            return counted
+
+
+def batches(stack: Stack) -> dict[str, str]:
+    """hevn's and Leanpay's 100-entry batches, on the tenant that holds the created invoices."""
+    auth = stack.auth("bench")
+    client = requests.post(
+        f"{stack.url}/api/v1/clients", json={"name": "Zoë Müller GmbH"}, headers=auth, timeout=60
+    ).json()["id"]
+    terms = {
+        "clientId": client,
+        "currency": "EUR",
+        "isRecurring": True,
+        "period": "MONTHLY",
+        "activationAt": "2026-01-31T09:00:00Z",
+        "items": ROWS,
+    }
+    contract = requests.post(
+        f"{stack.url}/api/v1/contracts", json=terms, headers=auth, timeout=60
+    ).json()["id"]
+    hevn = [
+        {"contractId": contract, "items": [{}], "period": n, "finalize": n % 2 == 0}
+        for n in range(100)
+    ]
+    leanpay = {
+        "invoices": [
+            {
+                "clientId": client,
+                "reference": f"LP-{n}",
+                "amount": "119.00",
+                "netAmount": "100.00",
+                "issueDate": "2026-11-02",
+                "dueDate": "2026-12-02",
+                "externalId": f"lp-{n}",
+            }
+            for n in range(100)
+        ]
+    }
+    return {
+        "hevn batch of 100 (half finalized)": posted(
+            stack,
+            "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing",
+            hevn,
+            auth,
+        ),
+        "Leanpay import of 100": posted(
+            stack, "/compat/leanpay/v1/public/invoices/batch", leanpay, auth
+        ),
+    }
+
+
+def posted(stack: Stack, path: str, body: Any, auth: dict[str, str]) -> str:
+    started = time.monotonic()
+    reply = requests.post(f"{stack.url}{path}", json=body, headers=auth, timeout=300)
+    took = time.monotonic() - started
+    return verdict(f"{reply.status_code} in {took:.2f} s", reply.status_code == 200)
+
+
+def queued_thousand(stack: Stack) -> str:
+    auth = stack.auth("bench-queued")
+    body = {"invoices": [{"currency": "EUR", "rows": ROWS} for _ in range(1000)]}
+    queued = requests.post(f"{stack.url}{INVOICES}/batch", json=body, headers=auth, timeout=120)
+    started = time.monotonic()
+    run = subprocess.run(  # noqa: S603 (this venv's own command)
+        [str(BIN / "invoicing"), "run-job", "all", "--port", str(stack.port)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    took = time.monotonic() - started
+    batch = requests.get(
+        f"{stack.url}{INVOICES}/{queued.headers['Location']}", headers=auth, timeout=60
+    ).json()
+    traceback = "Traceback" in run.stdout + run.stderr
+    done = batch["status"] == "COMPLETED" and batch["created"] == 1000
+    return verdict(
+        f"exit {run.returncode}, {batch['status']} with {batch['created']} created, "
+        f"{'a traceback' if traceback else 'no traceback'}, {took:.1f} s",
+        run.returncode == 0 and done and not traceback,
+    )
+
+
+def stopped(stack: Stack) -> tuple[float, list[str]]:
+    started = stack.processes()
+    took = local_stack.stop(stack, signal.SIGTERM)
+    time.sleep(0.2)
+    left = [" ".join(p.cmdline()) for p in started if p.is_running() and p.status() != "zombie"]
+    return took, left
+
+
+def verdict(text: str, holds: bool) -> str:
+    return text if holds else f"FAIL: {text}"
+
+
+def report(run: Run, options: argparse.Namespace) -> str:
+    lines = [
+        f"Stack: {run.label}; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}",
+        "",
+        "| invoices | resident MB, all processes | create median ms, first 100 | last 100 "
+        "| last / first | health median ms | last 100 / health |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in run.marks:
+        lines.append(
+            f"| {m.invoices:,} | {m.resident_mb:.0f} | {m.first_100_ms:.1f} | {m.last_100_ms:.1f} "
+            f"| {m.growth:.2f}{TIMES} | {m.health_ms:.1f} "
+            f"| {m.last_100_ms / m.health_ms:.1f}{TIMES} |"
+        )
+    if run.stopped_early:
+        lines += ["", f"The run {run.stopped_early} (--stop-above-mb {options.stop_above_mb:.0f})."]
+    if run.findings:
+        lines.append("")
+        lines += [f"- {name}: {value}" for name, value in run.findings.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
