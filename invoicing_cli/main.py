@@ -14,19 +14,16 @@ from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING, cast
 
-import boto3
 import click
 
 from chalicelib.domain.due import Job
-from chalicelib.domain.errors import InvalidInputError
 from chalicelib.domain.values import TENANT_ID_PATTERN
-from chalicelib.services.authentication import create_api_key
-from chalicelib.services.ports import SystemClock
-from chalicelib.store.api_keys import DynamoApiKeyRepository
-from invoicing_cli import api_server, jobs, stack
+from invoicing_cli import jobs
 from invoicing_cli.local import StackState, local_token
 from invoicing_cli.outbox import OutboxUnavailableError, format_outbox, sent_messages
 
+# Each command imports the heavy parts it runs (moto, the app, Chalice's server) itself, so
+# `invoicing token` answers at once and the API's reloader process stays small.
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -58,6 +55,8 @@ def cli() -> None:
 )
 def serve(port: int, host: str, reload: bool, tenant: str, jobs_every: int) -> None:
     """Start the whole stack: DynamoDB Local, moto for S3, SES and SQS, and the API."""
+    from invoicing_cli import stack
+
     _require_free_port(host, port)
     # Each line as it happens, also when the output goes to a file or a pipe.
     cast(io.TextIOWrapper, sys.stdout).reconfigure(line_buffering=True)
@@ -87,6 +86,8 @@ def serve(port: int, host: str, reload: bool, tenant: str, jobs_every: int) -> N
 def serve_api(port: int, host: str, reload: bool) -> None:
     """The API alone, as `serve` starts it: the app on Chalice's local server, answering as the
     deployed API does. Its environment names the services (see stack.app_environment)."""
+    from invoicing_cli import api_server
+
     sys.exit(api_server.serve(host, port, reload=reload))
 
 
@@ -112,6 +113,11 @@ def api_key() -> None:
 @click.option("--table", default=None, help="A deployed table instead of the local stack.")
 def create_key(tenant: str, port: int, table: str | None) -> None:
     """Print a new API key for a tenant; only its hash is stored."""
+    from chalicelib.domain.errors import InvalidInputError
+    from chalicelib.services.authentication import create_api_key
+    from chalicelib.services.ports import SystemClock
+    from chalicelib.store.api_keys import DynamoApiKeyRepository
+
     repo = DynamoApiKeyRepository(*_dynamodb_for(port, table))
     try:
         click.echo(create_api_key(tenant, created_by="cli", repo=repo, clock=SystemClock()))
@@ -145,6 +151,8 @@ def outbox(port: int) -> None:
 def run_job(job: str, day: datetime | None, port: int) -> None:
     """Run a scheduled job on the local stack, then take the chunks it queued as the worker
     would; one line per job. `all` runs recurring, scheduled, reminders, overdue in turn."""
+    from invoicing_cli import stack
+
     state = _running_stack(port)
     ports, queue = stack.job_connections(state)
     now = jobs.as_of(day.date() if day else None)
@@ -174,6 +182,8 @@ class _GrowingBar:
 
 
 def _job_ticker(every_seconds: int, state: StackState) -> AbstractContextManager[None]:
+    from invoicing_cli import stack
+
     if not every_seconds:
         return nullcontext()
     ports, queue = stack.job_connections(state)
@@ -193,6 +203,8 @@ def _running_stack(port: int) -> StackState:
 
 def _dynamodb_for(port: int, table: str | None) -> tuple[DynamoDBClient, str]:
     if table is not None:
+        import boto3
+
         return boto3.client("dynamodb"), table
     state = StackState.load(port)
     if state is None:
@@ -200,6 +212,8 @@ def _dynamodb_for(port: int, table: str | None) -> tuple[DynamoDBClient, str]:
             f"No local stack is running on port {port}: start one with `invoicing serve`, "
             "or pass --table to use a deployed table."
         )
+    from invoicing_cli import stack
+
     client = stack.local_session().client("dynamodb", endpoint_url=state.dynamodb_endpoint_url)
     return client, state.table
 

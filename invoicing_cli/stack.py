@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from moto.core.model_instances import model_data
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -64,7 +65,12 @@ class StackError(RuntimeError):
 
 class OneDynamoDBRequestAtATime:
     """WSGI middleware: DynamoDB requests pass one at a time, so each of moto's transactions is
-    all-or-nothing against the others; S3, SES and SQS requests pass freely."""
+    all-or-nothing against the others; S3, SES and SQS requests pass freely.
+
+    moto also keeps a reference to every model object it ever made, for its dashboard: for
+    DynamoDB that is every copy of every item a transaction made (memory grew by gigabytes in a
+    few hundred invoices). Nothing here reads DynamoDB's share of it, so it is let go after each
+    request; SES's stays, for `invoicing outbox`."""
 
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
@@ -74,7 +80,15 @@ class OneDynamoDBRequestAtATime:
         if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             return self._app(environ, start_response)
         with self._lock:
-            return list(self._app(environ, start_response))
+            try:
+                return list(self._app(environ, start_response))
+            finally:
+                _forget_dynamodb_models()
+
+
+def _forget_dynamodb_models() -> None:
+    for model in model_data.get("dynamodb", {}).values():
+        model.instances_tracked = []  # type: ignore[attr-defined]
 
 
 class MotoServer:
