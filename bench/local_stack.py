@@ -34,28 +34,35 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 
 from bench.report import TIMES
 from tests import local_stack
-from tests.local_stack import BIN, Stack
+from tests.local_stack import (
+    BIN,
+    HEVN_BATCH,
+    INVOICES,
+    LEANPAY_BATCH,
+    ROWS,
+    Stack,
+    burst,
+    counted_by_status,
+    drafts,
+    issue_all_at_once,
+    large_batches,
+    queue_batch,
+    recount,
+    stop_and_list_left,
+)
 
 CLIENTS = 50
-INVOICES = "/api/v1/invoices"
-ROWS = [
-    {"description": f"Item {n}", "quantity": n, "unitPrice": "19.99", "taxRate": 19}
-    for n in range(1, 6)
-]
-T = TypeVar("T")
 MB = 1024 * 1024
 
 
@@ -114,7 +121,7 @@ def measure(options: argparse.Namespace) -> Run:
             creates(stack, marks, run, options.stop_above_mb)
             if not (options.stack_dir or options.without_java or run.stopped_early):
                 run.findings = at_scale(stack)
-                took, left = stopped(stack)
+                took, left = stop_and_list_left(stack)
                 run.findings["SIGTERM: seconds to exit, processes left"] = verdict(
                     f"{took:.2f} s, {len(left)} left", took < 5 and not left
                 )
@@ -190,45 +197,15 @@ def timed_ms(call: Callable[[], None]) -> float:
 
 def at_scale(stack: Stack) -> dict[str, str]:
     return {
-        "50 clients at once: answers": burst(stack),
+        "50 clients at once: answers": burst_at_once(stack),
         "50 racing mark-as-sent: numbers, count-by-status against a recount": racing(stack),
         **batches(stack),
         "queued batch of 1,000, one `run-job all`": queued_thousand(stack),
     }
 
 
-def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
-    start = threading.Barrier(count)
-
-    def released(index: int) -> T:
-        start.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(released, range(count)))
-
-
-def burst(stack: Stack) -> str:
-    auth = stack.auth("bench-burst")
-    api = f"{stack.url}{INVOICES}"
-
-    def client(index: int) -> list[int | str]:
-        answers: list[int | str] = []
-        with requests.Session() as session:
-            for method, url, body in [
-                ("POST", api, {"currency": "EUR", "rows": ROWS, "note": f"client {index}"}),
-                ("GET", f"{api}/find-all?limit=20", None),
-                ("GET", f"{api}/page?pageSize=20&sortBy=total", None),
-                ("GET", f"{api}/count-by-status", None),
-            ]:
-                try:
-                    reply = session.request(method, url, json=body, headers=auth, timeout=120)
-                    answers.append(reply.status_code)
-                except requests.ConnectionError as exc:
-                    answers.append(type(exc).__name__)
-        return answers
-
-    seen = Counter(answer for answers in all_at_once(CLIENTS, client) for answer in answers)
+def burst_at_once(stack: Stack) -> str:
+    seen = burst(stack, stack.auth("bench-burst"), CLIENTS)
     failed = sum(n for answer, n in seen.items() if not isinstance(answer, int) or answer >= 500)
     answered = ", ".join(f"{n}{TIMES} {answer}" for answer, n in sorted(seen.items(), key=str))
     return verdict(answered, not failed)
@@ -236,24 +213,9 @@ def burst(stack: Stack) -> str:
 
 def racing(stack: Stack) -> str:
     auth = stack.auth("bench-racing")
-    body = {"invoices": [{"currency": "EUR", "rows": ROWS}] * CLIENTS}
-    made = requests.post(f"{stack.url}{INVOICES}/batch", json=body, headers=auth, timeout=120)
-    ids = [result["invoice"]["id"] for result in made.json()["results"]]
-
-    def issue(index: int) -> Any:
-        with requests.Session() as session:
-            try:
-                url = f"{stack.url}{INVOICES}/{ids[index]}/mark-as-sent"
-                reply = session.patch(url, headers=auth, timeout=120)
-            except requests.ConnectionError as exc:
-                return type(exc).__name__, None
-            return reply.status_code, reply.json().get("invoiceNumber")
-
-    answers = all_at_once(CLIENTS, issue)
-    sequences = sorted(int(number.rsplit("-", 1)[-1]) for _, number in answers if number)
-    counts = requests.get(f"{stack.url}{INVOICES}/count-by-status", headers=auth, timeout=60)
-    counted = {status: n for status, n in counts.json().items() if n}
-    recounted = dict(recount(stack, auth))
+    answers = issue_all_at_once(stack, auth, drafts(stack, auth, CLIENTS))
+    sequences = sorted(int(str(number).rsplit("-", 1)[-1]) for _, number in answers if number)
+    counted, recounted = counted_by_status(stack, auth), dict(recount(stack, auth))
     exact = sequences == list(range(1, CLIENTS + 1)) and counted == recounted
     statuses = Counter(status for status, _ in answers)
     return verdict(
@@ -263,63 +225,16 @@ def racing(stack: Stack) -> str:
     )
 
 
-def recount(stack: Stack, auth: dict[str, str]) -> Counter[str]:
-    counted: Counter[str] = Counter()
-    cursor = None
-    while True:
-        query = f"?limit=100&cursor={cursor}" if cursor else "?limit=100"
-        reply = requests.get(f"{stack.url}{INVOICES}/find-all{query}", headers=auth, timeout=60)
-        counted.update(invoice["status"] for invoice in reply.json())
-        cursor = reply.headers.get("X-Next-Cursor")
-        if not cursor:
-            return counted
-
-
 def batches(stack: Stack) -> dict[str, str]:
     """hevn's and Leanpay's 100-entry batches, on the tenant that holds the created invoices."""
     auth = stack.auth("bench")
-    client = requests.post(
-        f"{stack.url}/api/v1/clients", json={"name": "Zoë Müller GmbH"}, headers=auth, timeout=60
-    ).json()["id"]
-    terms = {
-        "clientId": client,
-        "currency": "EUR",
-        "isRecurring": True,
-        "period": "MONTHLY",
-        "activationAt": "2026-01-31T09:00:00Z",
-        "items": ROWS,
-    }
-    contract = requests.post(
-        f"{stack.url}/api/v1/contracts", json=terms, headers=auth, timeout=60
-    ).json()["id"]
-    hevn = [
-        {"contractId": contract, "items": [{}], "period": n, "finalize": n % 2 == 0}
-        for n in range(100)
-    ]
-    leanpay = {
-        "invoices": [
-            {
-                "clientId": client,
-                "reference": f"LP-{n}",
-                "amount": "119.00",
-                "netAmount": "100.00",
-                "issueDate": "2026-11-02",
-                "dueDate": "2026-12-02",
-                "externalId": f"lp-{n}",
-            }
-            for n in range(100)
-        ]
+    names = {
+        HEVN_BATCH: "hevn batch of 100 (half finalized)",
+        LEANPAY_BATCH: "Leanpay import of 100",
     }
     return {
-        "hevn batch of 100 (half finalized)": posted(
-            stack,
-            "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing",
-            hevn,
-            auth,
-        ),
-        "Leanpay import of 100": posted(
-            stack, "/compat/leanpay/v1/public/invoices/batch", leanpay, auth
-        ),
+        names[path]: posted(stack, path, body, auth)
+        for path, body in large_batches(stack, auth).items()
     }
 
 
@@ -332,8 +247,7 @@ def posted(stack: Stack, path: str, body: Any, auth: dict[str, str]) -> str:
 
 def queued_thousand(stack: Stack) -> str:
     auth = stack.auth("bench-queued")
-    body = {"invoices": [{"currency": "EUR", "rows": ROWS} for _ in range(1000)]}
-    queued = requests.post(f"{stack.url}{INVOICES}/batch", json=body, headers=auth, timeout=120)
+    batch_url = queue_batch(stack, auth, 1000)
     started = time.monotonic()
     run = subprocess.run(  # noqa: S603 (this venv's own command)
         [str(BIN / "invoicing"), "run-job", "all", "--port", str(stack.port)],
@@ -343,9 +257,7 @@ def queued_thousand(stack: Stack) -> str:
         check=False,
     )
     took = time.monotonic() - started
-    batch = requests.get(
-        f"{stack.url}{INVOICES}/{queued.headers['Location']}", headers=auth, timeout=60
-    ).json()
+    batch = requests.get(batch_url, headers=auth, timeout=60).json()
     traceback = "Traceback" in run.stdout + run.stderr
     done = batch["status"] == "COMPLETED" and batch["created"] == 1000
     return verdict(
@@ -353,14 +265,6 @@ def queued_thousand(stack: Stack) -> str:
         f"{'a traceback' if traceback else 'no traceback'}, {took:.1f} s",
         run.returncode == 0 and done and not traceback,
     )
-
-
-def stopped(stack: Stack) -> tuple[float, list[str]]:
-    started = stack.processes()
-    took = local_stack.stop(stack, signal.SIGTERM)
-    time.sleep(0.2)
-    left = [" ".join(p.cmdline()) for p in started if p.is_running() and p.status() != "zombie"]
-    return took, left
 
 
 def verdict(text: str, holds: bool) -> str:

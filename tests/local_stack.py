@@ -10,12 +10,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
+import requests
+
+from tests.support import all_at_once
 
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 90
@@ -145,3 +150,148 @@ def _wait_until_ready(stack: Stack) -> None:
             return
         time.sleep(0.1)
     raise StackFailedError(f"the stack did not become ready:\n{stack.output.read_text()}")
+
+
+# What a client does to the stack, shared by the e2e tier (which asserts) and the bench (which
+# measures and reports).
+
+INVOICES = "/api/v1/invoices"
+ROWS = [
+    {"description": f"Item {n}", "quantity": n, "unitPrice": "19.99", "taxRate": 19}
+    for n in range(1, 6)
+]
+HEVN_BATCH = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicing"
+LEANPAY_BATCH = "/compat/leanpay/v1/public/invoices/batch"
+Answer = int | str  # a status code, or the name of the connection error instead
+
+
+def drafts(stack: Stack, auth: dict[str, str], count: int, **fields: Any) -> list[str]:
+    """`count` drafts made by synchronous batches of 100; their ids, in order."""
+    made: list[str] = []
+    for start in range(0, count, 100):
+        body = {"invoices": [{"currency": "EUR", "rows": ROWS, **fields}] * min(100, count - start)}
+        reply = requests.post(f"{stack.url}{INVOICES}/batch", json=body, headers=auth, timeout=120)
+        if reply.status_code != 200:
+            raise StackFailedError(f"a batch answered {reply.status_code}: {reply.text[:300]}")
+        made += [result["invoice"]["id"] for result in reply.json()["results"]]
+    return made
+
+
+def recount(stack: Stack, auth: dict[str, str]) -> Counter[str]:
+    """Every invoice of the tenant, read page by page, counted by status."""
+    counted: Counter[str] = Counter()
+    cursor = None
+    while True:
+        query = f"?limit=100&cursor={cursor}" if cursor else "?limit=100"
+        reply = requests.get(f"{stack.url}{INVOICES}/find-all{query}", headers=auth, timeout=60)
+        counted.update(invoice["status"] for invoice in reply.json())
+        cursor = reply.headers.get("X-Next-Cursor")
+        if not cursor:
+            return counted
+
+
+def counted_by_status(stack: Stack, auth: dict[str, str]) -> dict[str, int]:
+    """`count-by-status`, without the statuses no invoice has."""
+    reply = requests.get(f"{stack.url}{INVOICES}/count-by-status", headers=auth, timeout=60)
+    return {status: n for status, n in reply.json().items() if n}
+
+
+def issue_all_at_once(
+    stack: Stack, auth: dict[str, str], ids: list[str]
+) -> list[tuple[Answer, str | None]]:
+    """`mark-as-sent` on every id at once, each on its own connection: answers and numbers."""
+
+    def issue(index: int) -> tuple[Answer, str | None]:
+        with requests.Session() as session:
+            try:
+                url = f"{stack.url}{INVOICES}/{ids[index]}/mark-as-sent"
+                reply = session.patch(url, headers=auth, timeout=120)
+            except requests.ConnectionError as exc:
+                return type(exc).__name__, None
+            return reply.status_code, reply.json().get("invoiceNumber")
+
+    return all_at_once(len(ids), issue)
+
+
+def burst(stack: Stack, auth: dict[str, str], clients: int) -> Counter[Answer]:
+    """`clients` clients at once, each on its own connection creating an invoice, then listing,
+    paging and counting: every answer, counted."""
+    api = f"{stack.url}{INVOICES}"
+
+    def client(index: int) -> list[Answer]:
+        answers: list[Answer] = []
+        with requests.Session() as session:
+            for method, url, body in [
+                ("POST", api, {"currency": "EUR", "rows": ROWS, "note": f"client {index}"}),
+                ("GET", f"{api}/find-all?limit=20", None),
+                ("GET", f"{api}/page?pageSize=20&sortBy=total", None),
+                ("GET", f"{api}/count-by-status", None),
+            ]:
+                try:
+                    reply = session.request(method, url, json=body, headers=auth, timeout=120)
+                    answers.append(reply.status_code)
+                except requests.ConnectionError as exc:
+                    answers.append(type(exc).__name__)
+        return answers
+
+    return Counter(answer for answers in all_at_once(clients, client) for answer in answers)
+
+
+def large_batches(stack: Stack, auth: dict[str, str]) -> dict[str, Any]:
+    """The bodies of a 100-entry hevn batch (half finalized) and a 100-invoice Leanpay import,
+    for a client and a monthly contract made here, keyed by their paths."""
+    client = requests.post(
+        f"{stack.url}/api/v1/clients", json={"name": "Zoë Müller GmbH"}, headers=auth, timeout=60
+    ).json()["id"]
+    terms = {
+        "clientId": client,
+        "currency": "EUR",
+        "isRecurring": True,
+        "period": "MONTHLY",
+        "activationAt": "2026-01-31T09:00:00Z",
+        "items": ROWS,
+    }
+    contract = requests.post(
+        f"{stack.url}/api/v1/contracts", json=terms, headers=auth, timeout=60
+    ).json()["id"]
+    hevn = [
+        {"contractId": contract, "items": [{}], "period": n, "finalize": n % 2 == 0}
+        for n in range(100)
+    ]
+    leanpay = {
+        "invoices": [
+            {
+                "clientId": client,
+                "reference": f"LP-{n}",
+                "amount": "119.00",
+                "netAmount": "100.00",
+                "issueDate": "2026-11-02",
+                "dueDate": "2026-12-02",
+                "externalId": f"lp-{n}",
+            }
+            for n in range(100)
+        ]
+    }
+    return {HEVN_BATCH: hevn, LEANPAY_BATCH: leanpay}
+
+
+def queue_batch(stack: Stack, auth: dict[str, str], count: int) -> str:
+    """A batch of `count` drafts, queued for the jobs' worker; the URL of its progress."""
+    body = {"invoices": [{"currency": "EUR", "rows": ROWS, "note": f"n{n}"} for n in range(count)]}
+    queued = requests.post(f"{stack.url}{INVOICES}/batch", json=body, headers=auth, timeout=120)
+    if queued.status_code != 202:
+        raise StackFailedError(f"queueing answered {queued.status_code}: {queued.text[:300]}")
+    return f"{stack.url}{INVOICES}/{queued.headers['Location']}"
+
+
+def stop_and_list_left(
+    stack: Stack, signum: signal.Signals = signal.SIGTERM
+) -> tuple[float, list[str]]:
+    """Stops the stack with `signum`: the seconds it took, and its processes still running."""
+    started = stack.processes()
+    took = stop(stack, signum)
+    time.sleep(0.2)
+    left = [
+        " ".join(p.cmdline())[:80] for p in started if p.is_running() and p.status() != "zombie"
+    ]
+    return took, left

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from chalice.test import Client
@@ -18,6 +20,7 @@ from invoicing_cli.local import REGION, TABLE_NAME, local_token
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+T = TypeVar("T")
 API = "/api/v1"
 COMPAT = "/compat/"  # other products' dialects, each route written whole
 MOTO_ACCOUNT = "123456789012"
@@ -193,3 +196,15 @@ def filled(body: Any, ids: dict[str, str]) -> Any:
     if isinstance(body, str) and body.startswith("{") and body.endswith("}"):
         return ids.get(body[1:-1], body)
     return body
+
+
+def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
+    """Runs `work(0..count-1)` in `count` threads released together by a barrier."""
+    start = threading.Barrier(count)
+
+    def released(index: int) -> T:
+        start.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(released, range(count)))

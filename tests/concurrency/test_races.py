@@ -3,9 +3,6 @@ issuing numbers without gap or duplicate, and one Idempotency-Key runs its work 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -14,6 +11,7 @@ import requests
 
 from invoicing_cli.dynamodb_local import LocalTable
 from invoicing_cli.local import local_token
+from tests.support import all_at_once
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -25,18 +23,6 @@ T = TypeVar("T")
 
 def auth(tenant: str = "acme") -> dict[str, str]:
     return {"Authorization": f"Bearer {local_token(tenant)}"}
-
-
-def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
-    """Runs `work(0..count-1)` in `count` threads released together by a barrier."""
-    start = threading.Barrier(count)
-
-    def released(index: int) -> T:
-        start.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(released, range(count)))
 
 
 def create(base: str, **fields: Any) -> dict[str, Any]:
