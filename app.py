@@ -3,6 +3,7 @@ makes writes safe to retry, and the scheduled jobs."""
 
 from chalice.app import Chalice
 
+from chalicelib.api.api_keys import api_keys
 from chalicelib.api.batches import batches
 from chalicelib.api.clients import clients
 from chalicelib.api.compat.heffl import heffl
@@ -39,6 +40,7 @@ app.register_blueprint(lifecycle, url_prefix="/api/v1")
 app.register_blueprint(reports, url_prefix="/api/v1")
 app.register_blueprint(search, url_prefix="/api/v1")
 app.register_blueprint(settings, url_prefix="/api/v1")
+app.register_blueprint(api_keys, url_prefix="/api/v1")
 # Other products' dialects, each at /compat/<vendor>/<the path its document gives>.
 app.register_blueprint(heffl, url_prefix="/compat/heffl")
 app.register_blueprint(hevn, url_prefix="/compat/hevn")

@@ -6,9 +6,10 @@ sparse due index, queued in chunks and taken one chunk at a time by the worker's
 It counts every DynamoDB call the run and the worker make on the app's own client (calls per
 invoice issued, and Scans), times the run and each chunk, and times a baseline in the same
 process, alternating with the chunks: the repository's plain `add` of a period's invoice (one
-`TransactWriteItems` of the invoice and its figures), so the job's cost per invoice reads as a
-ratio. A second run for the same time must find nothing and write nothing. The stored result
-is checked: one new invoice per due template, each template advanced once, the rest untouched.
+`TransactWriteItems` of the invoice, its client's count and its figures), so the job's cost per
+invoice reads as a ratio. A second run for the same time must find nothing and write nothing.
+The stored result is checked: one new invoice per due template, each template advanced once,
+the rest untouched.
 
 moto's `TransactWriteItems` deep-copies the whole table for every item of a transaction, to roll
 back on failure: at this size that is seconds per transaction, growing with the table, with no
@@ -64,7 +65,7 @@ from chalicelib.domain.values import Actor, new_id
 from chalicelib.jobs import runs
 from chalicelib.jobs.work import Report
 from chalicelib.store import keys
-from chalicelib.store.dynamo import from_item
+from chalicelib.store.dynamo import from_item, to_item
 from chalicelib.store.queue import SqsChunkQueue
 from invoicing_cli.local import JOBS_QUEUE_NAME, PROJECT_DIR, TABLE_NAME
 from invoicing_cli.resources import create_jobs_queue
@@ -248,7 +249,26 @@ def seed(client: DynamoDBClient, options: Options) -> dict[str, list[Invoice]]:
         starts = [PERIOD] * due + [date(2030, 4, 1)] * later
         by_tenant[tenant] = [template(tenant, rng, day) for day in starts]
         load_straight(client, TABLE_NAME, by_tenant[tenant])
+        load_clients(client, tenant)
+    load_clients(client, BASELINE_TENANT)  # the baseline's periods name them too
     return by_tenant
+
+
+def load_clients(client: DynamoDBClient, tenant: str) -> None:
+    """The CLIENTS clients the templates name, as the clients' repository stores them: every
+    invoice names one of its tenant's clients, and a period's write counts one more on it."""
+    items = [
+        to_item({
+            "PK": keys.tenant_pk(tenant), "SK": f"{keys.CLIENT_PREFIX}client-{n:03d}",
+            "entity": "CLIENT", "id": f"client-{n:03d}", "tenantId": tenant,
+            "name": f"Client {n}", "created": "2026-01-01T00:00:00.000Z", "createdBy": "bench",
+            "updated": "2026-01-01T00:00:00.000Z", "updatedBy": "bench", "version": 1,
+        })
+        for n in range(CLIENTS)
+    ]  # fmt: skip
+    for start in range(0, len(items), 25):
+        puts: list[Any] = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        client.batch_write_item(RequestItems={TABLE_NAME: puts})
 
 
 # --- The run, the chunks, the baseline -------------------------------------------------------

@@ -145,9 +145,10 @@ def html_page(document: InvoiceDocument) -> str:
     """The invoice as one HTML page with the words and figures our renderer prints."""
     text = invoice_text(document)
     transfer = epc_transfer(document)
+    png = epc_qr_png(transfer) if transfer is not None else None
     qr_image = ""
-    if transfer is not None:
-        qr = base64.b64encode(epc_qr_png(transfer)).decode()
+    if png is not None:
+        qr = base64.b64encode(png).decode()
         qr_image = f'<img class="qr" src="data:image/png;base64,{qr}">'
     headings = "".join(f"<th>{_e(heading)}</th>" for heading in text.column_headings())
     rows = "".join(

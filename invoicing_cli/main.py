@@ -109,9 +109,10 @@ def api_key() -> None:
 
 @api_key.command("create")
 @click.option("--tenant", required=True, help="Tenant the key acts for.")
+@click.option("--name", default=None, help="What the key is for, shown when keys are listed.")
 @click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
 @click.option("--table", default=None, help="A deployed table instead of the local stack.")
-def create_key(tenant: str, port: int, table: str | None) -> None:
+def create_key(tenant: str, name: str | None, port: int, table: str | None) -> None:
     """Print a new API key for a tenant; only its hash is stored."""
     from chalicelib.domain.errors import InvalidInputError
     from chalicelib.services.authentication import create_api_key
@@ -120,9 +121,51 @@ def create_key(tenant: str, port: int, table: str | None) -> None:
 
     repo = DynamoApiKeyRepository(*_dynamodb_for(port, table))
     try:
-        click.echo(create_api_key(tenant, created_by="cli", repo=repo, clock=SystemClock()))
+        made = create_api_key(tenant, created_by="cli", repo=repo, clock=SystemClock(), name=name)
     except InvalidInputError as exc:
         raise click.BadParameter(str(exc), param_hint="--tenant") from None
+    click.echo(made)
+
+
+@api_key.command("list")
+@click.option("--tenant", required=True, help="Tenant whose keys to list.")
+@click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
+@click.option("--table", default=None, help="A deployed table instead of the local stack.")
+def list_keys(tenant: str, port: int, table: str | None) -> None:
+    """List a tenant's API keys, oldest first: id, name, hint, created, by, last used (never a
+    key nor its hash)."""
+    from chalicelib.domain.values import format_timestamp
+    from chalicelib.store.api_keys import DynamoApiKeyRepository
+
+    _require_tenant(tenant)
+    records = DynamoApiKeyRepository(*_dynamodb_for(port, table)).list(tenant)
+    if not records:
+        click.echo(f"Tenant {tenant} has no API keys.")
+    for record in records:
+        used = format_timestamp(record.last_used_at) if record.last_used_at else "never used"
+        fields = (record.key_id, record.name or "-", record.hint or "-",
+                  format_timestamp(record.created), record.created_by, used)  # fmt: skip
+        click.echo("  ".join(fields))
+
+
+@api_key.command("revoke")
+@click.option("--tenant", required=True, help="Tenant the key belongs to.")
+@click.argument("key_id")
+@click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
+@click.option("--table", default=None, help="A deployed table instead of the local stack.")
+def revoke_key(tenant: str, key_id: str, port: int, table: str | None) -> None:
+    """Revoke one of a tenant's API keys: from now on it answers 401."""
+    from chalicelib.store.api_keys import DynamoApiKeyRepository
+
+    _require_tenant(tenant)
+    if not DynamoApiKeyRepository(*_dynamodb_for(port, table)).delete(tenant, key_id):
+        raise click.ClickException(f"Tenant {tenant} has no API key {key_id}.")
+    click.echo(f"Revoked API key {key_id} of tenant {tenant}.")
+
+
+def _require_tenant(tenant: str) -> None:
+    if not TENANT_ID_PATTERN.fullmatch(tenant):
+        raise click.BadParameter("letters, digits and . _ : @ - only", param_hint="--tenant")
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.aggregates import Figures, combined, delta
@@ -16,7 +17,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.services.ports import Added, ApiKeyRecord, IssueContext, Page
+from chalicelib.services.ports import Added, ApiKeyRecord, IssueContext, Page, StoredSettings
 
 
 class FixedClock:
@@ -170,15 +171,23 @@ class InMemoryInvoiceRepository:
 class InMemoryTenantSettings:
     def __init__(self, settings: dict[str, TenantSettings]) -> None:
         self._settings = settings
+        self._versions: dict[str, int] = {}
 
     def get(self, tenant_id: str) -> TenantSettings:
         return self._settings.get(tenant_id, TenantSettings())
 
+    def read(self, tenant_id: str) -> StoredSettings:
+        return StoredSettings(self.get(tenant_id), self._versions.get(tenant_id, 0))
+
     def recent(self, tenant_id: str) -> TenantSettings:
         return self.get(tenant_id)
 
-    def put(self, tenant_id: str, settings: TenantSettings) -> None:
+    def save(self, tenant_id: str, settings: TenantSettings, *, version: int) -> StoredSettings:
+        if self._versions.get(tenant_id, 0) != version:
+            raise ConcurrentModificationError(tenant_id, noun="Settings of tenant")
         self._settings[tenant_id] = settings
+        self._versions[tenant_id] = version + 1
+        return StoredSettings(settings, version + 1)
 
 
 class InMemoryApiKeyRepository:
@@ -190,3 +199,19 @@ class InMemoryApiKeyRepository:
 
     def find(self, tenant_id: str, key_hash: str) -> ApiKeyRecord | None:
         return self._records.get((tenant_id, key_hash))
+
+    def list(self, tenant_id: str) -> list[ApiKeyRecord]:
+        found = [record for (tenant, _), record in self._records.items() if tenant == tenant_id]
+        return sorted(found, key=lambda record: record.created)
+
+    def delete(self, tenant_id: str, key_id: str) -> bool:
+        doomed = [k for k, record in self._records.items() if k[0] == tenant_id
+                  and record.key_id == key_id]  # fmt: skip
+        for found in doomed:
+            del self._records[found]
+        return bool(doomed)
+
+    def touch(self, record: ApiKeyRecord, now: datetime, *, since: datetime) -> None:
+        stored = self._records.get((record.tenant_id, record.key_hash))
+        if stored is not None and (stored.last_used_at is None or stored.last_used_at < since):
+            self._records[(record.tenant_id, record.key_hash)] = replace(stored, last_used_at=now)

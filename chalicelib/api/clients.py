@@ -1,5 +1,5 @@
 """The tenant's clients under /api/v1/clients: create, read, replace, list, and delete one that
-no invoice names."""
+no invoice names; a replace or delete honours If-Match (the ETag a read answered)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.api.http import json_body, json_response, no_content
+from chalicelib.api.http import if_match, json_body, json_response, no_content
 from chalicelib.api.paging import page_params, page_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
@@ -56,15 +56,26 @@ def get_client(clientId: str) -> Response:
 
 @clients.route("/clients/{clientId}", methods=["PUT"])
 def replace_client(clientId: str) -> Response:
-    given = json_body(clients.current_request, ClientInput)
+    request = clients.current_request
+    given = json_body(request, ClientInput)
     deps = get_deps()
     replaced = service.replace_client(
-        clientId, given, actor=current_actor(), repo=deps.clients, clock=deps.ports.clock
+        clientId,
+        given,
+        actor=current_actor(),
+        repo=deps.clients,
+        clock=deps.ports.clock,
+        expected_version=if_match(request),
     )
     return _client_response(replaced)
 
 
 @clients.route("/clients/{clientId}", methods=["DELETE"])
 def delete_client(clientId: str) -> Response:
-    service.delete_client(clientId, actor=current_actor(), repo=get_deps().clients)
+    service.delete_client(
+        clientId,
+        actor=current_actor(),
+        repo=get_deps().clients,
+        expected_version=if_match(clients.current_request),
+    )
     return no_content()

@@ -1,5 +1,5 @@
 """The tenant's contracts under /api/v1/contracts: create, read, replace, list and delete the
-terms each period of a client's work is invoiced with."""
+terms each period of a client's work is invoiced with; a replace or delete honours If-Match."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.api.http import json_body, json_response, no_content
+from chalicelib.api.http import if_match, json_body, json_response, no_content
 from chalicelib.api.paging import page_params, page_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
@@ -61,7 +61,8 @@ def get_contract(contractId: str) -> Response:
 
 @contracts.route("/contracts/{contractId}", methods=["PUT"])
 def replace_contract(contractId: str) -> Response:
-    given = json_body(contracts.current_request, ContractInput)
+    request = contracts.current_request
+    given = json_body(request, ContractInput)
     deps = get_deps()
     replaced = service.replace_contract(
         contractId,
@@ -70,11 +71,17 @@ def replace_contract(contractId: str) -> Response:
         repo=deps.contracts,
         clients=deps.clients,
         clock=deps.ports.clock,
+        expected_version=if_match(request),
     )
     return _contract_response(replaced)
 
 
 @contracts.route("/contracts/{contractId}", methods=["DELETE"])
 def delete_contract(contractId: str) -> Response:
-    service.delete_contract(contractId, actor=current_actor(), repo=get_deps().contracts)
+    service.delete_contract(
+        contractId,
+        actor=current_actor(),
+        repo=get_deps().contracts,
+        expected_version=if_match(contracts.current_request),
+    )
     return no_content()

@@ -1,4 +1,4 @@
-"""An invoice's documents under /api/v1: its PDF, its attachments, and the tenant's logo."""
+"""An invoice's documents under /api/v1: its PDF and its attachments (the logo is a setting)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from chalice.app import Request, Response
 
 from chalicelib.api.http import json_body, json_response
 from chalicelib.api.multipart import Form, parse_form
-from chalicelib.api.problems import invalid_request
 from chalicelib.api.representations import invoice_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
+from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.commands import Command
-from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.values import ShortText, format_timestamp
 from chalicelib.services import documents as service
 from chalicelib.services.documents import Link, Upload
@@ -64,7 +63,7 @@ def get_pdf(invoiceId: str) -> Response:
     ports = get_deps().document_ports
     if _wants_pdf(request):
         blob, data = service.pdf_bytes(invoiceId, actor=current_actor(), ports=ports)
-        disposition = f'inline; filename="{blob.name}"'
+        disposition = content_disposition("inline", blob.name)
         headers = {"Content-Type": "application/pdf", "Content-Disposition": disposition}
         return Response(body=data, status_code=200, headers=dict(headers))
     link = service.pdf_link(invoiceId, actor=current_actor(), ports=ports)
@@ -129,19 +128,3 @@ def register_upload(invoiceId: str, blobId: str) -> Response:
         invoiceId, blobId, given.name, actor=current_actor(), ports=get_deps().document_ports
     )
     return invoice_response(invoice)
-
-
-@documents.route("/settings/logo", methods=["PUT"], content_types=MULTIPART)
-def put_logo() -> Response:
-    form = parse_form(documents.current_request, max_files=1, max_bytes=service.MAX_LOGO_BYTES)
-    files = uploads_in(form, "file")
-    if len(files) != 1:
-        raise invalid_request(FieldProblem("file", "send the logo as one file part named file"))
-    saved = service.set_logo(files[0], actor=current_actor(), ports=get_deps().document_ports)
-    return json_response(saved.model_dump(mode="python", by_alias=True))
-
-
-@documents.route("/settings/logo", methods=["DELETE"])
-def delete_logo() -> Response:
-    saved = service.remove_logo(actor=current_actor(), ports=get_deps().document_ports)
-    return json_response(saved.model_dump(mode="python", by_alias=True))

@@ -1,5 +1,7 @@
 """Safe retries: a POST, PATCH or DELETE that carries an Idempotency-Key runs once per tenant and
-key; a retry within 24 hours gets the first response (status, headers, body) again."""
+key; a retry within 24 hours gets the first response (status, headers, body) again. A write whose
+first answer was lost (a 5xx, a record never completed) is recognised by the work itself: the
+request's name (Actor.request) is in what it made and on what it changed (decision 0031)."""
 
 from __future__ import annotations
 
@@ -18,14 +20,18 @@ from chalicelib.api.problems import (
     http_problem,
     invalid_request,
 )
-from chalicelib.api.security import PUBLIC_PATHS, current_actor
+from chalicelib.api.security import PUBLIC_PATHS, acting_for_request, current_actor
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError, FieldProblem
+from chalicelib.time_limits import API_FUNCTION, context_or_time_left
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A search sent as a POST body changes nothing: a retry is safe as it is, and a replayed page
 # would be stale, so its key is ignored.
 READ_ONLY_ROUTES = frozenset({"/api/v1/invoices/dynamic-search"})
+# A response holding a secret (a new API key, answered once) is never stored to be replayed: a
+# retry is recognised by the work, and told what was made, without the secret.
+UNKEPT_ROUTES = frozenset({"/api/v1/api-keys"})
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as Stripe and the IETF draft allow
 _COMPRESS_ABOVE = 64 * 1024  # keeps a large invoice's stored response inside one item
@@ -51,19 +57,37 @@ def idempotent_writes(request: Request, get_response: Callable[[Request], Respon
     if not _KEY.fullmatch(key):
         message = "must be 1 to 255 visible ASCII characters, such as a UUID"
         return http_problem(invalid_request(FieldProblem("Idempotency-Key", message)))
+    printed = fingerprint(request)
+    with acting_for_request(request_name(key, printed)):
+        if request.context.get("resourcePath") in UNKEPT_ROUTES:
+            return get_response(request)
+        return _once(request, key, printed, get_response)
+
+
+def _once(
+    request: Request, key: str, printed: str, get_response: Callable[[Request], Response]
+) -> Response:
     try:
         stored, replayed = get_deps().idempotency.run_once(
             current_actor().tenant_id,
             key,
-            fingerprint(request),
+            printed,
             lambda: _kept(chalice_error_as_problem(get_response(request))),
-            lambda_context=request.lambda_context,
+            lambda_context=context_or_time_left(request.lambda_context, API_FUNCTION),
         )
     except _NotKept as not_kept:
         return not_kept.response
     except DomainError as exc:
         return domain_problem(exc)
     return _replay(stored, replayed=replayed)
+
+
+def request_name(key: str, printed: str) -> str:
+    """The request's name for the work (Actor.request): the same key and the same request give
+    the same name; another request under a reused key, another name. Not the key itself, which
+    is the caller's and is never stored."""
+    digest = hashlib.sha256(f"{key}\n{printed}".encode()).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def fingerprint(request: Request) -> str:

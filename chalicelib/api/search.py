@@ -20,6 +20,7 @@ from chalicelib.api.representations import invoice_json
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
+from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.values import format_timestamp
@@ -75,7 +76,7 @@ def csv_export() -> Response:
         search=deps.search,
         documents=deps.documents,
     )
-    disposition = f'attachment; filename="{export.filename}"'
+    disposition = content_disposition("attachment", export.filename)
     if export.text is not None:
         headers: dict[str, str | list[str]] = {
             "Content-Type": "text/csv; charset=utf-8",

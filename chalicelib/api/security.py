@@ -3,8 +3,10 @@ built-in authorizers are not enforced by `chalice local` or its test client."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import TypedDict
 
 from chalice.app import Request, Response
@@ -25,6 +27,17 @@ _current_actor: ContextVar[Actor] = ContextVar("current_actor")
 def current_actor() -> Actor:
     """The verified caller of the request being handled."""
     return _current_actor.get()
+
+
+@contextmanager
+def acting_for_request(request: str) -> Iterator[None]:
+    """The caller, for the rest of the request, as the author of the retryable write `request`
+    names (Actor.request)."""
+    token = _current_actor.set(replace(current_actor(), request=request))
+    try:
+        yield
+    finally:
+        _current_actor.reset(token)
 
 
 class WriteContext(TypedDict):
@@ -67,7 +80,10 @@ def authenticated_requests(
     deps = get_deps()
     try:
         actor = authenticate(
-            credentials(request), jwt_verifier=deps.jwt_verifier, api_keys=deps.api_keys
+            credentials(request),
+            jwt_verifier=deps.jwt_verifier,
+            api_keys=deps.api_keys,
+            clock=deps.ports.clock,
         )
     except DomainError as exc:
         return domain_problem(exc)

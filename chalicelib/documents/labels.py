@@ -40,6 +40,7 @@ class Labels:
     payment_reference: str
     amount_due: str
     scan_to_pay: str
+    no_qr_code: str  # where the QR code would be, when the EPC format cannot carry it
     page: str  # {page} and {pages}
 
 
@@ -73,6 +74,7 @@ LABELS: dict[str, Labels] = {
         payment_reference="Reference",
         amount_due="Amount due",
         scan_to_pay="Scan to pay",
+        no_qr_code="No QR code: these payment details do not fit in one",
         page="Page {page} of {pages}",
     ),
     "de": Labels(
@@ -104,6 +106,7 @@ LABELS: dict[str, Labels] = {
         payment_reference="Verwendungszweck",
         amount_due="Offener Betrag",
         scan_to_pay="Mit der Banking-App scannen",
+        no_qr_code="Kein QR-Code: Diese Zahlungsdaten passen nicht hinein",
         page="Seite {page} von {pages}",
     ),
     "fr": Labels(
@@ -135,6 +138,7 @@ LABELS: dict[str, Labels] = {
         payment_reference="Référence",
         amount_due="Montant dû",
         scan_to_pay="Scannez pour payer",
+        no_qr_code="Pas de code QR\xa0: ces données de paiement n’y tiennent pas",
         page="Page {page} sur {pages}",
     ),
     "es": Labels(
@@ -166,6 +170,7 @@ LABELS: dict[str, Labels] = {
         payment_reference="Referencia",
         amount_due="Importe pendiente",
         scan_to_pay="Escanee para pagar",
+        no_qr_code="Sin código QR: estos datos de pago no caben en uno",
         page="Página {page} de {pages}",
     ),
     "it": Labels(
@@ -197,6 +202,7 @@ LABELS: dict[str, Labels] = {
         payment_reference="Causale",
         amount_due="Importo dovuto",
         scan_to_pay="Inquadra per pagare",
+        no_qr_code="Nessun codice QR: questi dati di pagamento non vi rientrano",
         page="Pagina {page} di {pages}",
     ),
     "nl": Labels(
@@ -228,6 +234,7 @@ LABELS: dict[str, Labels] = {
         payment_reference="Betalingskenmerk",
         amount_due="Openstaand bedrag",
         scan_to_pay="Scan om te betalen",
+        no_qr_code="Geen QR-code: deze betaalgegevens passen er niet in",
         page="Pagina {page} van {pages}",
     ),
     "pl": Labels(
@@ -259,6 +266,7 @@ LABELS: dict[str, Labels] = {
         payment_reference="Tytuł przelewu",
         amount_due="Do zapłaty",
         scan_to_pay="Zeskanuj, aby zapłacić",
+        no_qr_code="Brak kodu QR: te dane płatności się w nim nie mieszczą",
         page="Strona {page} z {pages}",
     ),
 }

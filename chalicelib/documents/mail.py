@@ -29,6 +29,7 @@ from chalicelib.documents.labels import FALLBACK_LANGUAGE
 from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.mail import MailContent
 from chalicelib.domain.money import round_money
+from chalicelib.domain.text import one_line
 
 MAX_OVERRIDE_LENGTH = 5000
 OVERRIDE_PLACEHOLDERS = (
@@ -144,7 +145,7 @@ def _facts(document: InvoiceDocument, locale: Locale) -> dict[str, Any]:
         return format_currency(amount, invoice.currency, locale=locale)
 
     return {
-        "number": _one_line(invoice.invoice_number or invoice.id),
+        "number": one_line(invoice.invoice_number or invoice.id),  # in the Subject
         "invoice_date": format_date(invoice.invoice_date, format="long", locale=locale),
         "due_date": format_date(invoice.due_date, format="long", locale=locale),
         "total": money(invoice.total_with_tax),
@@ -163,13 +164,8 @@ def _facts(document: InvoiceDocument, locale: Locale) -> dict[str, Any]:
 def _subject(kind: str, language: str, facts: Mapping[str, Any]) -> str:
     words = _SUBJECTS[language]
     subject = words[kind].format(number=facts["number"])
-    seller = _one_line(facts["seller_name"])
+    seller = one_line(facts["seller_name"])  # a line break must not end the Subject
     return subject + words["from"].format(seller=seller) if seller else subject
-
-
-def _one_line(value: str) -> str:
-    """A value fit for a header: a line break in a name must not end the Subject."""
-    return " ".join(value.split())
 
 
 def _filled_override(text: str | None, facts: Mapping[str, Any]) -> str | None:

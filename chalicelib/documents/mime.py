@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
 from chalicelib.domain.errors import DeliveryFailedError
 from chalicelib.domain.mail import Attachment, OutgoingMail
+from chalicelib.domain.text import one_line
 
 # SendRawEmail refuses messages over 10 MB, counted after base64 encoding, headers included.
 MAX_RAW_MESSAGE_BYTES = 10_000_000
@@ -39,6 +41,13 @@ def mime_message(mail: OutgoingMail, *, sent_at: datetime) -> bytes:
     return raw
 
 
+def sender(name: str | None, address: str) -> str:
+    """The From header's value: `address` in `name` (on one line), quoted as RFC 5322 needs.
+    Not email.utils.formataddr: its encoded word comes back apart when the message is written
+    (Zoë; Söhne would lose the quotes around its ;, and the header its meaning)."""
+    return str(Address(display_name=one_line(name or ""), addr_spec=address))
+
+
 def _set_headers(message: EmailMessage, mail: OutgoingMail, sent_at: datetime) -> None:
     if not mail.to:
         raise DeliveryFailedError("The message has no recipient")
@@ -56,8 +65,34 @@ def _set_headers(message: EmailMessage, mail: OutgoingMail, sent_at: datetime) -
             message[name] = value
         except (ValueError, IndexError) as exc:  # a line break, or an address that does not parse
             raise DeliveryFailedError(f"The message's {name} header cannot be written") from exc
-        if name in _ADDRESS_HEADERS and message[name].defects:
-            raise DeliveryFailedError(f"The message's {name} header holds an invalid address")
+        if name in _ADDRESS_HEADERS:
+            _write_domains_in_ascii(message, name)
+
+
+def _write_domains_in_ascii(message: EmailMessage, name: str) -> None:
+    """Without SMTPUTF8 (SES has none) an internationalised domain travels in IDNA (bücher.de:
+    xn--bcher-kva.de); the standard library would write it as an encoded word, which no server
+    delivers. A mailbox name that is not ASCII has no such form: the address is refused."""
+    header = message[name]
+    if header.defects:
+        raise DeliveryFailedError(f"The message's {name} header holds an invalid address")
+    if all(address.domain.isascii() for address in header.addresses):
+        return
+    written = [
+        Address(address.display_name, address.username, _ascii_domain(address, name))
+        for address in header.addresses
+    ]
+    message.replace_header(name, written)
+
+
+def _ascii_domain(address: Address, name: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(address.addr_spec, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise DeliveryFailedError(f"The message's {name} header holds an invalid address") from exc
+    return str(checked.ascii_domain)
 
 
 def _attach(message: EmailMessage, attachment: Attachment) -> None:

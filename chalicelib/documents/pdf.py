@@ -13,6 +13,7 @@ import io
 from fpdf import FPDF
 from fpdf.image_parsing import preload_image
 
+from chalicelib.documents.images import drawing_problem
 from chalicelib.documents.pdf_fonts import FAMILY, add_invoice_fonts
 from chalicelib.documents.pdf_payment import epc_qr_png, epc_transfer
 from chalicelib.documents.pdf_text import Fact, InvoiceText, Party, invoice_text
@@ -57,9 +58,18 @@ def render_invoice_pdf(document: InvoiceDocument) -> bytes:
     y = _draw_heading(pdf, text, document.logo)
     y = _draw_rows(pdf, text, y + 8)
     y = _draw_totals(pdf, text, y + 6)
-    transfer = epc_transfer(document)
-    _draw_payment(pdf, text, epc_qr_png(transfer) if transfer else None, y + 10)
+    _draw_payment(pdf, text, _payment_code(document, text), y + 10)
     return bytes(pdf.output())
+
+
+def _payment_code(document: InvoiceDocument, text: InvoiceText) -> bytes | str | None:
+    """The EPC QR code as a PNG where one applies; where one applies but the EPC format cannot
+    carry these details (more than its 331 bytes, or a reference stored before references were
+    checked), the words that say so in its place."""
+    transfer = epc_transfer(document)
+    if transfer is None:
+        return None
+    return epc_qr_png(transfer) or text.labels.no_qr_code
 
 
 class _InvoicePages(FPDF):
@@ -128,8 +138,11 @@ class _InvoicePages(FPDF):
 
 
 def _draw_heading(pdf: _InvoicePages, text: InvoiceText, logo: bytes | None) -> float:
-    """The seller (and logo), the title, the client and the invoice's dates; where it ends."""
-    logo_bottom = _draw_logo(pdf, logo) if logo else TOP
+    """The seller (and logo), the title, the client and the invoice's dates; where it ends. A
+    logo that cannot be drawn (one stored before logos were checked) is left out, as an invoice
+    that renders without it is worth more than one that does not render."""
+    drawn = logo if logo and drawing_problem(logo) is None else None
+    logo_bottom = _draw_logo(pdf, drawn) if drawn else TOP
     pdf.set_font(FAMILY, "B", NAME)
     seller_bottom = TOP + pdf.put_text(LEFT, TOP, 100.0, text.seller.name)
     pdf.set_font(FAMILY, "", SMALL)
@@ -273,18 +286,25 @@ def _write_columns(pdf: _InvoicePages, top: float, cells: tuple[str, str, str]) 
     return max(height, pdf.put_text(TOTALS_LEFT + 2 * column, top, column, third, "R"))
 
 
-def _draw_payment(pdf: _InvoicePages, text: InvoiceText, qr_png: bytes | None, top: float) -> None:
-    """How to pay: the account, reference, amount and date, and the QR code at the right."""
+def _draw_payment(
+    pdf: _InvoicePages, text: InvoiceText, code: bytes | str | None, top: float
+) -> None:
+    """How to pay: the account, reference, amount and date, and at the right the QR code (or
+    why there is none)."""
     pdf.set_font(FAMILY, "", BODY)
     facts_height = (len(text.payment) + 1) * pdf.line_height()
-    y = pdf.make_room(top, max(facts_height, QR_SIZE + 6.0 if qr_png else 0.0))
+    y = pdf.make_room(top, max(facts_height, QR_SIZE + 6.0 if code else 0.0))
     pdf.set_font(FAMILY, "B", BODY)
     pdf.put_text(LEFT, y, 100.0, text.labels.payment_instructions)
     pdf.set_font(FAMILY, "", BODY)
     _draw_facts(pdf, text.payment, LEFT, y + pdf.line_height() + 1.0, 120.0)
-    if qr_png is not None:
-        pdf.image(io.BytesIO(qr_png), x=RIGHT - QR_SIZE, y=y, w=QR_SIZE, h=QR_SIZE)
-        pdf.set_font(FAMILY, "", SMALL)
-        pdf.use(MUTED)
+    if code is None:
+        return
+    pdf.set_font(FAMILY, "", SMALL)
+    pdf.use(MUTED)
+    if isinstance(code, str):
+        pdf.put_text(RIGHT - QR_SIZE, y, QR_SIZE, code)
+    else:
+        pdf.image(io.BytesIO(code), x=RIGHT - QR_SIZE, y=y, w=QR_SIZE, h=QR_SIZE)
         pdf.put_text(RIGHT - QR_SIZE, y + QR_SIZE, QR_SIZE, text.labels.scan_to_pay, "C")
-        pdf.use(INK)
+    pdf.use(INK)

@@ -12,11 +12,11 @@ from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import ZERO, round_money
 from chalicelib.domain.parties import PaymentAccount
+from chalicelib.domain.text import one_line_problem
 
 EPC_CURRENCY = "EUR"
 EPC_MAX_AMOUNT = Decimal("999999999.99")  # EPC069-12: the largest amount a code may carry
 EPC_MAX_NAME = 70
-EPC_MAX_TEXT = 140
 # Pixels per QR module: the PDF scales the image up, and a viewer that smooths it then blurs
 # only a quarter of a module at each edge.
 QR_SCALE = 4
@@ -68,17 +68,25 @@ def epc_transfer(document: InvoiceDocument) -> EpcTransfer | None:
     )
 
 
-def epc_qr_png(transfer: EpcTransfer) -> bytes:
-    """The EPC QR code of a transfer as a small black-and-white PNG, quiet zone included."""
+def epc_qr_png(transfer: EpcTransfer) -> bytes | None:
+    """The EPC QR code of a transfer as a small black-and-white PNG, quiet zone included; None
+    when the format cannot carry it as it is: a reference of more than 140 characters, a line
+    break (which would shift the code's fields), or more than its 331 bytes in all. A code that
+    says less than the invoice, or something else, is worse than none."""
     from segno import helpers
 
-    code = helpers.make_epc_qr(
-        name=transfer.name,
-        iban=transfer.iban,
-        amount=transfer.amount,
-        bic=transfer.bic,
-        **_remittance(transfer.reference),
-    )
+    if any(one_line_problem(part) for part in (transfer.name, transfer.reference)):
+        return None
+    try:
+        code = helpers.make_epc_qr(
+            name=transfer.name,
+            iban=transfer.iban,
+            amount=transfer.amount,
+            bic=transfer.bic,
+            **_remittance(transfer.reference),
+        )
+    except ValueError:  # segno's refusal: a field too long, or too many bytes in all
+        return None
     buffer = io.BytesIO()
     code.save(buffer, kind="png", scale=QR_SCALE, border=QR_QUIET_ZONE)
     return buffer.getvalue()
@@ -90,4 +98,4 @@ def _remittance(reference: str) -> dict[str, str]:
 
     if iso11649.is_valid(reference):
         return {"reference": iso11649.compact(reference)}
-    return {"text": reference[:EPC_MAX_TEXT]}
+    return {"text": reference}

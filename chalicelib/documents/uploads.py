@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from chalicelib.documents.images import drawing_problem
 from chalicelib.domain.errors import FileRefusedError, FileTooLargeError
 from chalicelib.domain.invoice import BlobType
 
@@ -33,6 +34,9 @@ class FileKind(StrEnum):
 ATTACHMENT_KINDS = frozenset(FileKind)
 LOGO_KINDS = frozenset({FileKind.PNG, FileKind.JPEG})
 PDF_KINDS = frozenset({FileKind.PDF})
+# Images we draw ourselves (the logo, on every PDF): where only these are taken, an image must
+# decode whole within the pixel bound (documents/images.py), or every PDF drawn with it fails.
+DRAWN_KINDS = LOGO_KINDS
 
 # The media types a client may claim for each kind; the first is the one to store.
 # CSV takes text/plain and application/vnd.ms-excel because browsers send those for .csv files.
@@ -123,6 +127,10 @@ def check_upload(
         raise FileTooLargeError(display_name, len(data), limit)
     kind = _identify(display_name, data)
     _check_claims(display_name, kind, claimed_type, allowed)
+    if allowed <= DRAWN_KINDS:
+        problem = drawing_problem(data, image_format=str(kind))  # PNG, JPEG: Pillow's names
+        if problem is not None:
+            raise FileRefusedError(display_name, problem)
     return CheckedFile(
         name=display_name,
         kind=kind,

@@ -59,6 +59,9 @@ class Batch(TenantRecord):
     created: Timestamp
     created_by: str
     updated: Timestamp
+    # How its items without a key of their own are named (derived_ids.batch_item_id): a batch
+    # stored before there was a choice read as 1, and keeps its ids to the end.
+    id_scheme: int = 1
 
     @property
     def processed(self) -> int:

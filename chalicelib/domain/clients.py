@@ -6,23 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
 from chalicelib.domain.base import TenantRecord
 from chalicelib.domain.commands import Command
-from chalicelib.domain.parties import PartyDetails, PostalAddress
+from chalicelib.domain.parties import AddressInput, PartyDetails, PostalAddress
 from chalicelib.domain.settings import LocaleTag, VatId
+from chalicelib.domain.text import MailAddress, OneLine
 from chalicelib.domain.values import Actor, Timestamp, new_id
 
-ClientName = Annotated[str, Field(min_length=1, max_length=255)]
+ClientName = Annotated[str, Field(min_length=1, max_length=255), OneLine]
 
 
 class ClientInput(Command):
     """What a caller sends to create a client or replace one (PUT replaces every field)."""
 
     name: ClientName
-    email: EmailStr | None = None
-    address: PostalAddress | None = None
+    email: MailAddress | None = None
+    address: AddressInput | None = None
     vat_id: VatId | None = None
     locale: LocaleTag | None = None
 
@@ -48,9 +49,12 @@ class Client(TenantRecord):
         )
 
 
-def new_client(given: ClientInput, *, actor: Actor, now: datetime) -> Client:
+def new_client(
+    given: ClientInput, *, actor: Actor, now: datetime, client_id: str | None = None
+) -> Client:
+    """A new client, under `client_id` when given (a retryable request names it), else a new id."""
     return Client(
-        id=new_id(),
+        id=client_id or new_id(),
         tenant_id=actor.tenant_id,
         name=given.name,
         created=now,

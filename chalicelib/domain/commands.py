@@ -10,7 +10,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     ValidationInfo,
     field_validator,
@@ -20,6 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from chalicelib.domain.invoice import QuantityType, RowType
 from chalicelib.domain.money import HUNDRED, DiscountType
+from chalicelib.domain.text import MailAddress, PaymentReference
 from chalicelib.domain.values import (
     CalendarDate,
     Count,
@@ -27,7 +27,6 @@ from chalicelib.domain.values import (
     LongText,
     PlainDecimal,
     Reference,
-    ShortText,
 )
 
 MAX_ROWS = 250
@@ -147,13 +146,13 @@ class InvoiceFields(Command):
     payment_term_days: PaymentTermDays | None = None
     rows: Annotated[list[RowInput], Field(max_length=MAX_ROWS)] | None = None
     client_id: Reference | None = None
-    contact_email: EmailStr | None = None
+    contact_email: MailAddress | None = None
     note: LongText | None = None
     opportunity_id: Reference | None = None
     milestone_id: Reference | None = None
     sales_order_id: Reference | None = None
     subsidiary_id: Reference | None = None
-    payment_reference: ShortText | None = None
+    payment_reference: PaymentReference | None = None
     tax_inclusive: bool | None = None
     custom_fields: CustomFields | None = None
     recurring_agreement: RecurringAgreementInput | None = None

@@ -23,8 +23,10 @@ from chalicelib.domain.due import local_date, start_of_day
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.parties import PaymentAccount
 from chalicelib.domain.settings import BankAccount
+from chalicelib.domain.text import PaymentReference
 from chalicelib.domain.values import (
     LATEST_DATE,
+    AcceptedTimestamp,
     Actor,
     CurrencyCode,
     LongText,
@@ -65,7 +67,7 @@ def _midnight_if_a_day(value: Any) -> Any:
 
 
 Period = Annotated[ContractPeriod, BeforeValidator(_upper)]
-Moment = Annotated[Timestamp, BeforeValidator(_midnight_if_a_day)]
+Moment = Annotated[AcceptedTimestamp, BeforeValidator(_midnight_if_a_day)]
 
 
 class PaymentMethodInput(BankAccount):
@@ -76,7 +78,7 @@ class PaymentMethodInput(BankAccount):
     beneficiary_name: ShortText | None = None
     bank_address: ShortText | None = None
     currency: CurrencyCode | None = None
-    payment_reference: ShortText | None = None
+    payment_reference: PaymentReference | None = None
 
 
 class ContractPaymentAccount(PaymentAccount):
@@ -162,11 +164,14 @@ class Contract(TenantRecord):
         )
 
 
-def new_contract(given: ContractInput, *, actor: Actor, now: datetime) -> Contract:
+def new_contract(
+    given: ContractInput, *, actor: Actor, now: datetime, contract_id: str | None = None
+) -> Contract:
+    """A new contract, under `contract_id` when given (a retryable request names it)."""
     return Contract.model_validate(
         {
             **given.model_dump(),
-            "id": new_id(),
+            "id": contract_id or new_id(),
             "tenant_id": actor.tenant_id,
             "created": now,
             "created_by": actor.user_id,

@@ -15,6 +15,7 @@ from dateutil.relativedelta import relativedelta
 
 from chalicelib.domain.invoice import Invoice, InvoiceStatus, RecurringAgreement
 from chalicelib.domain.settings import ReminderPolicy
+from chalicelib.domain.values import LATEST_DATE
 
 MAX_PERIODS_PER_RUN = 50  # a template far behind catches up over several runs
 _COLLECTING = frozenset({InvoiceStatus.SENT, InvoiceStatus.OVERDUE})
@@ -158,5 +159,8 @@ def _next_period(invoice: Invoice) -> date | None:
 
 
 def _after_end(agreement: RecurringAgreement, day: date) -> bool:
-    """Nothing is invoiced for a period after the agreement's end date."""
+    """Nothing is invoiced for a period after the agreement's end date, nor after the last day
+    an invoice may have: a series reaching it ends there, as at its end date."""
+    if day > LATEST_DATE:
+        return True
     return agreement.end_date is not None and day > agreement.end_date

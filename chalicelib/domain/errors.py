@@ -81,17 +81,31 @@ class PaymentExceedsBalanceError(ConflictError):
         )
 
 
+class CreditBalanceError(ConflictError):
+    """Marking as paid an invoice whose open balance is negative: a credit is settled by a
+    credit note, not by a payment of a negative amount."""
+
+    def __init__(self, invoice_id: str, balance: object, currency: str) -> None:
+        super().__init__(
+            f"Cannot mark invoice {invoice_id} as paid: it leaves {balance} {currency} open, a "
+            "credit owed to the client, and a payment is never negative; credits are settled "
+            "by credit notes"
+        )
+
+
 class TransactionNotFoundError(NotFoundError):
     def __init__(self, invoice_id: str, transaction_id: str) -> None:
         super().__init__(f"Invoice {invoice_id} has no payment {transaction_id}")
 
 
 class PreconditionFailedError(DomainError):
-    """The caller's If-Match names a version the invoice has moved on from."""
+    """The caller's If-Match names a version the invoice (or record) has moved on from."""
 
-    def __init__(self, invoice_id: str, expected: int, current: int) -> None:
+    def __init__(
+        self, entity_id: str, expected: int, current: int, *, noun: str = "Invoice"
+    ) -> None:
         super().__init__(
-            f"Invoice {invoice_id} is at version {current}, not {expected} as If-Match requires; "
+            f"{noun} {entity_id} is at version {current}, not {expected} as If-Match requires; "
             "read it again before changing it"
         )
 
@@ -116,6 +130,19 @@ class InvoiceTooLargeError(ConflictError):
         super().__init__(
             f"Invoice {invoice_id} would take {size} bytes, more than the {limit} bytes "
             "an invoice may hold; remove rows or shorten texts"
+        )
+
+
+class UnreadableInvoiceError(ConflictError):
+    """A stored invoice this release cannot read back (a value out of the range it accepts):
+    shown nowhere until it is corrected, and never the reason a whole list fails."""
+
+    def __init__(self, invoice_id: str, fields: Sequence[str]) -> None:
+        self.invoice_id = invoice_id
+        named = f" ({', '.join(fields)})" if fields else ""
+        super().__init__(
+            f"Invoice {invoice_id} cannot be shown: it is stored with values out of the range "
+            f"this service accepts{named}; it is left out of lists until it is corrected"
         )
 
 
@@ -169,6 +196,22 @@ class BatchIdTakenError(ConflictError):
         super().__init__(f"Batch id {batch_id} already names another kind of batch; choose another")
 
 
+class ApiKeyNotFoundError(NotFoundError):
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"API key not found: {key_id}")
+
+
+class ApiKeyAlreadyMadeError(ConflictError):
+    """A retried request whose first try made a key: the key was answered once and is kept
+    nowhere, so it cannot be answered again."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(
+            f"This request already created API key {key_id}; its key was answered once and "
+            "is not kept. If that answer was lost, revoke the key and create another"
+        )
+
+
 class ClientNotFoundError(NotFoundError):
     def __init__(self, client_id: str) -> None:
         super().__init__(f"Client not found: {client_id}")
@@ -179,6 +222,15 @@ class ClientInUseError(ConflictError):
         super().__init__(
             f"Cannot delete client {client_id}: invoices name it; it can be deleted once none does"
         )
+
+
+class UnknownClientError(InvalidInputError):
+    """An invoice names a client the tenant does not have: never had, or deleted meanwhile."""
+
+    def __init__(self, client_ids: Sequence[str]) -> None:
+        self.client_ids = tuple(dict.fromkeys(client_ids))
+        message = "names no client of yours: {}"
+        super().__init__([FieldProblem("clientId", message.format(i)) for i in self.client_ids])
 
 
 class BlobNotFoundError(NotFoundError):

@@ -1,11 +1,12 @@
 """Invoices as CSV: RFC 4180 (comma, double quotes, CRLF), a header row and one row per invoice,
 amounts exact in the currency's minor units, and every text cell neutralised against spreadsheet
-formula injection (OWASP ASVS 5.0, V1.2.10)."""
+formula injection (OWASP ASVS 5.0, V1.2.10), whatever separator the spreadsheet splits on."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +16,13 @@ from chalicelib.domain.values import format_timestamp
 
 # A spreadsheet reads a cell starting with one of these as a formula (or as the start of one).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may split a line on, whatever this file says: German and French Excel split
+# on ";", others on tab or "|", and a reader that ignores quotes on line breaks too. Each piece
+# is a cell of its own there, so a trigger after any of them starts a formula.
+SEPARATORS = (",", ";", "\t", "|", "\r", "\n")
+_TRIGGER_AFTER_SEPARATOR = re.compile(
+    f"([{re.escape(''.join(SEPARATORS))}])(?=[{re.escape(''.join(FORMULA_TRIGGERS))}])"
+)
 
 Cell = str | Decimal | date | datetime | bool | int | None
 
@@ -83,5 +91,8 @@ def cell_text(value: Cell) -> str:
 
 
 def neutralised(text: str) -> str:
-    """A leading apostrophe makes a spreadsheet show the cell as text instead of evaluating it."""
-    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+    """A leading apostrophe makes a spreadsheet show the cell as text instead of evaluating it:
+    at the start of the text, and after each separator that a trigger follows, so no piece of
+    it, split on any separator, starts a formula (x;=1+1 is written x;'=1+1)."""
+    guarded = _TRIGGER_AFTER_SEPARATOR.sub(r"\1'", text)
+    return f"'{guarded}" if guarded.startswith(FORMULA_TRIGGERS) else guarded

@@ -21,7 +21,14 @@ def invoice_pdf_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
 
 
 def attachment_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
+    """What an attachment link serves: only ever bytes that passed the checks."""
     return f"{tenant_id}/invoices/{invoice_id}/attachments/{blob_id}"
+
+
+def upload_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
+    """Where a presigned form puts a file, never served: the form stays valid after the file is
+    checked, so what it writes is read once, checked, and kept under attachment_path."""
+    return f"{tenant_id}/invoices/{invoice_id}/uploads/{blob_id}"
 
 
 def batch_items_path(tenant_id: str, batch_id: str, upload_id: str) -> str:
@@ -64,6 +71,13 @@ def with_attachments(
         now=now,
         attachments=[*invoice.attachments, *added],
     )
+
+
+def with_registered(invoice: Invoice, blob: Blob, *, actor: Actor, now: datetime) -> Invoice:
+    """An uploaded file attached once: registered again, the invoice is answered as it is."""
+    if any(attached.blob_id == blob.blob_id for attached in invoice.attachments):
+        return invoice
+    return with_attachments(invoice, [blob], actor=actor, now=now)
 
 
 def attachment(invoice: Invoice, blob_id: str) -> Blob:

@@ -176,7 +176,7 @@ class Invoice(DomainModel):
     type: InvoiceType = InvoiceType.MANUAL
     invoice_number: str | None = None
     # The caller's own id for the invoice: its id is derived from it, so creating it again
-    # finds it instead of making a second (domain/invoicing.invoice_id_for).
+    # finds it instead of making a second (domain/derived_ids).
     external_id: str | None = None
     currency: str
     invoice_date: CalendarDate
@@ -226,6 +226,20 @@ class Invoice(DomainModel):
     created_by: str
     updated: Timestamp
     updated_by: str
+    # The names of the last retryable requests that changed it (Actor.request): a retry whose
+    # first try's answer was lost finds that its change is made. Stored, never answered.
+    written_by: list[str] = Field(default_factory=list, exclude=True)
+
+    def is_written_by(self, request: str | None) -> bool:
+        """Whether the retryable request `request` changed it already."""
+        return request is not None and request in self.written_by
+
+    def as_written_by(self, request: str | None) -> Invoice:
+        """It, remembering that `request` changed it (the last MAX_WRITERS_KEPT of them)."""
+        if request is None:
+            return self
+        kept = [*self.written_by, request][-MAX_WRITERS_KEPT:]
+        return self.model_copy(update={"written_by": kept})
 
     def subtotal(self) -> Decimal:
         """The rows' amounts as entered, before discounts: the sum the discount is taken off."""
@@ -260,6 +274,10 @@ class Invoice(DomainModel):
             }
         )
 
+
+# Retries come within minutes, and a retried request's record keeps its answer for 24 hours:
+# the last 20 writers of an invoice cover that window (decision 0031).
+MAX_WRITERS_KEPT = 20
 
 _INVOICE_AMOUNTS = (
     "total_discount",

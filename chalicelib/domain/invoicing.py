@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,6 +18,7 @@ from chalicelib.domain.commands import (
     RecurringAgreementInput,
     RowInput,
 )
+from chalicelib.domain.derived_ids import external_invoice_id
 from chalicelib.domain.errors import (
     FieldProblem,
     FrozenFieldsError,
@@ -92,16 +92,6 @@ def defaults_with(settings: TenantSettings, service: InvoiceDefaults) -> Invoice
     )
 
 
-# Names the ids derived from a tenant's own keys; fixed forever, or every derived id would move.
-_DERIVED_IDS = uuid.UUID("5f0c3a52-8e8d-4a43-9d2b-6f1c0e7d2b19")
-
-
-def invoice_id_for(tenant_id: str, key: str) -> str:
-    """The id of the tenant's invoice known by `key` (its externalId): the same key always
-    names the same invoice, so a second create of it finds the first."""
-    return str(uuid.uuid5(_DERIVED_IDS, f"{tenant_id}\n{key}"))
-
-
 def new_invoice(
     fields: InvoiceFields,
     *,
@@ -126,7 +116,7 @@ def new_invoice(
     external_id = fields.external_id if isinstance(fields, NewInvoice) else None
     if invoice_id is None:
         invoice_id = (
-            new_id() if external_id is None else invoice_id_for(actor.tenant_id, external_id)
+            new_id() if external_id is None else external_invoice_id(actor.tenant_id, external_id)
         )
     invoice = Invoice(
         id=invoice_id,

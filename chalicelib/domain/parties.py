@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from chalicelib.domain.base import DomainModel
+from chalicelib.domain.text import OneLine, OneLineText
 from chalicelib.domain.values import ShortText
 
 
@@ -26,6 +27,16 @@ class PostalAddress(DomainModel):
     city: ShortText | None = None
     region: ShortText | None = None
     country: CountryCode | None = None  # ISO 3166-1 alpha-2
+
+
+class AddressInput(PostalAddress):
+    """An address as a caller enters it (settings, clients): each part on one line, as the PDF
+    prints it. Copies kept on invoices stay PostalAddress, read as they were written."""
+
+    street: OneLineText | None = None
+    postal_code: Annotated[str, Field(max_length=20), OneLine] | None = None
+    city: OneLineText | None = None
+    region: OneLineText | None = None
 
 
 class PaymentAccount(DomainModel):

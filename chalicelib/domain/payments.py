@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, Field
 
 from chalicelib.domain.commands import Command
 from chalicelib.domain.errors import (
+    CreditBalanceError,
     FieldProblem,
     InvalidInputError,
     PaymentExceedsBalanceError,
@@ -27,7 +28,7 @@ from chalicelib.domain.invoice import (
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed, open_status
 from chalicelib.domain.money import ZERO, minor_units, prorate, round_money
-from chalicelib.domain.values import Actor, PlainDecimal, ShortText, Timestamp, new_id
+from chalicelib.domain.values import AcceptedTimestamp, Actor, PlainDecimal, ShortText, new_id
 
 PaymentAmount = Annotated[PlainDecimal, Field(gt=0, le=10**15, allow_inf_nan=False)]
 
@@ -37,7 +38,7 @@ def _midnight_utc_for_a_date(value: object) -> object:
     return f"{value}T00:00:00Z" if isinstance(value, str) and len(value.strip()) == 10 else value
 
 
-PaymentDate = Annotated[Timestamp, BeforeValidator(_midnight_utc_for_a_date)]
+PaymentDate = Annotated[AcceptedTimestamp, BeforeValidator(_midnight_utc_for_a_date)]
 
 
 class PaymentInput(Command):
@@ -88,9 +89,12 @@ def mark_as_paid(
     now: datetime,
     today: date,
 ) -> Invoice:
-    """Record one payment for whatever is still open (a refund on a credit note), then PAID."""
+    """Record one payment for whatever is still open, then PAID. A negative balance (a credit
+    owed to the client) is refused: a payment is never negative."""
     ensure_allowed(invoice, Action.MARK_AS_PAID)
     open_amount = balance(invoice)
+    if open_amount < 0:
+        raise CreditBalanceError(invoice.id, open_amount, invoice.currency)
     if not open_amount:
         return record(
             invoice,

@@ -12,7 +12,7 @@ from chalicelib.domain.events import record
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceType
 from chalicelib.domain.money import round_money
 from chalicelib.domain.pricing import TOTAL_FIELDS
-from chalicelib.domain.values import Actor, new_id
+from chalicelib.domain.values import LATEST_DATE, Actor, new_id
 
 # What a period's invoice takes from its template; everything else starts afresh.
 _COPIED = frozenset(
@@ -46,7 +46,8 @@ def invoice_for_period(template: Invoice, period: date, *, actor: Actor, now: da
             "tenant_id": template.tenant_id,
             "type": InvoiceType.RECURRING,
             "invoice_date": period,
-            "due_date": period + timedelta(days=template.payment_term_days),
+            # A period late in the last year falls due on its last day at the latest.
+            "due_date": min(period + timedelta(days=template.payment_term_days), LATEST_DATE),
             "paid": zero,
             "paid_excluding_tax": zero,
             "created": now,

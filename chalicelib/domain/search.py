@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 
 from chalicelib.domain.commands import Command
 from chalicelib.domain.invoice import InvoiceStatus
-from chalicelib.domain.values import CalendarDate, CurrencyCode, Reference
+from chalicelib.domain.values import CalendarDate, CurrencyCode, Reference, ascii_number
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -64,7 +64,11 @@ def _once(statuses: list[InvoiceStatus]) -> list[InvoiceStatus]:
 _Statuses = Annotated[
     list[InvoiceStatus], BeforeValidator(_listed), Field(min_length=1), AfterValidator(_once)
 ]
-_Total = Annotated[Decimal, Field(allow_inf_nan=False, ge=-_TOTAL_LIMIT, le=_TOTAL_LIMIT)]
+_Total = Annotated[
+    Decimal,
+    BeforeValidator(ascii_number),
+    Field(allow_inf_nan=False, ge=-_TOTAL_LIMIT, le=_TOTAL_LIMIT),
+]
 
 
 class Filters(Command):

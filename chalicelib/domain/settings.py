@@ -8,13 +8,14 @@ import functools
 import zoneinfo
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, EmailStr, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import PaymentTermDays, TaxRate
 from chalicelib.domain.invoice import Blob
 from chalicelib.domain.numbering import DEFAULT_FORMAT, format_problem
-from chalicelib.domain.parties import PaymentAccount, PostalAddress, SellerDetails
+from chalicelib.domain.parties import AddressInput, PaymentAccount, SellerDetails
+from chalicelib.domain.text import MailAddress, OneLineText
 from chalicelib.domain.values import CurrencyCode, Reference, ShortText
 
 MAX_BANK_ACCOUNTS = 5
@@ -117,7 +118,7 @@ MailText = Annotated[str, Field(max_length=5000), AfterValidator(_mail_text)]
 
 
 class BankAccount(DomainModel):
-    name: ShortText | None = None
+    name: OneLineText | None = None  # the holder, in the EPC QR code and on the PDF
     iban: Iban
     bic: Bic | None = None
 
@@ -158,10 +159,10 @@ class TenantSettings(DomainModel):
     """Replaced as a whole by PUT. Changing the numbering format keeps counting: the next number
     of the year follows on. Unset defaults (currency, payment terms) fall back to the service's."""
 
-    company_name: ShortText | None = None
-    address: PostalAddress | None = None
+    company_name: OneLineText | None = None
+    address: AddressInput | None = None
     vat_id: VatId | None = None
-    sender_email: EmailStr | None = None
+    sender_email: MailAddress | None = None
     bank_accounts: Annotated[list[BankAccount], Field(max_length=MAX_BANK_ACCOUNTS)] = Field(
         default_factory=list
     )

@@ -22,10 +22,14 @@ _ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: the tenant and user taken from a verified credential, never from input."""
+    """Who is acting: the tenant and user taken from a verified credential, never from input.
+    `request` names a write its caller may retry (its Idempotency-Key and content, hashed): what
+    it makes is named after it, and what it changes carries it, so a retry whose first try's
+    outcome is unknown finds that try's work instead of doing it again (decision 0031)."""
 
     tenant_id: str
     user_id: str
+    request: str | None = None
 
 
 def new_id() -> str:
@@ -74,8 +78,20 @@ CalendarDate = Annotated[
 def _utc_millis(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a timezone offset, for example 2026-11-21T10:00:00Z")
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 has no UTC time Python can hold
+        raise ValueError(_RANGE_OF_INSTANTS) from None
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+_RANGE_OF_INSTANTS = f"must be between {EARLIEST_DATE}T00:00:00Z and {LATEST_DATE}T23:59:59Z"
+
+
+def _within_supported_instants(value: datetime) -> datetime:
+    if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+        raise ValueError(_RANGE_OF_INSTANTS)
+    return value
 
 
 def format_timestamp(value: datetime) -> str:
@@ -87,12 +103,38 @@ Timestamp = Annotated[
     AfterValidator(_utc_millis),
     PlainSerializer(format_timestamp, return_type=str),
 ]
+# A date-time the API accepts from a client: in UTC, within the years every date is (what the app
+# computes from one, a due date or a reminder's day, may go past them; what it reads back may too).
+AcceptedTimestamp = Annotated[
+    datetime,
+    AfterValidator(_utc_millis),
+    AfterValidator(_within_supported_instants),
+    PlainSerializer(format_timestamp, return_type=str),
+]
 
 
 def _no_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("must be a number, not a boolean")
     return value
+
+
+# Python's int() and Decimal() also read other scripts' digits (Arabic-Indic one as 1, fullwidth
+# five as 5) and underscores ("1_000"), which no client means as a number; every other text is
+# left to pydantic.
+def _digits_0_to_9(value: Any, example: str) -> Any:
+    if isinstance(value, str) and (not value.isascii() or "_" in value):
+        raise ValueError(f"must be written with the digits 0-9, without separators, as {example}")
+    return value
+
+
+def ascii_number(value: Any) -> Any:
+    """A number given as text is read only when written with the digits 0-9."""
+    return _digits_0_to_9(value, "1000.50")
+
+
+def _ascii_integer(value: Any) -> Any:
+    return _digits_0_to_9(value, "14")
 
 
 def _currency_code(value: Any) -> Any:
@@ -107,8 +149,8 @@ def _known_currency(code: str) -> str:
 
 CurrencyCode = Annotated[str, BeforeValidator(_currency_code), AfterValidator(_known_currency)]
 
-Count = Annotated[int, BeforeValidator(_no_bool)]
-PlainDecimal = Annotated[Decimal, AfterValidator(plain)]
+Count = Annotated[int, BeforeValidator(_no_bool), BeforeValidator(_ascii_integer)]
+PlainDecimal = Annotated[Decimal, BeforeValidator(ascii_number), AfterValidator(plain)]
 
 Reference = Annotated[str, Field(min_length=1, max_length=128)]
 ShortText = Annotated[str, Field(max_length=255)]

@@ -15,6 +15,7 @@ from chalicelib.jobs.work import Chunk, WorkItem
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.ports import StoppedClock
+from chalicelib.time_limits import JOB_FUNCTIONS, context_or_time_left
 
 
 class DueWork(Protocol):
@@ -47,13 +48,16 @@ class JobPorts:
     due: DueWork
     queue: ChunkQueue
     once: OnceGuard
-    lambda_context: Any = None  # a Lambda's, so a claim left by a timed-out worker expires
+    # A Lambda's, so a claim left by a timed-out worker expires with it; without one (run-job,
+    # the local ticker) the jobs' configured time limit stands in.
+    lambda_context: Any = None
     batches: BatchPorts | None = None  # for queued batches of invoices (Job.BATCH)
 
     def run_once(self, tenant_id: str, key: str, work: Callable[[], dict[str, Any]]) -> bool:
         """Run `work` unless another worker ran it or is running it now; whether it ran here."""
         try:
-            _, replayed = self.once.run_once(tenant_id, key, "", work, self.lambda_context)
+            context = context_or_time_left(self.lambda_context, *JOB_FUNCTIONS)
+            _, replayed = self.once.run_once(tenant_id, key, "", work, context)
         except RequestInProgressError:
             return False
         return not replayed

@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from chalicelib.domain import invoicing
 from chalicelib.domain.batches import (
     MAX_ITEM_PROBLEMS,
     Batch,
@@ -24,6 +23,7 @@ from chalicelib.domain.batches import (
     ItemStatus,
 )
 from chalicelib.domain.commands import NewInvoice
+from chalicelib.domain.derived_ids import BATCH_ITEM_SCHEME, batch_item_id, request_id
 from chalicelib.domain.errors import (
     BatchIdTakenError,
     BatchNotFoundError,
@@ -35,11 +35,13 @@ from chalicelib.domain.files import batch_items_path
 from chalicelib.domain.values import Actor, new_id
 from chalicelib.services.creating import (
     Outcome,
+    answer_lost_fails_whole,
     create_invoices,
+    made_earlier,
     refuse_oversized,
     whole_batch_error,
 )
-from chalicelib.services.ports import Added, ClientRepository, DocumentStore, InvoicePorts
+from chalicelib.services.ports import ClientRepository, DocumentStore, InvoicePorts
 
 WORKER_CHUNK = 100  # one read and two transactions per chunk
 
@@ -96,6 +98,7 @@ class ChunkCreator(Protocol):
         ports: BatchPorts,
         start: int,
         batch_id: str,
+        id_scheme: int,
     ) -> list[ItemOutcome]: ...
 
 
@@ -118,12 +121,14 @@ def queue_invoices(
     source: BatchSource = BatchSource.NATIVE,
 ) -> tuple[Batch, bool]:
     """Keep the items, record the batch and queue it; returns it and whether it is new (a batch
-    id sent again answers the batch already recorded, and queues nothing). The items of a
-    `source` other than native were checked by its caller."""
+    id sent again answers the batch already recorded, and queues nothing; a retried request
+    answers the batch it named and queues it again until it is done). The items of a `source`
+    other than native were checked by its caller."""
     if atomic:
         _refuse_invalid(items, ports.invoices)
     now = ports.invoices.clock.now()
-    batch_id = batch_id or new_id()
+    retried = batch_id is None and actor.request is not None
+    batch_id = batch_id or _new_batch_id(actor)
     batch = Batch(
         id=batch_id,
         tenant_id=actor.tenant_id,
@@ -134,10 +139,11 @@ def queue_invoices(
         created=now,
         created_by=actor.user_id,
         updated=now,
+        id_scheme=BATCH_ITEM_SCHEME,
     )
     existing = ports.batches.get(actor.tenant_id, batch.id)
     if existing is not None:
-        return _same_source(existing, source), False
+        return _found(existing, source, retried=retried, ports=ports), False
     body = json.dumps(list(items), default=str).encode()
     ports.files.put(
         batch.items_path, body, media_type="application/json", filename=f"{batch.id}.json"
@@ -148,6 +154,22 @@ def queue_invoices(
         return _same_source(_existing(actor.tenant_id, batch.id, ports), source), False
     ports.queue.send_batch(actor.tenant_id, batch.id, now)
     return stored, True
+
+
+def _found(batch: Batch, source: BatchSource, *, retried: bool, ports: BatchPorts) -> Batch:
+    """A batch recorded under the id already. One its own request named, retried, may have been
+    recorded by a first try that died before queueing it: it is queued again until done (taken
+    twice, the second take resumes it or finds it done)."""
+    if retried and batch.status != BatchStatus.COMPLETED:
+        ports.queue.send_batch(batch.tenant_id, batch.id, ports.invoices.clock.now())
+    return _same_source(batch, source)
+
+
+def _new_batch_id(actor: Actor) -> str:
+    """A new id; named after a retryable request, so a retry finds the batch it queued."""
+    if actor.request is None:
+        return new_id()
+    return request_id(actor.tenant_id, actor.request, "batch")
 
 
 def get_batch(
@@ -210,10 +232,11 @@ def create_batch(
     ports: InvoicePorts,
     start: int = 0,
     batch_id: str | None = None,
+    id_scheme: int = BATCH_ITEM_SCHEME,
 ) -> list[ItemOutcome]:
     """Create a batch's items (`start` is the first one's place in the batch). Within a queued
-    batch (`batch_id`), an item without externalId is named by the batch and its place, so a
-    chunk taken twice finds what it made the first time."""
+    batch (`batch_id`), an item without externalId is named by the batch and its place (as its
+    `id_scheme` names them), so a chunk taken twice finds what it made the first time."""
     parsed = [parsed_item(start + offset, data) for offset, data in enumerate(items)]
     failures = {i: item for i, item in enumerate(parsed) if isinstance(item, DomainError)}
     if atomic and failures:
@@ -222,12 +245,13 @@ def create_batch(
     ids = None
     if batch_id is not None:
         ids = [
-            None if body.external_id else item_id(actor.tenant_id, batch_id, i)
+            None if body.external_id else item_id(actor.tenant_id, batch_id, i, id_scheme)
             for i, body in bodies
         ]
     outcomes = create_invoices(
         [body for _, body in bodies], atomic=atomic, actor=actor, ports=ports, ids=ids
     )
+    answer_lost_fails_whole(outcomes, actor)
     if ids is not None:
         outcomes = [
             outcome if key is None else made_earlier(outcome)
@@ -242,18 +266,10 @@ def create_batch(
     ]
 
 
-def item_id(tenant_id: str, batch_id: str, index: int) -> str:
+def item_id(tenant_id: str, batch_id: str, index: int, id_scheme: int) -> str:
     """The invoice id of a queued batch's item that brings no key of its own: fixed by the batch
     and the item's place, so a chunk taken twice finds what it made the first time."""
-    return invoicing.invoice_id_for(tenant_id, f"{batch_id}#{index}")
-
-
-def made_earlier(outcome: Outcome) -> Outcome:
-    """An item named by its batch and place that is found stored was made by an earlier try of
-    its chunk: it was created by this batch all the same."""
-    if isinstance(outcome, Added) and not outcome.created:
-        return Added(outcome.invoice, created=True)
-    return outcome
+    return batch_item_id(tenant_id, batch_id, index, scheme=id_scheme)
 
 
 def create_native_chunk(
@@ -264,10 +280,17 @@ def create_native_chunk(
     ports: BatchPorts,
     start: int,
     batch_id: str,
+    id_scheme: int,
 ) -> list[ItemOutcome]:
     """The ChunkCreator of native create bodies."""
     return create_batch(
-        items, atomic=atomic, actor=actor, ports=ports.invoices, start=start, batch_id=batch_id
+        items,
+        atomic=atomic,
+        actor=actor,
+        ports=ports.invoices,
+        start=start,
+        batch_id=batch_id,
+        id_scheme=id_scheme,
     )
 
 
@@ -282,7 +305,13 @@ def _chunk_outcomes(
 ) -> list[ItemOutcome]:
     try:
         return create(
-            chunk, atomic=batch.atomic, actor=actor, ports=ports, start=start, batch_id=batch.id
+            chunk,
+            atomic=batch.atomic,
+            actor=actor,
+            ports=ports,
+            start=start,
+            batch_id=batch.id,
+            id_scheme=batch.id_scheme,
         )
     except DomainError as exc:  # an atomic batch that cannot be written: every item fails
         return [ItemOutcome(start + i, None, exc) for i in range(len(chunk))]

@@ -1,5 +1,6 @@
 """The one way a use case changes a stored invoice: read it, apply a pure domain operation, write it
-back only at the version read, and start again when another writer got there first."""
+back only at the version read, and start again when another writer got there first. A retryable
+request's change carries its name, so a retry finds it made rather than making it twice."""
 
 from __future__ import annotations
 
@@ -58,15 +59,17 @@ def apply(
     expected_version: int | None = None,
 ) -> tuple[Invoice, bool]:
     """`modify`, also telling whether anything was written: a change that returns the invoice
-    it was given writes nothing."""
+    it was given writes nothing, and so does a retried request that finds its change made."""
     for _ in ports.retry.tries():
         current = read(invoice_id, actor=actor, ports=ports)
+        if current.is_written_by(actor.request):
+            return current, False
         check_precondition(current, expected_version)
         changed = change(current, actor=actor, now=ports.clock.now())
         if changed is current:
             return current, False
         try:
-            return ports.repo.save(changed, previous=current), True
+            return ports.repo.save(changed.as_written_by(actor.request), previous=current), True
         except ConcurrentModificationError:
             continue
     raise ConcurrentModificationError(invoice_id)

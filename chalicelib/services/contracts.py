@@ -1,12 +1,21 @@
 """Contract use cases: create, read, replace, list and delete a contract with one of the
-tenant's clients. What a period's invoice says is pure domain (domain/contracts.py)."""
+tenant's clients, each change over the version read (and the one an If-Match names). What a
+period's invoice says is pure domain (domain/contracts.py)."""
 
 from __future__ import annotations
 
 from chalicelib.domain.contracts import Contract, ContractInput, new_contract, replaced_contract
-from chalicelib.domain.errors import ContractNotFoundError, FieldProblem, InvalidInputError
+from chalicelib.domain.derived_ids import made_by_request
+from chalicelib.domain.errors import (
+    ConcurrentModificationError,
+    ContractNotFoundError,
+    FieldProblem,
+    InvalidInputError,
+)
 from chalicelib.domain.values import Actor
 from chalicelib.services.ports import ClientRepository, Clock, ContractRepository, Page
+from chalicelib.services.retry import RetryPolicy
+from chalicelib.services.versioned import write_over
 
 
 def create_contract(
@@ -18,7 +27,15 @@ def create_contract(
     clock: Clock,
 ) -> Contract:
     _ensure_client(given.client_id, actor=actor, clients=clients)
-    return repo.add(new_contract(given, actor=actor, now=clock.now()))
+    contract_id = made_by_request(actor, "contract")
+    made = new_contract(given, actor=actor, now=clock.now(), contract_id=contract_id)
+    try:
+        return repo.add(made)
+    except ConcurrentModificationError:  # a retry whose first try made it
+        found = repo.get(actor.tenant_id, made.id) if contract_id else None
+        if found is None:
+            raise
+        return found
 
 
 def get_contract(contract_id: str, *, actor: Actor, repo: ContractRepository) -> Contract:
@@ -42,17 +59,45 @@ def replace_contract(
     repo: ContractRepository,
     clients: ClientRepository,
     clock: Clock,
+    expected_version: int | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Contract:
-    """Invoices already made for its periods keep what they were made with."""
-    current = get_contract(contract_id, actor=actor, repo=repo)
-    if given.client_id != current.client_id:
-        _ensure_client(given.client_id, actor=actor, clients=clients)
-    replaced = replaced_contract(current, given, actor=actor, now=clock.now())
-    return repo.save(replaced, previous=current)
+    """Invoices already made for its periods keep what they were made with. Written over the
+    version read, again over a newer one when another writer came first (its client checked
+    once: a retry writes the same terms)."""
+    checked: set[str] = set()
+
+    def replace(current: Contract) -> Contract:
+        if given.client_id != current.client_id and given.client_id not in checked:
+            _ensure_client(given.client_id, actor=actor, clients=clients)
+            checked.add(given.client_id)
+        replaced = replaced_contract(current, given, actor=actor, now=clock.now())
+        return repo.save(replaced, previous=current)
+
+    return write_over(
+        lambda: get_contract(contract_id, actor=actor, repo=repo),
+        replace,
+        name=("Contract", contract_id),
+        expected_version=expected_version,
+        retry=retry,
+    )
 
 
-def delete_contract(contract_id: str, *, actor: Actor, repo: ContractRepository) -> None:
-    repo.delete(get_contract(contract_id, actor=actor, repo=repo))
+def delete_contract(
+    contract_id: str,
+    *,
+    actor: Actor,
+    repo: ContractRepository,
+    expected_version: int | None = None,
+    retry: RetryPolicy | None = None,
+) -> None:
+    write_over(
+        lambda: get_contract(contract_id, actor=actor, repo=repo),
+        repo.delete,
+        name=("Contract", contract_id),
+        expected_version=expected_version,
+        retry=retry,
+    )
 
 
 def _ensure_client(client_id: str, *, actor: Actor, clients: ClientRepository) -> None:

@@ -2,19 +2,22 @@
 Hyperline): each body built into a draft (and finished, as an import finishes it), the invoices
 its ids may name read in one call, the new ones written in transactions of up to 99, and each
 body answered with its invoice, new or found, or its error. An atomic batch is written whole in
-one transaction or not at all."""
+one transaction or not at all. Within a retryable request, an invoice nothing else names is named
+after the request and its place, so a retry finds what the first try made."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from chalicelib.domain import invoicing
 from chalicelib.domain.commands import NewInvoice
+from chalicelib.domain.derived_ids import request_id
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
     DomainError,
     FieldProblem,
     InvalidInputError,
+    TemporarilyUnavailableError,
 )
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
@@ -42,9 +45,10 @@ def create_invoices(
     when none is, as when the caller has just read them, or a chunk is taken the first time)."""
     if atomic:
         refuse_oversized(len(bodies), ports)
+    by_request = _named_by_request(bodies, ids, actor)
     built = _built(
         bodies,
-        ids or [None] * len(bodies),
+        [given or named for given, named in zip(ids or by_request, by_request, strict=True)],
         finish or [None] * len(bodies),
         actor=actor,
         ports=ports,
@@ -63,7 +67,40 @@ def create_invoices(
     ]  # fmt: skip
     maybe = named if read_first else []
     found = _written(firsts, actor.tenant_id, may_exist=maybe, atomic=atomic, ports=ports)
-    return [_outcome(item, index, first_of, found) for index, item in enumerate(built)]
+    outcomes = [_outcome(item, index, first_of, found) for index, item in enumerate(built)]
+    return [
+        made_earlier(outcome) if named is not None else outcome
+        for outcome, named in zip(outcomes, by_request, strict=True)
+    ]
+
+
+def request_invoice_id(actor: Actor, index: int = 0) -> str:
+    """The id of the `index`th invoice a retryable request makes (the actor names the request):
+    a retry of it names the same invoice, and finds it stored."""
+    assert actor.request is not None
+    return request_id(actor.tenant_id, actor.request, "invoice", index)
+
+
+def made_earlier(outcome: Outcome) -> Outcome:
+    """An invoice named by its request (or its batch and place) that is found stored was made
+    by an earlier try of the same work: it was created by this work all the same."""
+    if isinstance(outcome, Added) and not outcome.created:
+        return Added(outcome.invoice, created=True)
+    return outcome
+
+
+def _named_by_request(
+    bodies: Sequence[NewInvoice], ids: Sequence[str | None] | None, actor: Actor
+) -> list[str | None]:
+    """The ids a retryable request gives the invoices nothing else names (no id given, no
+    externalId); None for the others, and for all outside such a request."""
+    given = ids or [None] * len(bodies)
+    return [
+        request_invoice_id(actor, index)
+        if actor.request and given[index] is None and body.external_id is None
+        else None
+        for index, body in enumerate(bodies)
+    ]
 
 
 def _built(
@@ -130,6 +167,17 @@ def _outcome(
     if first_of[item.id] != index and isinstance(outcome, Added):
         return Added(outcome.invoice, created=False)  # the same externalId earlier in the batch
     return outcome
+
+
+def answer_lost_fails_whole(outcomes: Iterable[object], actor: Actor) -> None:
+    """Within a retryable request, an item the store did not answer for fails the request as a
+    whole (503): its retry, under the same key, finds what was written and writes the rest,
+    where a kept answer with that item failed would be replayed as it is."""
+    if actor.request is None:
+        return
+    lost = next((o for o in outcomes if isinstance(o, TemporarilyUnavailableError)), None)
+    if lost is not None:
+        raise lost
 
 
 def whole_batch_error(failures: Mapping[int, DomainError]) -> DomainError:

@@ -6,7 +6,6 @@ again."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from email.utils import formataddr
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -49,6 +48,8 @@ def send_invoice(
     context = ports.invoices.repo.get_for_issue(actor.tenant_id, invoice_id)
     if context is None:
         raise InvoiceNotFoundError([invoice_id])
+    if context.invoice.is_written_by(actor.request):  # a retry whose first try sent it
+        return context.invoice
     check_precondition(context.invoice, expected_version)
     ensure_allowed(context.invoice, Action.SEND)
     issued = transitions.as_issued(context.invoice, issuing_of(context))
@@ -80,6 +81,8 @@ def send_reminder(
     from chalicelib.documents.mail import compose_reminder_mail
 
     invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    if invoice.is_written_by(actor.request):  # a retry whose first try sent it
+        return invoice
     ensure_allowed(invoice, Action.SEND_REMINDER)
     recipient = _recipient(invoice)
     document = document_for(invoice, ports)
@@ -109,6 +112,8 @@ def schedule_invoice(
     date, in the tenant's timezone), with the given PDF or one rendered then."""
     pdf = _checked_pdf(given_pdf)
     invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    if invoice.is_written_by(actor.request):  # a retry whose first try scheduled it
+        return invoice
     ensure_allowed(invoice, Action.SCHEDULE)
     when = send_at or _morning_of(invoice, ports.invoices.settings.recent(actor.tenant_id).timezone)
     blob = store_pdf(invoice, pdf.data, ports=ports) if pdf else None
@@ -144,9 +149,11 @@ def _mail(
     ports: DocumentPorts,
 ) -> OutgoingMail:
     """From the service's verified address in the seller's name; replies reach the seller."""
+    from chalicelib.documents.mime import sender
+
     seller = document.seller
     return OutgoingMail(
-        sender=formataddr((seller.name or "", ports.mail_from)),
+        sender=sender(seller.name, ports.mail_from),
         to=(recipient,),
         reply_to=seller.email,
         content=content,

@@ -1,6 +1,7 @@
-"""Document use cases: an invoice's PDF (rendered, stored, linked), its attachments (checked by
-their content, stored, linked, removed) and the tenant's logo. The bytes live in the document
-store under the tenant's prefix; the invoice records them as blobs."""
+"""Document use cases: an invoice's PDF (rendered, stored, linked) and its attachments (checked
+by their content, stored, linked, removed); the tenant's logo is a setting (services/settings.py).
+The bytes live in the document store under the tenant's prefix; the invoice records them as
+blobs."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from chalicelib.domain import files
 from chalicelib.domain.clients import Client
 from chalicelib.domain.documents import InvoiceDocument, document_of
 from chalicelib.domain.errors import DomainError, FieldProblem, InvalidInputError, NotFoundError
-from chalicelib.domain.files import attachment_path, invoice_pdf_path, logo_path
+from chalicelib.domain.files import attachment_path, invoice_pdf_path, logo_path, upload_path
 from chalicelib.domain.invoice import Blob, BlobType, Invoice
 from chalicelib.domain.parties import SellerDetails
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor, is_well_formed_id, new_id
-from chalicelib.services.changes import modify, read
+from chalicelib.services.changes import apply, modify, read
 from chalicelib.services.ports import ClientRepository, DocumentStore, InvoicePorts, Mailer
 
 LINK_SECONDS = 15 * 60  # a link to a file lives a quarter of an hour
@@ -74,7 +75,10 @@ def render_pdf(document: InvoiceDocument) -> bytes:
 
 
 def pdf_name(invoice: Invoice) -> str:
-    return f"{invoice.invoice_number or 'draft-' + invoice.id}.pdf".replace("/", "-")
+    """The number as a file name. Numbers are printable when they arrive; one stored before that
+    was checked still gives a name that a header and a file system take."""
+    stem = invoice.invoice_number or f"draft-{invoice.id}"
+    return "".join(c if c.isprintable() and c not in "/\\" else "-" for c in stem) + ".pdf"
 
 
 def generate_pdf(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Invoice:
@@ -174,7 +178,7 @@ def attachment_upload_form(
         allowed = ", ".join(sorted({types[0] for types in MEDIA_TYPES.values()}))
         raise InvalidInputError([FieldProblem("contentType", f"one of {allowed}")])
     blob_id = new_id()
-    key = attachment_path(actor.tenant_id, invoice_id, blob_id)
+    key = upload_path(actor.tenant_id, invoice_id, blob_id)
     form = ports.files.upload_form(
         key, media_type=media_type, max_bytes=MAX_ATTACHMENT_BYTES, seconds=UPLOAD_SECONDS
     )
@@ -185,63 +189,47 @@ def attachment_upload_form(
 def register_upload(
     invoice_id: str, blob_id: str, name: str, *, actor: Actor, ports: DocumentPorts
 ) -> Invoice:
-    """Attach a file uploaded with a presigned POST, once its bytes pass the checks; a file that
-    fails them is deleted."""
+    """Attach a file uploaded with a presigned POST, once its bytes pass the checks (a file that
+    fails them is deleted). The bytes checked are the bytes kept and served, under a path the
+    form cannot write; a blob attached already answers the invoice as it is."""
     from chalicelib.documents.uploads import check_upload
 
-    read(invoice_id, actor=actor, ports=ports.invoices)
-    key = attachment_path(actor.tenant_id, invoice_id, blob_id)
-    data = ports.files.get(key) if is_well_formed_id(blob_id) else None
+    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    if any(attached.blob_id == blob_id for attached in invoice.attachments):
+        return invoice
+    uploaded = upload_path(actor.tenant_id, invoice_id, blob_id)
+    data = ports.files.get(uploaded) if is_well_formed_id(blob_id) else None
     if data is None:
         raise UploadNotFoundError(invoice_id, blob_id)
     try:
         check = check_upload(name, data, claimed_type=None)
     except DomainError:
-        ports.files.delete(key)
+        ports.files.delete(uploaded)
         raise
-    now = ports.invoices.clock.now()
     blob = files.blob_of(
         blob_id, name=check.name, extension=check.extension, size=check.size,
-        kind=check.blob_type, now=now,
+        kind=check.blob_type, now=ports.invoices.clock.now(),
     )  # fmt: skip
-    change = partial(files.with_attachments, added=[blob])
-    return modify(invoice_id, change, actor=actor, ports=ports.invoices)
+    change = partial(files.with_registered, blob=blob)
+    registered, written = apply(invoice_id, change, actor=actor, ports=ports.invoices)
+    if written:  # only the registration that recorded the blob writes its file
+        _keep_checked(registered, data, check.media_type, blob, actor, ports)
+    ports.files.delete(uploaded)
+    return registered
 
 
-MAX_LOGO_BYTES = 512 * 1024
-
-
-def set_logo(upload: Upload, *, actor: Actor, ports: DocumentPorts) -> TenantSettings:
-    """A PNG or JPEG of at most 512 KB. Each logo is kept under its own id: invoices issued
-    with the previous one still show it."""
-    from chalicelib.documents.uploads import LOGO_KINDS, check_upload
-
-    check = check_upload(
-        upload.name,
-        upload.data,
-        claimed_type=upload.claimed_type,
-        allowed=LOGO_KINDS,
-        limit=MAX_LOGO_BYTES,
-    )
-    blob_id = new_id()
-    key = logo_path(actor.tenant_id, blob_id)
-    ports.files.put(key, upload.data, media_type=check.media_type, filename=check.name)
-    now = ports.invoices.clock.now()
-    logo = files.blob_of(
-        blob_id, name=check.name, extension=check.extension, size=check.size,
-        kind=check.blob_type, now=now,
-    )  # fmt: skip
-    settings = ports.invoices.settings
-    with_logo = settings.get(actor.tenant_id).model_copy(update={"logo": logo})
-    settings.put(actor.tenant_id, with_logo)
-    return with_logo
-
-
-def remove_logo(*, actor: Actor, ports: DocumentPorts) -> TenantSettings:
-    settings = ports.invoices.settings
-    without = settings.get(actor.tenant_id).model_copy(update={"logo": None})
-    settings.put(actor.tenant_id, without)
-    return without
+def _keep_checked(
+    invoice: Invoice, data: bytes, media_type: str, blob: Blob, actor: Actor, ports: DocumentPorts
+) -> None:
+    """The checked bytes under the attachment's own path; if they cannot be kept, the invoice
+    does not keep naming them."""
+    kept = attachment_path(invoice.tenant_id, invoice.id, blob.blob_id)
+    try:
+        ports.files.put(kept, data, media_type=media_type, filename=blob.name)
+    except DomainError:
+        change = partial(files.without_attachment, blob_id=blob.blob_id)
+        modify(invoice.id, change, actor=actor, ports=ports.invoices)
+        raise
 
 
 class UploadNotFoundError(NotFoundError):

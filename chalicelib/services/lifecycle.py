@@ -16,6 +16,7 @@ from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.payments import PaymentInput
 from chalicelib.domain.values import Actor
 from chalicelib.services.changes import check_precondition, modify
+from chalicelib.services.creating import request_invoice_id
 from chalicelib.services.ports import Added, InvoicePorts, IssueContext
 
 
@@ -53,8 +54,11 @@ def issue(
         if context is None:
             raise InvoiceNotFoundError([invoice_id])
         current = context.invoice
+        if current.is_written_by(actor.request):  # a retry whose first try issued it
+            return current
         check_precondition(current, expected_version)
         changed, counter = change(current, issuing_of(context), actor=actor, now=ports.clock.now())
+        changed = changed.as_written_by(actor.request)
         try:
             if counter is None:
                 return ports.repo.save(changed, previous=current)
@@ -76,7 +80,11 @@ def create_issued(
     """A new invoice issued as `change` issues it (marked as sent, or as imported), written in
     one transaction with the counter that numbers it: it never exists as a draft, and its number
     is never skipped nor used twice. One stored under `invoice_id` already is answered as found.
-    `client` is the copy it takes of the client it names (read by the caller)."""
+    `client` is the copy it takes of the client it names (read by the caller). Without an id or
+    an externalId, a retryable request names it, so a retry finds it made."""
+    by_request = invoice_id is None and body.external_id is None and actor.request is not None
+    if by_request:
+        invoice_id = request_invoice_id(actor)
     for _ in ports.retry.tries():
         counter, settings = ports.repo.get_for_new_issue(actor.tenant_id)
         now = ports.clock.now()
@@ -90,9 +98,11 @@ def create_issued(
         issuing = transitions.Issuing(counter, settings, client)
         issued, advanced = change(draft, issuing, actor=actor, now=now)
         try:
-            return ports.repo.add_issued(issued, counter=advanced)
+            added = ports.repo.add_issued(issued, counter=advanced)
         except ConcurrentModificationError:
             continue  # the counter moved: take the next number again
+        # Found under the request's name: made by an earlier try of this very request.
+        return Added(added.invoice, created=True) if by_request else added
     raise ConcurrentModificationError(invoice_id or "new invoice")
 
 

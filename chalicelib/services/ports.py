@@ -152,19 +152,38 @@ class InvoiceRepository(Protocol):
 
 @dataclass(frozen=True)
 class ApiKeyRecord:
-    """What is stored for an API key: never the key, only its hash."""
+    """What is stored for an API key: never the key, only its hash; `hint` is the key's last
+    characters, for a person to tell keys apart (None for keys made before it was kept)."""
 
     tenant_id: str
     key_hash: str
     key_id: str
     created: datetime
     created_by: str
+    name: str | None = None
+    hint: str | None = None
+    last_used_at: datetime | None = None
+    request: str | None = None  # the retryable request that made it (Actor.request)
 
 
 class ApiKeyRepository(Protocol):
     def add(self, record: ApiKeyRecord) -> None: ...
 
-    def find(self, tenant_id: str, key_hash: str) -> ApiKeyRecord | None: ...
+    def find(self, tenant_id: str, key_hash: str) -> ApiKeyRecord | None:
+        """As stored now: a key deleted a moment ago is not found."""
+        ...
+
+    def list(self, tenant_id: str) -> list[ApiKeyRecord]:
+        """The tenant's keys, oldest first."""
+        ...
+
+    def delete(self, tenant_id: str, key_id: str) -> bool:
+        """Delete the tenant's key with this id; whether there was one."""
+        ...
+
+    def touch(self, record: ApiKeyRecord, now: datetime, *, since: datetime) -> None:
+        """Note the key's use now, unless noted since `since`; best effort, never raises."""
+        ...
 
 
 class InvoiceIndex(Protocol):
@@ -222,14 +241,28 @@ class Mailer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredSettings:
+    """The tenant's settings with the version they were read at (0: never saved), their ETag."""
+
+    settings: TenantSettings
+    version: int
+
+
 class TenantSettingsRepository(Protocol):
     def get(self, tenant_id: str) -> TenantSettings: ...
+
+    def read(self, tenant_id: str) -> StoredSettings:
+        """The settings as stored now, with their version."""
+        ...
 
     def recent(self, tenant_id: str) -> TenantSettings:
         """Read at most a minute ago: for defaults, never for what must be current."""
         ...
 
-    def put(self, tenant_id: str, settings: TenantSettings) -> None: ...
+    def save(self, tenant_id: str, settings: TenantSettings, *, version: int) -> StoredSettings:
+        """Only over `version` as read; raises ConcurrentModificationError when they moved on."""
+        ...
 
 
 class ClientRepository(Protocol):
@@ -248,9 +281,10 @@ class ClientRepository(Protocol):
         ClientNotFoundError."""
         ...
 
-    def delete(self, client: Client) -> None: ...
-
-    def is_named_by_invoices(self, tenant_id: str, client_id: str) -> bool: ...
+    def delete(self, client: Client) -> None:
+        """Only at the version given and while no invoice names it: raises ClientInUseError,
+        ConcurrentModificationError or ClientNotFoundError."""
+        ...
 
 
 class ContractRepository(Protocol):

@@ -7,12 +7,12 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.errors import TemporarilyUnavailableError
 from chalicelib.store import keys
 
@@ -48,7 +48,7 @@ class S3Documents:
                 Key=key,
                 Body=text.encode(),
                 ContentType="text/csv; charset=utf-8",
-                ContentDisposition=attachment_disposition(filename),
+                ContentDisposition=content_disposition("attachment", filename),
                 Tagging=_SHORT_LIVED,
             )
         return key
@@ -60,7 +60,7 @@ class S3Documents:
                 Key=key,
                 Body=data,
                 ContentType=media_type,
-                ContentDisposition=attachment_disposition(filename),
+                ContentDisposition=content_disposition("attachment", filename),
             )
 
     def get(self, key: str) -> bytes | None:
@@ -104,12 +104,6 @@ class S3Documents:
                 ExpiresIn=seconds,
             )
         return {"url": form["url"], "fields": form["fields"]}
-
-
-def attachment_disposition(filename: str) -> str:
-    """RFC 6266: an ASCII fallback name, and the real one percent-encoded as UTF-8."""
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @contextmanager

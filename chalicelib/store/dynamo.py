@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any, cast
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from chalicelib.domain.errors import TemporarilyUnavailableError
 
@@ -63,19 +68,31 @@ def is_throttled(exc: ClientError) -> bool:
     return error_code(exc) in _THROTTLED
 
 
+# No answer in time, after botocore's own retries: whether the request was applied is unknown,
+# so the caller is told to retry (a retried write recognises itself: decision 0031).
+NO_ANSWER = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError)
+
+
 def store_busy() -> TemporarilyUnavailableError:
     return TemporarilyUnavailableError("The data store is busy; retry shortly")
 
 
+def store_unreachable() -> TemporarilyUnavailableError:
+    return TemporarilyUnavailableError("The data store did not answer in time; retry shortly")
+
+
 @contextmanager
 def throttling_as_unavailable() -> Iterator[None]:
-    """Throttling that outlived botocore's retries becomes a 503 the caller may retry."""
+    """Throttling that outlived botocore's retries, or no answer in time, becomes a 503 the
+    caller may retry."""
     try:
         yield
     except ClientError as exc:
         if is_throttled(exc):
             raise store_busy() from exc
         raise
+    except NO_ANSWER as exc:
+        raise store_unreachable() from exc
 
 
 def batch_get(

@@ -27,8 +27,8 @@ StoredResponse = dict[str, Any]
 REQUEST = "request"  # the keyword Powertools hashes: {"key": ..., "fingerprint": ...}
 
 _tenant: ContextVar[str] = ContextVar("idempotency_tenant")
-# Outside Lambda (the local stack, the CLI, tests) there is no remaining time to register: an
-# in-progress record then lasts until it expires, as intended, and Powertools need not warn.
+# Callers pass Lambda's context or a stand-in with the configured time limit (time_limits.py);
+# a caller without either leaves the record in progress until it expires, and need not be warned.
 warnings.filterwarnings("ignore", message="Couldn't determine the remaining time left")
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class DynamoIdempotencyStore:
             expires_after_seconds=RETENTION_SECONDS,
         )
         if hasattr(lambda_context, "get_remaining_time_in_millis"):
-            # A record left "in progress" by a timed-out Lambda expires with that invocation.
+            # A record left "in progress" by a request that died expires with its time limit.
             config.register_lambda_context(lambda_context)
         done: list[StoredResponse] = []
 

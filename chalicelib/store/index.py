@@ -15,7 +15,7 @@ from chalicelib.domain.values import is_well_formed_id
 from chalicelib.services.ports import Page
 from chalicelib.store import keys
 from chalicelib.store.dynamo import batch_get, throttling_as_unavailable
-from chalicelib.store.items import invoice_key, invoice_of
+from chalicelib.store.items import invoice_key, readable_invoices
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -89,9 +89,9 @@ def invoices_in_order(
     client: DynamoDBClient, table: str, tenant_id: str, ids: Sequence[str]
 ) -> list[Invoice]:
     """The invoices an index listed, in its order, read in one BatchGetItem. The index can still
-    list an invoice deleted a moment ago: it is left out."""
+    list an invoice deleted a moment ago: it is left out, as is one that cannot be read."""
     items = batch_get(client, table, [invoice_key(tenant_id, i) for i in ids])
-    by_id = {invoice.id: invoice for invoice in map(invoice_of, items)}
+    by_id = {invoice.id: invoice for invoice in readable_invoices(items)}
     return [by_id[i] for i in ids if i in by_id]
 
 

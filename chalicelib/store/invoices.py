@@ -1,5 +1,6 @@
 """Invoices in DynamoDB: one item per invoice under its tenant's partition, written conditionally
-on the version it was read at; issuing writes the invoice and its counter in one transaction."""
+on the version it was read at; issuing writes the invoice and its counter in one transaction, and
+a write that changes which client an invoice names moves the clients' counts in the same one."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from chalicelib.domain.errors import (
     ConcurrentModificationError,
     DomainError,
     InvoiceNotFoundError,
+    UnknownClientError,
 )
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
@@ -26,10 +28,12 @@ from chalicelib.store import keys
 from chalicelib.store.clients import DynamoClientRepository
 from chalicelib.store.dynamo import (
     MAX_TRANSACTION_ITEMS,
+    NO_ANSWER,
     batch_get,
     error_code,
     is_throttled,
     store_busy,
+    store_unreachable,
 )
 from chalicelib.store.items import (
     STATS_SHARDS,
@@ -41,12 +45,22 @@ from chalicelib.store.items import (
     invoice_key,
     invoice_of,
     is_written_by,
+    readable_invoices,
     settings_key,
     settings_of,
     stats_key,
     stats_shard,
 )
 from chalicelib.store.pages import prefix_page
+from chalicelib.store.references import (
+    Moved,
+    Moves,
+    chunks,
+    missing_clients,
+    moves_of,
+    reference_updates,
+    refuse_unfit,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -72,7 +86,7 @@ class DynamoInvoiceRepository:
         if not wanted:
             return []
         item_keys = [invoice_key(tenant_id, invoice_id) for invoice_id in wanted]
-        return [invoice_of(item) for item in batch_get(self._client, self._table, item_keys)]
+        return readable_invoices(batch_get(self._client, self._table, item_keys))
 
     def get_for_issue(
         self, tenant_id: str, invoice_id: str, *, with_client: bool = True
@@ -120,7 +134,7 @@ class DynamoInvoiceRepository:
                 limit=limit,
                 cursor=cursor,
             )
-        return Page(items=[invoice_of(item) for item in items], cursor=next_cursor)
+        return Page(items=readable_invoices(items), cursor=next_cursor)
 
     def add(self, invoice: Invoice) -> Invoice:
         stored = invoice.model_copy(update={"version": 1})
@@ -134,6 +148,7 @@ class DynamoInvoiceRepository:
     def add_many(self, invoices: Sequence[Invoice], *, atomic: bool) -> list[Added | DomainError]:
         stored = [invoice.model_copy(update={"version": 1}) for invoice in invoices]
         if atomic:
+            refuse_unfit(stored, "invoices")
             self._commit_new(stored, {i.id: self._put(i, 0) for i in stored})
             return [Added(invoice, created=True) for invoice in stored]
         outcomes: dict[str, Added | DomainError] = {}
@@ -144,8 +159,7 @@ class DynamoInvoiceRepository:
             except DomainError as exc:  # too large to store: this one fails, not the others
                 outcomes[invoice.id] = exc
         writable = [invoice for invoice in stored if invoice.id in puts]
-        for start in range(0, len(writable), self.max_atomic):
-            chunk = writable[start : start + self.max_atomic]
+        for chunk in chunks(writable, most=self.max_atomic):
             outcomes |= self._add_each(chunk, puts)
         return [outcomes[invoice.id] for invoice in stored]
 
@@ -153,7 +167,8 @@ class DynamoInvoiceRepository:
         self, chunk: Sequence[Invoice], puts: Mapping[str, dict[str, Any]]
     ) -> dict[str, Added | DomainError]:
         """Write the chunk in one transaction; an invoice whose id is taken is answered with the
-        one stored and left out of the next try, so the others are still written."""
+        one stored, and one naming no client of the tenant's fails, each left out of the next
+        try, so the others are still written."""
         outcomes: dict[str, Added | DomainError] = {}
         pending = list(chunk)
         for _ in range(_ADD_ATTEMPTS):
@@ -166,6 +181,12 @@ class DynamoInvoiceRepository:
                 outcomes |= {i: Added(found, created=False) for i, found in taken.items()}
                 pending = [invoice for invoice in pending if invoice.id not in taken]
                 continue
+            except UnknownClientError as exc:
+                unknown = {i.id: UnknownClientError([i.client_id or ""]) for i in pending
+                           if i.client_id in exc.client_ids}  # fmt: skip
+                outcomes |= unknown
+                pending = [invoice for invoice in pending if invoice.id not in unknown]
+                continue
             except DomainError as exc:
                 return outcomes | {invoice.id: exc for invoice in pending}
             return outcomes | {invoice.id: Added(invoice, created=True) for invoice in pending}
@@ -174,12 +195,14 @@ class DynamoInvoiceRepository:
     def _commit_new(self, invoices: Sequence[Invoice], puts: Mapping[str, dict[str, Any]]) -> None:
         figures = combined(delta(None, invoice) for invoice in invoices)
         actions = [puts[invoice.id] for invoice in invoices]
-        self._commit([invoice.id for invoice in invoices], actions, figures, invoices[0])
+        moves = moves_of((None, invoice) for invoice in invoices)
+        self._commit([invoice.id for invoice in invoices], actions, figures, invoices[0], moves)
 
     def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
         stored = invoice.model_copy(update={"version": previous.version + 1})
         actions = [self._put(stored, previous.version)]
-        self._commit([stored.id], actions, delta(previous, stored), stored)
+        moves = moves_of([(previous, stored)])
+        self._commit([stored.id], actions, delta(previous, stored), stored, moves)
         return stored
 
     def save_issued(
@@ -187,7 +210,8 @@ class DynamoInvoiceRepository:
     ) -> Invoice:
         stored = invoice.model_copy(update={"version": previous.version + 1})
         actions = [self._put(stored, previous.version), self._counter_put(invoice, counter)]
-        self._commit([stored.id], actions, delta(previous, stored), stored)
+        moves = moves_of([(previous, stored)])
+        self._commit([stored.id], actions, delta(previous, stored), stored, moves)
         return stored
 
     def add_issued(self, invoice: Invoice, *, counter: InvoiceCounter | None) -> Added:
@@ -196,7 +220,9 @@ class DynamoInvoiceRepository:
         if counter is not None:
             actions.append(self._counter_put(invoice, counter))
         try:
-            self._commit([stored.id], actions, delta(None, stored), stored)
+            self._commit(
+                [stored.id], actions, delta(None, stored), stored, moves_of([(None, stored)])
+            )
         except ConcurrentModificationError as exc:
             taken = _taken(exc.__cause__, [stored])
             if stored.id in taken:
@@ -221,7 +247,8 @@ class DynamoInvoiceRepository:
         if counter is not None:
             actions.append(self._counter_put(invoice, counter))
         figures = combined([delta(previous, advanced), delta(None, stored)])
-        self._commit([advanced.id, stored.id], actions, figures, stored)
+        moves = moves_of([(previous, advanced), (None, stored)])
+        self._commit([advanced.id, stored.id], actions, figures, stored, moves)
         return stored, advanced
 
     def delete(self, invoice: Invoice) -> None:
@@ -230,6 +257,7 @@ class DynamoInvoiceRepository:
     def delete_all(self, invoices: Sequence[Invoice]) -> None:
         if not invoices:
             return
+        refuse_unfit(invoices, "ids")
         actions = [
             {
                 "Delete": {
@@ -243,7 +271,8 @@ class DynamoInvoiceRepository:
             for invoice in invoices
         ]
         figures = combined(delta(invoice, None) for invoice in invoices)
-        self._commit([invoice.id for invoice in invoices], actions, figures, invoices[0])
+        moves = moves_of((invoice, None) for invoice in invoices)
+        self._commit([invoice.id for invoice in invoices], actions, figures, invoices[0], moves)
 
     def figures(self, tenant_id: str) -> Figures:
         """The tenant's figures: the sum of its shards, read in one call."""
@@ -253,13 +282,21 @@ class DynamoInvoiceRepository:
         )
 
     def _commit(
-        self, invoice_ids: list[str], actions: list[Any], figures: Figures, anchor: Invoice
+        self,
+        invoice_ids: list[str],
+        actions: list[Any],
+        figures: Figures,
+        anchor: Invoice,
+        moves: Moves,
     ) -> None:
-        """One write: alone when it changes no figure, else in one transaction with the figures'
-        change on the shard of `anchor`, so they move exactly when the invoice does."""
+        """One write: alone when it changes no figure and no client's count, else in one
+        transaction with the clients' counts and the figures' change on the shard of `anchor`,
+        so they move exactly when the invoices do."""
+        moved = Moved(moves, first=len(actions))
+        actions = [*actions, *reference_updates(self._table, anchor.tenant_id, moves)]
         if figures:
             actions = [*actions, self._figures_update(anchor, figures)]
-        with _translated_errors(*invoice_ids):
+        with _translated_errors(*invoice_ids, moved=moved):
             if len(actions) > 1:
                 self._client.transact_write_items(
                     TransactItems=actions,
@@ -339,18 +376,20 @@ def _taken(cause: BaseException | None, invoices: Sequence[Invoice]) -> dict[str
 
 
 @contextmanager
-def _translated_errors(*invoice_ids: str) -> Iterator[None]:
+def _translated_errors(*invoice_ids: str, moved: Moved | None = None) -> Iterator[None]:
     """Turn DynamoDB's ClientErrors into domain errors, in this one place."""
     try:
         yield
     except ClientError as exc:
-        translated = _domain_error(exc, invoice_ids)
+        translated = _domain_error(exc, invoice_ids, moved or Moved())
         if translated is None:
             raise
         raise translated from exc
+    except NO_ANSWER as exc:
+        raise store_unreachable() from exc
 
 
-def _domain_error(exc: ClientError, invoice_ids: Sequence[str]) -> Exception | None:
+def _domain_error(exc: ClientError, invoice_ids: Sequence[str], moved: Moved) -> Exception | None:
     code = error_code(exc)
     if is_throttled(exc):
         return store_busy()
@@ -359,12 +398,16 @@ def _domain_error(exc: ClientError, invoice_ids: Sequence[str]) -> Exception | N
             return InvoiceNotFoundError(invoice_ids)
         return ConcurrentModificationError(", ".join(invoice_ids))
     if code == "TransactionCanceledException":
-        return _cancelled_transaction_error(exc, invoice_ids)
+        return _cancelled_transaction_error(exc, invoice_ids, moved)
     return None
 
 
-def _cancelled_transaction_error(exc: ClientError, invoice_ids: Sequence[str]) -> Exception:
+def _cancelled_transaction_error(
+    exc: ClientError, invoice_ids: Sequence[str], moved: Moved
+) -> Exception:
+    """An invoice gone or changed first (a retry reads it again), then a client gone."""
     reasons = exc.response.get("CancellationReasons", [])
+    failed = [reason.get("Code") == "ConditionalCheckFailed" for reason in reasons]
     gone = [
         invoice_id
         for invoice_id, reason in zip(invoice_ids, reasons, strict=False)
@@ -374,4 +417,7 @@ def _cancelled_transaction_error(exc: ClientError, invoice_ids: Sequence[str]) -
         return InvoiceNotFoundError(gone)
     if any(reason.get("Code") == "ThrottlingError" for reason in reasons):
         return store_busy()
+    unknown = missing_clients(reasons, moved.moves, first=moved.first)
+    if unknown and not any(failed[: moved.first]):
+        return UnknownClientError(unknown)
     return ConcurrentModificationError(", ".join(invoice_ids))

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import zlib
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 import simplejson
+from pydantic import ValidationError
 
 from chalicelib.domain.due import due_moments
-from chalicelib.domain.errors import FieldProblem, InvalidInputError, InvoiceTooLargeError
+from chalicelib.domain.errors import (
+    FieldProblem,
+    InvalidInputError,
+    InvoiceTooLargeError,
+    UnreadableInvoiceError,
+    problems_of,
+)
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.text import STORED
 from chalicelib.domain.values import format_timestamp, is_well_formed_id
 from chalicelib.store import keys
 from chalicelib.store.dynamo import from_item, key, to_item
@@ -24,6 +34,7 @@ MAX_ITEM_BYTES = 380_000
 # A tenant's figures are spread over this many items, so concurrent writes rarely share one.
 STATS_SHARDS = 8
 _NOT_FIGURES = frozenset({"PK", "SK", "entity"})
+log = logging.getLogger(__name__)
 
 
 def invoice_key(tenant_id: str, invoice_id: str) -> dict[str, Any]:
@@ -57,6 +68,7 @@ def invoice_item(invoice: Invoice) -> dict[str, Any]:
         "SK": keys.invoice_sk(invoice.id),
         "entity": "INVOICE",
         "version": invoice.version,
+        **({"writtenBy": invoice.written_by} if invoice.written_by else {}),
         **index_attributes(invoice),
     }
     size = len(simplejson.dumps(attributes, use_decimal=True).encode())
@@ -120,7 +132,26 @@ def search_text(invoice: Invoice) -> str:
 
 
 def invoice_of(item: dict[str, Any]) -> Invoice:
-    return Invoice.model_validate(from_item(item)).in_minor_units()
+    """The stored invoice; UnreadableInvoiceError (logged) when it cannot be read back."""
+    try:
+        return Invoice.model_validate(from_item(item)).in_minor_units()
+    except (ValueError, ArithmeticError) as exc:  # pydantic's ValidationError is a ValueError
+        invoice_id = str(item.get("SK", {}).get("S", "")).removeprefix(keys.INVOICE_PREFIX)
+        fields = [p.field for p in problems_of(exc)] if isinstance(exc, ValidationError) else []
+        log.error("Stored invoice %s cannot be read: %s", invoice_id, exc)
+        raise UnreadableInvoiceError(invoice_id, fields) from exc
+
+
+def readable_invoices(items: Iterable[dict[str, Any]]) -> list[Invoice]:
+    """The stored invoices that can be read back; one that cannot is left out (and logged), so a
+    list is never lost for one item."""
+    invoices = []
+    for item in items:
+        try:
+            invoices.append(invoice_of(item))
+        except UnreadableInvoiceError:
+            continue
+    return invoices
 
 
 def counter_item(tenant_id: str, counter: InvoiceCounter) -> dict[str, Any]:
@@ -152,7 +183,10 @@ def settings_item(tenant_id: str, settings: TenantSettings) -> dict[str, Any]:
 
 
 def settings_of(item: dict[str, Any] | None) -> TenantSettings:
-    return TenantSettings() if item is None else TenantSettings.model_validate(from_item(item))
+    """As stored: a value that a rule made since refuses still reads (domain/text.STORED)."""
+    if item is None:
+        return TenantSettings()
+    return TenantSettings.model_validate(from_item(item), context=STORED)
 
 
 def is_written_by(item: dict[str, Any], invoice: Invoice) -> bool:

@@ -103,6 +103,29 @@ class TenantRecords(Generic[R]):
             )
         return stored
 
+    def update(self, record: R, *, previous: R) -> R:
+        """As `save`, but setting only the record's own attributes (removing those it leaves
+        empty), so what others keep on its item, without moving its version, stays."""
+        stored = record.model_copy(update={"version": previous.version + 1})
+        attributes = self._attributes(stored)
+        absent = [name for name in self._field_names() if name not in attributes]
+        condition = _at_version(previous.version)
+        update = _update_of(attributes, absent)
+        with self._translated_errors(record.id):
+            self._client.update_item(
+                TableName=self._table,
+                Key=self.key(record.tenant_id, record.id),
+                UpdateExpression=update["UpdateExpression"],
+                ExpressionAttributeNames=update["ExpressionAttributeNames"],
+                ExpressionAttributeValues={
+                    **update["ExpressionAttributeValues"],
+                    **condition["ExpressionAttributeValues"],
+                },
+                ConditionExpression=condition["ConditionExpression"],
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        return stored
+
     def delete(self, record: R) -> None:
         with self._translated_errors(record.id):
             self._client.delete_item(
@@ -112,12 +135,19 @@ class TenantRecords(Generic[R]):
             )
 
     def _item(self, record: R) -> dict[str, Any]:
-        attributes = {
+        return {**to_item(self._attributes(record)), **self.key(record.tenant_id, record.id)}
+
+    def _attributes(self, record: R) -> dict[str, Any]:
+        return {
             **record.model_dump(mode="python", by_alias=True, exclude_none=True),
             "entity": self._prefix.rstrip("#"),
             "version": record.version,
         }
-        return {**to_item(attributes), **self.key(record.tenant_id, record.id)}
+
+    def _field_names(self) -> list[str]:
+        """The record's attributes as stored, its version apart."""
+        fields = self._model.model_fields
+        return [field.alias or name for name, field in fields.items() if not field.exclude]
 
     def _of(self, item: dict[str, Any]) -> R:
         return self._model.model_validate(from_item(item))  # PK, SK and entity are ignored
@@ -136,6 +166,21 @@ class TenantRecords(Generic[R]):
                     raise self._not_found(record_id) from exc
                 noun = self._model.__name__
                 raise ConcurrentModificationError(record_id, noun=noun) from exc
+
+
+def _update_of(attributes: dict[str, Any], absent: list[str]) -> dict[str, Any]:
+    """An UpdateItem's expression that sets `attributes`, removes `absent`, and touches no other."""
+    names = {f"#s{i}": name for i, name in enumerate(attributes)}
+    names |= {f"#r{i}": name for i, name in enumerate(absent)}
+    expression = "SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(attributes)))
+    if absent:
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(absent)))
+    values = to_item({f":s{i}": value for i, value in enumerate(attributes.values())})
+    return {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
 
 
 def _at_version(version: int) -> dict[str, Any]:

@@ -150,9 +150,29 @@ def test_leaving_draft_copies_seller_and_client_and_later_edits_change_only_draf
     assert (resent["client"]["name"], resent["seller"]["name"]) == ("Renamed", "Renamed too")
 
 
-def test_an_invoice_naming_no_client_of_ours_copies_no_client(acme: Api, globex: Api) -> None:
+def test_an_invoice_naming_another_tenants_client_is_a_400_and_copies_nothing(
+    acme: Api, globex: Api
+) -> None:
     theirs = created(globex, ZOE)
-    invoice = acme.post(INVOICES, {"clientId": theirs["id"]}).json()
-    issued = acme.patch(f"{INVOICES}/{invoice['id']}/mark-as-sent").json()
-    assert issued["client"] is None
-    assert "Zoë" not in str(issued)
+    reply = acme.post(INVOICES, {"clientId": theirs["id"]})
+    assert reply.status == 400
+    assert [e["field"] for e in reply.json()["errors"]] == ["clientId"]
+    assert "Zoë" not in reply.body.decode()
+    assert acme.get(f"{INVOICES}/find-all").json() == []
+    assert globex.delete(f"{CLIENTS}/{theirs['id']}").status == 204  # acme never named it
+
+
+def test_a_stale_if_match_is_a_412_and_changes_nothing(acme: Api, globex: Api) -> None:
+    client = created(acme, ZOE)
+    path = f"{CLIENTS}/{client['id']}"
+    renamed = acme.request("PUT", path, {"name": "Renamed"}, headers={"If-Match": '"1"'})
+    assert (renamed.status, renamed.headers["ETag"]) == (200, '"2"')
+    stale = acme.request("PUT", path, {"name": "Stale"}, headers={"If-Match": '"1"'})
+    assert stale.status == 412
+    assert set(stale.json()) == {"title", "detail", "time"}
+    assert acme.delete(path, headers={"If-Match": '"1"'}).status == 412
+    assert acme.get(path).json()["name"] == "Renamed"
+    assert acme.request("PUT", path, {"name": "X"}, headers={"If-Match": "W/2"}).status == 400
+    assert globex.request("PUT", path, {"name": "X"}, headers={"If-Match": '"2"'}).status == 404
+    assert globex.delete(path, headers={"If-Match": '"2"'}).status == 404
+    assert acme.delete(path, headers={"If-Match": '"2"'}).status == 204

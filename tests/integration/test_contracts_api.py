@@ -298,3 +298,20 @@ def test_an_unknown_or_malformed_id_is_a_404(acme: Api, client_id: str) -> None:
     assert acme.get(f"{CONTRACTS}/{'x' * 300}").status == 404
     assert acme.request("PUT", f"{CONTRACTS}/nope", terms(client_id)).status == 404
     assert acme.delete(f"{CONTRACTS}/nope").status == 404
+
+
+def test_a_stale_if_match_is_a_412_and_changes_nothing(
+    acme: Api, globex: Api, client_id: str
+) -> None:
+    contract = created(acme, terms(client_id))
+    path = f"{CONTRACTS}/{contract['id']}"
+    moved = acme.request("PUT", path, terms(client_id, memo="Second"), headers={"If-Match": '"1"'})
+    assert (moved.status, moved.headers["ETag"]) == (200, '"2"')
+    before = stored("acme", contract["id"])
+    stale = acme.request("PUT", path, terms(client_id, memo="Stale"), headers={"If-Match": '"1"'})
+    assert stale.status == 412
+    assert set(stale.json()) == {"title", "detail", "time"}
+    assert acme.delete(path, headers={"If-Match": '"1"'}).status == 412
+    assert globex.delete(path, headers={"If-Match": '"2"'}).status == 404
+    assert stored("acme", contract["id"]) == before
+    assert acme.delete(path, headers={"If-Match": '"2"'}).status == 204

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
 
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.clients import Client
 from chalicelib.domain.export import HEADER
 from chalicelib.services import exports
 from invoicing_cli.local import BUCKET_NAME
@@ -18,6 +21,7 @@ from tests.support import Api, DynamoCalls
 
 BASE = "/api/v1/invoices"
 EXPORT = f"{BASE}/csv-export"
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def create(acme: Api, **fields: Any) -> dict[str, Any]:
@@ -80,7 +84,12 @@ class TestCsv:
     def test_a_cell_that_a_spreadsheet_would_evaluate_is_neutralised(
         self, acme: Api, text: str
     ) -> None:
-        create(acme, note=text, paymentReference=text, clientId=f"{text[:1]}client")
+        client = f"{text[:1]}client"  # an id an older system gave it, stored as it came
+        get_deps().clients.add(
+            Client(id=client, tenant_id="acme", name=text, created=NOW, created_by="import",
+                   updated=NOW, updated_by="import")
+        )  # fmt: skip
+        create(acme, note=text, paymentReference=text, clientId=client)
         (record,) = records(acme.get(EXPORT).body)
         assert record["note"] == f"'{text}"
         assert record["paymentReference"] == f"'{text}"

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import boto3
 import pytest
+import requests
 from moto.ses.models import ses_backends
 from pypdf import PdfReader
 from urllib3 import encode_multipart_formdata
@@ -45,6 +47,20 @@ def stored_keys() -> list[str]:
 
 def sent_messages() -> list[Any]:
     return list(ses_backends[MOTO_ACCOUNT][REGION].sent_messages)
+
+
+def post_form(form: dict[str, Any], data: bytes) -> requests.Response:
+    """A presigned POST as a browser sends it, straight to S3 (moto)."""
+    return requests.post(form["url"], data=form["fields"], files={"file": data}, timeout=10)
+
+
+def served(link: Reply) -> bytes:
+    """The bytes an attachment link leads to."""
+    assert link.status == 303, link.body
+    path = unquote(urlsplit(link.headers["Location"]).path).lstrip("/")
+    key = path.removeprefix(f"{BUCKET_NAME}/")  # path-style or virtual-hosted
+    body: bytes = boto3.client("s3").get_object(Bucket=BUCKET_NAME, Key=key)["Body"].read()
+    return body
 
 
 def pdf_text(data: bytes) -> str:
@@ -194,11 +210,47 @@ class TestAttachments:
         form = reply.json()
         assert form["fields"]["Content-Type"] == "application/pdf"
         key = form["fields"]["key"]
-        assert key == f"acme/invoices/{invoice['id']}/attachments/{form['blobId']}"
-        boto3.client("s3").put_object(Bucket=BUCKET_NAME, Key=key, Body=PDF)  # as S3 would
+        assert key == f"acme/invoices/{invoice['id']}/uploads/{form['blobId']}"
+        assert post_form(form, PDF).ok  # as the caller does, straight to S3
         attached = acme.post(f"{path}/{form['blobId']}", {"name": "scan.pdf"})
         assert attached.status == 200, attached.body
         assert attached.json()["attachments"][0]["fileSize"] == len(PDF)
+        kept = f"acme/invoices/{invoice['id']}/attachments/{form['blobId']}"
+        assert stored_keys() == [kept]  # the upload itself is gone
+
+    def test_a_file_uploaded_again_with_the_same_form_after_its_check_is_never_served(
+        self, acme: Api, globex: Api
+    ) -> None:
+        invoice = invoice_of(acme)
+        path = f"{BASE}/{invoice['id']}/attachments"
+        form = acme.post(f"{path}/upload-url", {"name": "a.pdf", "contentType": "application/pdf"})
+        blob = form.json()["blobId"]
+        assert post_form(form.json(), PDF).ok
+        assert acme.post(f"{path}/{blob}", {"name": "a.pdf"}).status == 200
+        html = b"<!doctype html><script>alert(document.cookie)</script>"
+        assert post_form(form.json(), html).ok  # the form is valid for 15 minutes
+        assert served(acme.get(f"{path}/{blob}")) == PDF
+        again = acme.post(f"{path}/{blob}", {"name": "a.pdf"})
+        assert (again.status, again.json()["attachments"][0]["fileSize"]) == (200, len(PDF))
+        assert served(acme.get(f"{path}/{blob}")) == PDF
+        theirs = invoice_of(globex)
+        assert globex.post(f"{BASE}/{theirs['id']}/attachments/{blob}", {"name": "a"}).status == 404
+        assert globex.get(f"{path}/{blob}").status == 404
+
+    def test_one_upload_registered_twice_is_attached_once(self, acme: Api) -> None:
+        invoice = invoice_of(acme)
+        path = f"{BASE}/{invoice['id']}/attachments"
+        form = acme.post(f"{path}/upload-url", {"name": "a.pdf", "contentType": "application/pdf"})
+        blob = form.json()["blobId"]
+        assert post_form(form.json(), PDF).ok
+        first = acme.post(f"{path}/{blob}", {"name": "a.pdf"})
+        second = acme.post(f"{path}/{blob}", {"name": "other.pdf"})
+        assert (first.status, second.status) == (200, 200)
+        assert second.json() == first.json()  # the existing attachment, nothing written
+        assert second.headers["ETag"] == first.headers["ETag"]
+        assert [a["blobId"] for a in second.json()["attachments"]] == [blob]
+        events = acme.get(f"{BASE}/find/{invoice['id']}").json()["events"]
+        assert [e["type"] for e in events].count("ATTACHMENT_ADDED") == 1
 
     def test_an_uploaded_file_that_is_not_what_it_claims_is_refused_and_deleted(
         self, acme: Api
@@ -206,8 +258,7 @@ class TestAttachments:
         invoice = invoice_of(acme)
         path = f"{BASE}/{invoice['id']}/attachments"
         form = acme.post(f"{path}/upload-url", {"name": "x.pdf", "contentType": "application/pdf"})
-        key = form.json()["fields"]["key"]
-        boto3.client("s3").put_object(Bucket=BUCKET_NAME, Key=key, Body=b"<html>hi</html>")
+        assert post_form(form.json(), b"<html>hi</html>").ok
         reply = acme.post(f"{path}/{form.json()['blobId']}", {"name": "x.pdf"})
         assert reply.status == 400
         assert stored_keys() == []

@@ -22,6 +22,7 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.services import invoices as invoice_service
 from chalicelib.services import lifecycle as lifecycle_service
 from invoicing_cli.local import TABLE_NAME
+from tests.integration import test_api_keys_api as api_keys_api
 from tests.integration import test_documents_calls as documents_calls
 from tests.support import Api, DynamoCalls, Reply, api_path, api_routes, filled
 
@@ -404,7 +405,11 @@ def send(acme: Api, write: Write, ids: dict[str, str], headers: dict[str, str]) 
 
 def test_every_write_route_is_covered() -> None:
     read_only = {("POST", route.removeprefix("/api/v1")) for route in READ_ONLY_ROUTES}
-    covered = {(w.method, w.route) for w in WRITES} | documents_calls.WRITES  # replayed there
+    covered = (
+        {(w.method, w.route) for w in WRITES}
+        | documents_calls.WRITES  # replayed there
+        | api_keys_api.WRITES  # a revoke replayed there, a create (never kept) recognised
+    )
     assert api_routes(WRITE_METHODS) - read_only == covered
 
 
@@ -693,7 +698,12 @@ class TestFirstResponsesThatAreNotKept:
         assert created.status == 201
         assert list(Stored.of("acme").invoices) == [created.json()["id"]]
 
-    def test_after_24_hours_the_key_runs_the_work_again(self, acme: Api) -> None:
+    def test_after_24_hours_the_key_runs_again_and_the_work_finds_what_it_made(
+        self, acme: Api
+    ) -> None:
+        """The record is gone, so the request runs again; the create is named after the key and
+        request (decision 0031), so it answers the invoice it made rather than a second one.
+        The run keeps a record again: another request under the key is then a 422."""
         key = new_key()
         first = acme.post(BASE, {"rows": [ROW]}, headers=key)
         rewrite_record("acme", "SET expiresAt = :past", past=int(time.time()) - 1)
@@ -702,9 +712,11 @@ class TestFirstResponsesThatAreNotKept:
 
         assert again.status == 201
         assert REPLAYED not in again.headers
-        assert again.json()["id"] != first.json()["id"]
-        assert len(Stored.of("acme").invoices) == 2
+        assert again.json()["id"] == first.json()["id"]
+        assert len(Stored.of("acme").invoices) == 1
         assert_replay_of(acme.post(BASE, {"rows": [ROW]}, headers=key), again)
+        other = acme.post(BASE, {"rows": [ROW, ROW]}, headers=key)
+        assert other.status == 422  # the record of the run after 24 hours holds the key again
 
     @staticmethod
     def post_while_completion_is_throttled(
@@ -732,22 +744,19 @@ class TestFirstResponsesThatAreNotKept:
         assert retry.status == 409
         assert len(Stored.of("acme").invoices) == 1
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="Residual window (docs/decisions/0008): when the work succeeded but its record "
-        "could not be completed, even after retrying, the record stays INPROGRESS; a client "
-        "that retries after the Lambda's time limit (inProgressExpiresAt) runs the work again. "
-        "A create that carries an externalId closes it (the test after this one).",
-    )
     def test_a_write_whose_record_could_not_be_completed_is_not_done_twice(self, acme: Api) -> None:
+        """Once the residual window of decision 0008; closed by decision 0031: the create is
+        named after its request, so the retry finds it."""
         key = new_key()
-        self.post_while_completion_is_throttled(acme, key)
+        first = self.post_while_completion_is_throttled(acme, key)
         # The client retries with backoff until the first Lambda's time limit has passed.
         past_ms = int(time.time() * 1000) - 1
         rewrite_record("acme", "SET inProgressExpiresAt = :past", past=past_ms)
 
-        acme.post(BASE, {"rows": [ROW]}, headers=key)
+        retry = acme.post(BASE, {"rows": [ROW]}, headers=key)
 
+        assert (first.status, retry.status) == (201, 201), retry.body
+        assert retry.json()["id"] == first.json()["id"]
         assert len(Stored.of("acme").invoices) == 1
 
     def test_a_create_with_an_external_id_whose_record_was_lost_is_not_done_twice(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,11 +12,13 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.domain.clients import Client
 from chalicelib.domain.invoice import InvoiceStatus
 from invoicing_cli.local import TABLE_NAME
 from tests.support import Api, Reply
 
 BASE = "/api/v1/invoices"
+STAMP = datetime(2026, 11, 1, tzinfo=UTC)
 DOCUMENTED_FIELDS = {
     "attachments", "clientId", "contactEmail", "created", "createdBy", "currency", "datePaid",
     "dueDate", "events", "id", "invoiceDate", "invoiceNumber", "mailBody", "milestoneId", "note",
@@ -45,6 +48,12 @@ CONSULTING: dict[str, Any] = {
 
 @pytest.fixture
 def acme(api: Api) -> Api:
+    """acme, whose client "client-7" (an id carried over from its ERP, stored as such)
+    CONSULTING names: an invoice names one of its tenant's clients."""
+    get_deps().clients.add(
+        Client(id="client-7", tenant_id="acme", name="Client 7", created=STAMP,
+               created_by="import", updated=STAMP, updated_by="import")
+    )  # fmt: skip
     return api.as_tenant("acme", user="alice")
 
 

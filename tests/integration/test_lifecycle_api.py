@@ -91,12 +91,16 @@ class TestNumbering:
         assert sent(acme)["invoiceNumber"] == "INV-2026-0002"
 
     def test_the_format_comes_from_the_tenant(self, acme: Api, api: Api) -> None:
-        get_deps().tenant_settings.put("acme", TenantSettings(numbering_format="F{YY}/{SEQ:03}"))
+        get_deps().tenant_settings.save(
+            "acme", TenantSettings(numbering_format="F{YY}/{SEQ:03}"), version=0
+        )
         assert sent(acme)["invoiceNumber"] == "F26/001"
         assert sent(api.as_tenant("globex"))["invoiceNumber"] == "INV-2026-0001"
 
     def test_a_format_without_the_year_never_restarts(self, acme: Api) -> None:
-        get_deps().tenant_settings.put("acme", TenantSettings(numbering_format="{SEQ:05}"))
+        get_deps().tenant_settings.save(
+            "acme", TenantSettings(numbering_format="{SEQ:05}"), version=0
+        )
         assert sent(acme)["invoiceNumber"] == "00001"
         assert sent(acme, invoiceDate="2027-06-01")["invoiceNumber"] == "00002"
 

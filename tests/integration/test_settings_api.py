@@ -3,11 +3,21 @@ each checked by its own rules, and the numbering format used by the next invoice
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
+from urllib3 import encode_multipart_formdata
 
-from tests.support import Api
+from chalicelib.bootstrap import get_deps
+from chalicelib.domain.files import blob_of
+from chalicelib.domain.invoice import BlobType
+from chalicelib.domain.values import new_id
+from chalicelib.services.ports import StoredSettings
+from invoicing_cli.local import BUCKET_NAME
+from tests.support import Api, Reply
 
 SETTINGS = "/api/v1/settings"
 BASE = "/api/v1/invoices"
@@ -215,3 +225,83 @@ def test_bad_tax_rates_are_a_400_naming_them_and_change_nothing(
 def test_another_tenant_does_not_see_the_tax_rates(acme: Api, api: Api) -> None:
     acme.request("PUT", SETTINGS, {"taxRates": TAX_RATES})
     assert api.as_tenant("globex").get(SETTINGS).json()["taxRates"] == []
+
+
+def a_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def put_logo(client: Api, **headers: str) -> Reply:
+    body, content_type = encode_multipart_formdata([("file", ("logo.png", a_png(), "image/png"))])
+    all_headers = {"Content-Type": content_type, **headers}
+    return client.request("PUT", f"{SETTINGS}/logo", body=body, headers=all_headers)
+
+
+def logos_stored() -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=BUCKET_NAME).get("Contents", [])
+    return [item["Key"] for item in listed if "/logos/" in item["Key"]]
+
+
+def test_settings_answer_their_version_as_the_etag_and_a_stale_if_match_is_a_412(
+    acme: Api, globex: Api
+) -> None:
+    assert acme.get(SETTINGS).headers["ETag"] == '"0"'  # never saved
+    saved = acme.request("PUT", SETTINGS, SELLER, headers={"If-Match": '"0"'})
+    assert (saved.status, saved.headers["ETag"]) == (200, '"1"')
+    expected = acme.get(SETTINGS).json()
+    for reply in (
+        acme.request("PUT", SETTINGS, {"companyName": "Stale"}, headers={"If-Match": '"0"'}),
+        put_logo(acme, **{"If-Match": '"0"'}),
+        acme.delete(f"{SETTINGS}/logo", headers={"If-Match": '"0"'}),
+    ):
+        assert reply.status == 412, reply.body
+        assert set(reply.json()) == {"title", "detail", "time"}
+    after = acme.get(SETTINGS)
+    assert (after.json(), after.headers["ETag"]) == (expected, '"1"')
+    assert logos_stored() == []  # the refused logo's file is not kept
+    weak = acme.request("PUT", SETTINGS, SELLER, headers={"If-Match": 'W/"1"'})
+    assert [e["field"] for e in weak.json()["errors"]] == ["If-Match"]
+    # Another tenant's settings have their own version: acme's ETag pins nothing of theirs.
+    assert globex.request("PUT", SETTINGS, SELLER, headers={"If-Match": '"1"'}).status == 412
+    assert globex.get(SETTINGS).json() == DEFAULTS
+
+
+def test_each_settings_write_moves_the_version_and_a_matching_if_match_goes_through(
+    acme: Api,
+) -> None:
+    assert put_logo(acme, **{"If-Match": '"0"'}).headers["ETag"] == '"1"'
+    replaced = acme.request("PUT", SETTINGS, SELLER, headers={"If-Match": '"1"'})
+    assert (replaced.headers["ETag"], replaced.json()["logo"]["name"]) == ('"2"', "logo.png")
+    removed = acme.delete(f"{SETTINGS}/logo", headers={"If-Match": '"2"'})
+    assert (removed.status, removed.headers["ETag"], removed.json()["logo"]) == (200, '"3"', None)
+    assert acme.request("PUT", SETTINGS, SELLER).headers["ETag"] == '"4"'  # no If-Match: latest
+
+
+def test_a_replace_that_loses_a_race_to_a_logo_is_written_again_keeping_it(acme: Api) -> None:
+    """A logo lands between the replace's read and its write: the replace's condition refuses
+    it, and it reads again and is written over the logo, so both stay."""
+    repo = get_deps().tenant_settings
+    read = repo.read
+    logo = blob_of(new_id(), name="logo.png", extension="png", size=1, kind=BlobType.IMAGE,
+                   now=datetime(2026, 11, 21, tzinfo=UTC))  # fmt: skip
+    raced = False
+
+    def read_then_race(tenant_id: str) -> StoredSettings:
+        nonlocal raced
+        current = read(tenant_id)
+        if not raced:
+            raced = True  # another request's write, between this read and its write
+            with_logo = current.settings.model_copy(update={"logo": logo})
+            repo.save(tenant_id, with_logo, version=current.version)
+        return current
+
+    repo.read = read_then_race  # type: ignore[method-assign]
+    reply = acme.request("PUT", SETTINGS, {"companyName": "Mine"})
+    assert reply.status == 200, reply.body
+    assert (reply.headers["ETag"], reply.json()["companyName"]) == ('"2"', "Mine")
+    assert reply.json()["logo"]["blobId"] == logo.blob_id
+    assert acme.get(SETTINGS).json() == reply.json()

@@ -120,6 +120,8 @@ HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicin
 LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
 # Hyperline's batches name a customer of the caller's own only, and are read by their tenant only.
 HYPERLINE = "/compat/hyperline/v2/invoices/batch"
+# API keys: each tenant lists, creates and revokes only its own.
+API_KEYS = [("GET", "/api-keys"), ("POST", "/api-keys"), ("DELETE", "/api-keys/{keyId}")]
 COMPAT = [
     ("POST", HEFFL),
     ("POST", HEVN),
@@ -368,6 +370,22 @@ def test_a_hyperline_batch_names_only_the_callers_customer_and_is_read_by_its_te
     assert acme.get(f"{HYPERLINE}/b-1").status == 404
 
 
+def test_a_tenant_lists_creates_and_revokes_only_its_own_api_keys(api: Api) -> None:
+    acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+    ours = acme.post("/api/v1/api-keys", {"name": "Secret ERP"}).json()
+    theirs = globex.post("/api/v1/api-keys", {"name": "theirs", "tenantId": "acme"}).json()
+
+    assert [k["id"] for k in globex.get("/api/v1/api-keys").json()] == [theirs["id"]]
+    assert globex.request("DELETE", f"/api/v1/api-keys/{ours['id']}").status == 404
+    assert "Secret" not in globex.get("/api/v1/api-keys").body.decode()
+    mine = api.with_headers({"x-api-key": ours["key"]})
+    assert mine.get(f"{BASE}/find-all").status == 200  # not revoked by globex's attempt
+    assert [k["id"] for k in acme.get("/api/v1/api-keys").json()] == [ours["id"]]
+    assert api.with_headers({"x-api-key": theirs["key"]}).post(BASE, {}).json()["tenantId"] == (
+        "globex"
+    )
+
+
 def test_a_tenant_named_in_the_body_or_query_is_ignored(api: Api, victim: dict[str, Any]) -> None:
     globex = api.as_tenant("globex")
     reply = globex.post(BASE, {"currency": "EUR", "tenantId": "acme"})
@@ -460,5 +478,6 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(CONTRACTS)
         | set(DOCUMENTS)
         | set(COMPAT)
+        | set(API_KEYS)
     )
     assert registered == covered

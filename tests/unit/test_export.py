@@ -8,8 +8,20 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chalicelib.domain.export import HEADER, InvoiceCsv, cell_text, neutralised
+from chalicelib.domain.commands import NewInvoice
+from chalicelib.domain.export import (
+    FORMULA_TRIGGERS,
+    HEADER,
+    SEPARATORS,
+    InvoiceCsv,
+    cell_text,
+    neutralised,
+)
+from chalicelib.domain.settings import TenantSettings
+from tests.rendering import ROW, SETTINGS, issued_document
 
 
 @pytest.mark.parametrize(
@@ -58,3 +70,47 @@ def test_an_empty_export_is_the_header_row_alone() -> None:
     assert table.rows == 0
     assert list(csv.reader(io.StringIO(table.text))) == [list(HEADER)]
     assert table.text.endswith("\r\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("x;=1+1", "x;'=1+1"),  # German and French Excel split on ;
+        ("x,=1+1", "x,'=1+1"),
+        ("x\t=1+1", "x\t'=1+1"),
+        ("x|=1+1", "x|'=1+1"),
+        ("Grüße\n@SUM(A1)", "Grüße\n'@SUM(A1)"),
+        ("=a;+b", "'=a;'+b"),
+        ("a;b", "a;b"),
+        ("2026-11-21; -5 %", "2026-11-21; -5 %"),  # a space first: read as text, as at the start
+    ],
+)
+def test_a_formula_after_any_separator_is_neutralised_too(text: str, cell: str) -> None:
+    assert neutralised(text) == cell
+
+
+INVOICE = issued_document(
+    TenantSettings.model_validate(SETTINGS), NewInvoice.model_validate({"rows": [ROW]})
+).invoice
+
+
+def pieces(text: str) -> list[str]:
+    """What a spreadsheet splitting on any one separator makes cells of."""
+    return [piece for separator in SEPARATORS for piece in text.split(separator)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("=+-@\t\r\n,;|'\" x1é請"), max_size=30) | st.text())
+def test_no_piece_of_a_neutralised_cell_starts_a_formula_whatever_the_separator(
+    text: str,
+) -> None:
+    table = InvoiceCsv()
+    table.add([INVOICE.model_copy(update={"note": text, "payment_reference": text})])
+
+    _, row = csv.reader(io.StringIO(table.text, newline=""))
+
+    cells = dict(zip(HEADER, row, strict=True))
+    assert cells["note"] == cells["paymentReference"] == neutralised(text)  # carried exactly
+    assert not any(piece.startswith(FORMULA_TRIGGERS) for piece in pieces(cells["note"]))
+    assert cells["note"].replace("'", "") == text.replace("'", "")  # only apostrophes added
+    assert (cells["total"], cells["totalTax"]) == ("119.00", "19.00")  # numbers stay numbers

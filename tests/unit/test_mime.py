@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chalicelib.documents.mime import MAX_RAW_MESSAGE_BYTES, mime_message
+from chalicelib.documents.mime import MAX_RAW_MESSAGE_BYTES, mime_message, sender
 from chalicelib.domain.errors import DeliveryFailedError
 from chalicelib.domain.mail import Attachment, MailContent, OutgoingMail
+from chalicelib.domain.text import one_line
 
 SENT_AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -157,3 +160,40 @@ def test_an_invalid_recipient_is_refused(recipient: str) -> None:
 def test_a_message_without_recipient_is_refused() -> None:
     with pytest.raises(DeliveryFailedError, match="no recipient"):
         mime_message(outgoing(to=()), sent_at=SENT_AT)
+
+
+def test_an_internationalised_domain_is_written_in_idna_and_reads_back() -> None:
+    mail = OutgoingMail(
+        sender="Zoë Müller GmbH <billing@example.com>",
+        to=("Jörg <kunde@bücher.de>",),
+        reply_to="rechnung@müller.example",
+        content=CONTENT,
+    )
+
+    message = parsed(mime_message(mail, sent_at=SENT_AT))
+
+    assert [a.addr_spec for a in message["To"].addresses] == ["kunde@xn--bcher-kva.de"]
+    assert message["To"].addresses[0].display_name == "Jörg"
+    (reply_to,) = message["Reply-To"].addresses
+    assert reply_to.addr_spec == "rechnung@xn--mller-kva.example"
+
+
+def test_a_mailbox_name_beyond_ascii_is_refused_as_no_server_takes_it() -> None:
+    with pytest.raises(DeliveryFailedError, match="To header holds an invalid address"):
+        mime_message(outgoing(to=("zoë@example.com",)), sent_at=SENT_AT)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=120) | st.sampled_from(["Zoë (Berlin)", "Ω <Co>", "é : x", "; é"]))
+def test_any_seller_name_reaches_the_from_header_whole_and_never_moves_the_address(
+    name: str,
+) -> None:
+    mail = OutgoingMail(
+        sender=sender(name, "billing@example.com"), to=("a@example.org",), reply_to=None,
+        content=CONTENT,
+    )  # fmt: skip
+
+    (written,) = parsed(mime_message(mail, sent_at=SENT_AT))["From"].addresses
+
+    assert written.addr_spec == "billing@example.com"
+    assert "".join(written.display_name.split()) == "".join(one_line(name).split())

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from chalicelib.domain import invoicing, payments
 from chalicelib.domain.commands import InvoiceFields
 from chalicelib.domain.errors import (
+    CreditBalanceError,
     InvalidInputError,
     InvalidStateError,
     PaymentExceedsBalanceError,
@@ -297,15 +298,12 @@ def test_marking_an_invoice_with_nothing_to_pay_as_paid_records_no_payment() -> 
     assert _amounts(marked) == ("0.00", "0.00")
 
 
-def test_marking_a_credit_note_as_paid_records_the_refund() -> None:
-    credit_note = _issued(quantity="-1")
-    assert str(credit_note.total) == "-119.00"
+def test_marking_a_credit_as_paid_is_refused_a_payment_is_never_negative() -> None:
+    credit = _issued(quantity="-1")
+    assert str(credit.total) == "-119.00"
 
-    marked = _mark_paid(credit_note)
-
-    assert [str(t.amount) for t in marked.transactions] == ["-119.00"]
-    assert _amounts(marked) == ("-119.00", "-100.00")
-    assert (marked.status, marked.date_paid) == (S.PAID, PAID_ON)
+    with pytest.raises(CreditBalanceError, match=r"leaves -119\.00 EUR open"):
+        _mark_paid(credit)
 
 
 @pytest.mark.parametrize("status", [S.DRAFT, S.SCHEDULED, S.PAID, S.CANCELLED])

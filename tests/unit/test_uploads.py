@@ -23,6 +23,7 @@ from chalicelib.documents.uploads import (
 )
 from chalicelib.domain.errors import FileRefusedError, FileTooLargeError
 from chalicelib.domain.invoice import BlobType
+from tests.images import image_bytes
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -300,8 +301,9 @@ def test_utf16_text_is_refused_for_its_encoding() -> None:
 
 
 def test_a_logo_must_be_png_or_jpeg() -> None:
+    logo = image_bytes("JPEG", (8, 4))
     assert (
-        check_upload("logo.jpg", JPEG, claimed_type=None, allowed=LOGO_KINDS).kind is FileKind.JPEG
+        check_upload("logo.jpg", logo, claimed_type=None, allowed=LOGO_KINDS).kind is FileKind.JPEG
     )
     with pytest.raises(FileRefusedError, match="not accepted here"):
         check_upload("logo.gif", GIF, claimed_type=None, allowed=LOGO_KINDS)

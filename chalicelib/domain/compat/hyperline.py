@@ -43,12 +43,13 @@ from chalicelib.domain.money import (
     plain,
 )
 from chalicelib.domain.payments import PaymentInput
+from chalicelib.domain.text import InvoiceNumber, PaymentReference
 from chalicelib.domain.values import (
+    AcceptedTimestamp,
     Count,
     CurrencyCode,
     Reference,
     ShortText,
-    Timestamp,
 )
 
 MAX_INVOICES = 50  # the document's "max 50"
@@ -96,7 +97,7 @@ class HyperlineCoupon(_Body):
 
 class HyperlineTransaction(_Body):
     amount: PositiveMinorAmount
-    process_at: Timestamp
+    process_at: AcceptedTimestamp
     payment_method_id: Reference | None = None
 
 
@@ -106,17 +107,17 @@ class HyperlineInvoice(_Body):
     batch_invoice_id: Reference | None = None
     currency: CurrencyCode | None = None
     status: Literal["draft", "to_pay", "paid"] = "draft"
-    number: ShortText | None = None
+    number: InvoiceNumber | None = None
     type: Literal["invoice"] = "invoice"
-    reference: ShortText | None = None
+    reference: PaymentReference | None = None
     purchase_order: ShortText | None = None
     custom_note: NotePart | None = None
     additional_info: NotePart | None = None
     footer: NotePart | None = None
     tax_rate: TaxRate | None = None
-    emitted_at: Timestamp | None = None
-    due_at: Timestamp | None = None
-    settled_at: Timestamp | None = None
+    emitted_at: AcceptedTimestamp | None = None
+    due_at: AcceptedTimestamp | None = None
+    settled_at: AcceptedTimestamp | None = None
     properties: CustomFields | None = None
     transactions: Annotated[list[HyperlineTransaction], Field(max_length=MAX_TRANSACTIONS)] = Field(
         default_factory=list
@@ -286,7 +287,12 @@ def _validated(fields: dict[str, Any]) -> NewInvoice:
 
 # Where a native rule's field is in Hyperline's body.
 _ROW_FIELDS = {"unitPrice": "unit_amount", "quantity": "units_count", "taxRate": "tax_rate"}
-_FIELDS = {"clientId": "customer_id", "paymentTermDays": "due_at", "customFields": "properties"}
+_FIELDS = {
+    "clientId": "customer_id",
+    "invoice_date": "emitted_at",  # as _validated names it
+    "paymentTermDays": "due_at",
+    "customFields": "properties",
+}
 
 
 def hyperline_problems(problems: Iterable[FieldProblem]) -> list[FieldProblem]:

@@ -28,6 +28,7 @@ from chalicelib.domain.money import (
 )
 from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.text import InvoiceNumber
 from chalicelib.domain.values import Actor, CalendarDate, PlainDecimal, Reference
 
 MAX_INVOICES = 100  # the document's "Maximum array length"
@@ -44,7 +45,7 @@ class LeanpayInvoice(Command):
     `sentDate`, when left out, is the issue date."""
 
     client_id: Reference
-    reference: Reference
+    reference: InvoiceNumber  # the invoice's number: in file names, headers and titles
     amount: Amount
     net_amount: Amount
     issue_date: CalendarDate
@@ -58,7 +59,7 @@ class LeanpayImport(Command):
 
 
 def key_of(item: LeanpayInvoice) -> str:
-    """The native externalId, which names the invoice (domain/invoicing.invoice_id_for)."""
+    """The native externalId it is stored under (its id is derived_ids.leanpay_invoice_id)."""
     return KEY_PREFIX + item.external_id
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from chalicelib.domain import invoicing, transitions
+from chalicelib.domain import transitions
 from chalicelib.domain.clients import Client
 from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.compat import hevn
 from chalicelib.domain.compat.hevn import EntryOutcome, HevnEntry
 from chalicelib.domain.contracts import Contract
+from chalicelib.domain.derived_ids import hevn_invoice_id
 from chalicelib.domain.errors import (
     ContractNotFoundError,
     DomainError,
@@ -53,7 +54,11 @@ def invoice_contracts(
             outcomes[index] = replace(outcome, error=exc)
     drafts = [(index, body) for index, body in planned if not outcomes[index].entry.finalize]
     made = creating.create_invoices(
-        [body for _, body in drafts], atomic=False, actor=actor, ports=ports
+        [body for _, body in drafts],
+        atomic=False,
+        actor=actor,
+        ports=ports,
+        ids=[_invoice_id(outcomes[index].entry, actor) for index, _ in drafts],
     )
     for (index, _), result in zip(drafts, made, strict=True):
         outcomes[index] = _with(outcomes[index], result)
@@ -61,7 +66,9 @@ def invoice_contracts(
         if outcomes[index].entry.finalize:
             issued = _created_issued(body, outcomes[index], actor=actor, ports=ports)
             outcomes[index] = _with(outcomes[index], issued)
-    return _finalized(outcomes, actor=actor, ports=ports), ports.settings.recent(actor.tenant_id)
+    finalized = _finalized(outcomes, actor=actor, ports=ports)
+    creating.answer_lost_fails_whole((outcome.error for outcome in finalized), actor)
+    return finalized, ports.settings.recent(actor.tenant_id)
 
 
 def _created_issued(
@@ -69,7 +76,7 @@ def _created_issued(
 ) -> Outcome:
     """An entry to finalize, created issued with the next number in one write; or the invoice
     its contract and period have already (issued next, if it is a draft)."""
-    assert outcome.client is not None and body.external_id is not None
+    assert outcome.client is not None
     try:
         return lifecycle.create_issued(
             body,
@@ -77,10 +84,16 @@ def _created_issued(
             actor=actor,
             ports=ports,
             client=outcome.client.details(),
-            invoice_id=invoicing.invoice_id_for(actor.tenant_id, body.external_id),
+            invoice_id=_invoice_id(outcome.entry, actor),
         )
     except DomainError as exc:
         return exc
+
+
+def _invoice_id(entry: HevnEntry, actor: Actor) -> str:
+    """The invoice of the entry's contract and period, in hevn's own namespace: a client's
+    externalId never names it."""
+    return hevn_invoice_id(actor.tenant_id, str(entry.contract_id), entry.period)
 
 
 def _with(outcome: EntryOutcome, result: Outcome) -> EntryOutcome:

@@ -36,10 +36,9 @@ from chalicelib.services.batches import (
     ItemOutcome,
     get_batch,
     item_id,
-    made_earlier,
     queue_invoices,
 )
-from chalicelib.services.creating import Outcome, create_invoices
+from chalicelib.services.creating import Outcome, create_invoices, made_earlier
 
 
 def queue_batch(body: HyperlineBatch, *, actor: Actor, ports: BatchPorts) -> Batch:
@@ -95,6 +94,7 @@ def create_chunk(
     ports: BatchPorts,
     start: int,
     batch_id: str,
+    id_scheme: int,
 ) -> list[ItemOutcome]:
     """The ChunkCreator of Hyperline's invoices: one outcome per item, in order. An item whose
     customer is not one of the tenant's clients fails, as one the native rules refuse."""
@@ -118,7 +118,7 @@ def create_chunk(
         atomic=False,
         actor=actor,
         ports=invoices,
-        ids=[item_id(tenant, batch_id, start + offset) for offset, _ in together],
+        ids=[item_id(tenant, batch_id, start + offset, id_scheme) for offset, _ in together],
         finish=[partial(_finished, plan=plan, context=context) for _, plan in together],
         read_first=False,  # a chunk is rarely taken twice
     )
@@ -129,7 +129,7 @@ def create_chunk(
         final[offset] = _placed_outcome(made_earlier(outcome), start + offset)
     for offset, plan in ready:
         if plan.numbered_by_the_series:
-            invoice_id = item_id(tenant, batch_id, start + offset)
+            invoice_id = item_id(tenant, batch_id, start + offset, id_scheme)
             made = _created_issued(plan, context, ports=ports, invoice_id=invoice_id)
             final[offset] = _placed_outcome(made, start + offset)
     return [

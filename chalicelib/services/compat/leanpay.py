@@ -17,6 +17,7 @@ from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.compat import leanpay
 from chalicelib.domain.compat.leanpay import LeanpayInvoice
 from chalicelib.domain.compat.leanpay_reimport import ensure_imported, reimported
+from chalicelib.domain.derived_ids import leanpay_invoice_id
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
     DomainError,
@@ -65,7 +66,7 @@ def import_invoices(
     tenant = actor.tenant_id
     context = _Context(actor, ports, ports.settings.recent(tenant), ports.clock.now())
     named = clients.get_many(tenant, (item.client_id for item in items))
-    ids = [invoicing.invoice_id_for(tenant, leanpay.key_of(item)) for item in items]
+    ids = [leanpay_invoice_id(tenant, item.external_id) for item in items]
     stored = {invoice.id: invoice for invoice in ports.repo.get_many(tenant, ids)}
     planned = [
         _planned(item, named.get(item.client_id), stored.get(ids[index]), context, index=index)
@@ -118,6 +119,7 @@ def _written(imports: Sequence[_Import], context: _Context) -> list[Invoice]:
         atomic=False,
         actor=context.actor,
         ports=context.ports,
+        ids=[leanpay_invoice_id(context.actor.tenant_id, p.item.external_id) for _, p in new],
         finish=[plan.finish for _, plan in new],
         read_first=False,  # read a moment ago, and none was stored
     )
