@@ -27,6 +27,11 @@ _CLIENT_CONFIG = Config(
 )
 # Objects with this tag expire by the bucket's lifecycle rule (infra/template.json) a day later.
 _SHORT_LIVED = "retention=short"
+# The same tag in the XML a browser-based POST carries it in: an upload that is never registered
+# expires with it, while what registration keeps is written anew, untagged.
+_SHORT_LIVED_XML = (
+    "<Tagging><TagSet><Tag><Key>retention</Key><Value>short</Value></Tag></TagSet></Tagging>"
+)
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
@@ -91,14 +96,16 @@ class S3Documents:
     def upload_form(
         self, key: str, *, media_type: str, max_bytes: int, seconds: int
     ) -> dict[str, Any]:
-        """A presigned POST that S3 itself holds to this key, this type and 1..max_bytes."""
+        """A presigned POST that S3 itself holds to this key, this type and 1..max_bytes; what it
+        uploads is tagged to expire a day later unless registered (then it is copied, untagged)."""
         with _unavailable_when_down():
             form = self._client.generate_presigned_post(
                 Bucket=self._bucket,
                 Key=key,
-                Fields={"Content-Type": media_type},
+                Fields={"Content-Type": media_type, "tagging": _SHORT_LIVED_XML},
                 Conditions=[
                     {"Content-Type": media_type},
+                    {"tagging": _SHORT_LIVED_XML},
                     ["content-length-range", 1, max_bytes],
                 ],
                 ExpiresIn=seconds,

@@ -209,6 +209,8 @@ class TestAttachments:
         assert reply.status == 201, reply.body
         form = reply.json()
         assert form["fields"]["Content-Type"] == "application/pdf"
+        # An upload never registered expires by the bucket's rule for this tag (a day later).
+        assert "<Key>retention</Key><Value>short</Value>" in form["fields"]["tagging"]
         key = form["fields"]["key"]
         assert key == f"acme/invoices/{invoice['id']}/uploads/{form['blobId']}"
         assert post_form(form, PDF).ok  # as the caller does, straight to S3
@@ -217,6 +219,8 @@ class TestAttachments:
         assert attached.json()["attachments"][0]["fileSize"] == len(PDF)
         kept = f"acme/invoices/{invoice['id']}/attachments/{form['blobId']}"
         assert stored_keys() == [kept]  # the upload itself is gone
+        tags = boto3.client("s3").get_object_tagging(Bucket=BUCKET_NAME, Key=kept)["TagSet"]
+        assert tags == []  # what was checked and kept does not expire
 
     def test_a_file_uploaded_again_with_the_same_form_after_its_check_is_never_served(
         self, acme: Api, globex: Api
