@@ -26,13 +26,14 @@ DYNAMODB_LOCAL_DIR := .cache/dynamodb-local
 DYNAMODB_LOCAL_JAR := $(DYNAMODB_LOCAL_DIR)/emulator/DynamoDBLocal.jar
 
 .PHONY: help install run test test-as-of lint types unit integration e2e infra package bench \
-	clean dynamodb-local
+	clean dynamodb-local spec chromium
 
 help:
 	@echo "make run      start the local stack on http://127.0.0.1:$(PORT)"
 	@echo "make test     lint, types and every test tier (what CI runs)"
 	@echo "make test-as-of AT=2030-12-31T23:30:00Z   the unit, integration and concurrency tiers as of AT"
 	@echo "make package  build the CloudFormation template for STAGE=$(STAGE) into build/"
+	@echo "make spec     write the OpenAPI 3.1 document (GET /openapi.json) to build/openapi.json"
 	@echo "make bench    measure DynamoDB calls and latency per endpoint (issue 4: 100,000 invoices), the recurring job at scale, a batch of 100 against 100 creates, PDF speed"
 
 install: $(STAMP)
@@ -55,7 +56,7 @@ lint: install
 types: install
 	$(BIN)/mypy
 
-test: lint types $(DYNAMODB_LOCAL_JAR)
+test: lint types $(DYNAMODB_LOCAL_JAR) chromium
 	$(BIN)/pytest -n auto
 
 # The tiers that run in process, as of another moment (AT, an ISO 8601 instant): every test
@@ -71,8 +72,12 @@ unit: install
 integration: install $(DYNAMODB_LOCAL_JAR)
 	$(BIN)/pytest tests/integration
 
-e2e: install
+e2e: install chromium
 	$(BIN)/pytest tests/e2e
+
+# What GET /openapi.json answers, for generating clients offline.
+spec: install
+	$(BIN)/invoicing spec build/openapi.json
 
 requirements.txt: pyproject.toml install
 	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > $@
@@ -127,6 +132,18 @@ bench: install $(DYNAMODB_LOCAL_JAR)
 	$(BIN)/python -m bench.pdf
 
 dynamodb-local: $(DYNAMODB_LOCAL_JAR)
+
+# Debian's Chromium, which the reference page's test drives headless
+# (tests/e2e/test_reference_page.py): installed with apt-get when missing (as root, or through
+# sudo); Playwright never fetches a browser of its own. CHROMIUM names another executable instead.
+chromium:
+	@if [ -n "$$CHROMIUM" ] && [ -x "$$CHROMIUM" ] || command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	command -v apt-get >/dev/null 2>&1 || { \
+		echo "the browser tests need Chromium: install it, or set CHROMIUM to its path" >&2; exit 1; }; \
+	sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	echo "installing Debian's chromium (apt-get)"; \
+	$$sudo apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 # Only package/emulator is unpacked: the simulator's JavaScript is not needed to run the jar.
 $(DYNAMODB_LOCAL_JAR): $(DYNAMODB_LOCAL_DIR)/$(DYNAMODB_LOCAL_VERSION).pin

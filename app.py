@@ -17,10 +17,12 @@ from chalicelib.api.health import health
 from chalicelib.api.idempotency import idempotent_writes
 from chalicelib.api.invoices import invoices
 from chalicelib.api.lifecycle import lifecycle
+from chalicelib.api.reference import reference
 from chalicelib.api.reports import reports
 from chalicelib.api.search import search
 from chalicelib.api.security import authenticated_requests
 from chalicelib.api.settings import settings
+from chalicelib.api.spec import spec
 from chalicelib.jobs.handlers import jobs
 
 app = Chalice(app_name="invoicing")
@@ -30,6 +32,8 @@ app.api.binary_types.extend(["multipart/form-data", "application/pdf"])
 app.register_middleware(authenticated_requests, "http")
 app.register_middleware(idempotent_writes, "http")
 app.register_blueprint(health)
+app.register_blueprint(spec)
+app.register_blueprint(reference)
 app.register_blueprint(invoices, url_prefix="/api/v1")
 app.register_blueprint(batches, url_prefix="/api/v1")
 app.register_blueprint(clients, url_prefix="/api/v1")

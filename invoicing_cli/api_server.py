@@ -1,9 +1,10 @@
 """The API on the laptop: Chalice's local server, made to answer as the deployed API does.
 
 Four things differ from plain `chalice local`:
-- a path (or a method on it) that no route serves answers 404 with the documented error body,
-  as API Gateway's MISSING_AUTHENTICATION_TOKEN response is configured to in infra/template.json,
-  instead of a 403 that echoes the caller's Authorization header back;
+- a path (or a method on it, whatever the method) that no route serves answers 404 with the
+  documented error body, as API Gateway's MISSING_AUTHENTICATION_TOKEN response is configured
+  to in infra/template.json, instead of a 403 that echoes the caller's Authorization header
+  back (or, for a method such as TRACE, the standard library's 501);
 - the listen backlog holds a burst of clients (the standard library's 5 resets the rest);
 - responses leave at once on kept-alive connections (no Nagle delay);
 - the app's adapters are built once, before the first request, not by racing request threads.
@@ -78,6 +79,14 @@ class DeployedLikeHandler(ChaliceRequestHandler):
     ) -> None:
         self.local_gateway = DeployedLikeGateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def __getattr__(self, name: str) -> Any:
+        """Every method reaches the gateway, which answers those no route serves (TRACE, QUERY,
+        any other) as the deployed API does, where http.server would answer 501 for lack of a
+        `do_TRACE`."""
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
 
 
 class BurstTolerantServer(ThreadedHTTPServer):

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, cast
 
@@ -19,7 +20,7 @@ import click
 from chalicelib.domain.due import Job
 from chalicelib.domain.values import TENANT_ID_PATTERN
 from invoicing_cli import jobs
-from invoicing_cli.local import StackState, local_token
+from invoicing_cli.local import PROJECT_DIR, StackState, local_token
 from invoicing_cli.outbox import OutboxUnavailableError, format_outbox, sent_messages
 
 # Each command imports the heavy parts it runs (moto, the app, Chalice's server) itself, so
@@ -178,6 +179,23 @@ def outbox(port: int) -> None:
     except OutboxUnavailableError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_outbox(messages))
+
+
+@cli.command()
+@click.argument(
+    "output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=PROJECT_DIR / "build" / "openapi.json",
+)
+def spec(output: Path) -> None:
+    """Write the API's OpenAPI 3.1 document, as GET /openapi.json answers it, to OUTPUT (for
+    generating clients offline)."""
+    from chalicelib.api.spec import openapi_text
+    from invoicing_cli.api_server import stage_config
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(openapi_text(stage_config().chalice_app))
+    click.echo(f"Wrote {output}")
 
 
 @cli.command("run-job")

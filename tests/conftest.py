@@ -13,6 +13,7 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+import requests
 from chalice.test import Client
 from moto import mock_aws
 
@@ -220,3 +221,33 @@ def local_api_server(ddb_local: LocalTable, monkeypatch: pytest.MonkeyPatch) -> 
     finally:
         # Other tests share the module-level app through Chalice's test client.
         app.__class__ = app_class
+
+
+@pytest.fixture
+def local_api_with_s3_and_sqs(
+    local_api_server: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """local_api_server with the documents bucket and the jobs' queue on a moto server, as
+    `invoicing serve` has them; the app makes its S3 and SQS clients on first use, so it finds
+    the server through the environment. Yields the API's base URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint_url = f"http://{host}:{port}"
+        # Servers in one process share moto's state: each test starts from an empty account.
+        requests.post(f"{endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint_url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", endpoint_url)
+        boto3.client("s3", endpoint_url=endpoint_url).create_bucket(
+            Bucket=BUCKET_NAME,
+            CreateBucketConfiguration={"LocationConstraint": REGION},  # type: ignore[typeddict-item]
+        )
+        sqs = boto3.client("sqs", endpoint_url=endpoint_url)
+        monkeypatch.setenv("JOBS_QUEUE_URL", create_jobs_queue(sqs, JOBS_QUEUE_NAME))
+        get_deps.cache_clear()
+        yield local_api_server
+    finally:
+        server.stop()

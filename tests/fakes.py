@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +55,15 @@ class InMemoryInvoiceRepository:
         after = [invoice for invoice in ordered if cursor is None or invoice.id > cursor]
         page = after[:limit]
         return Page(items=page, cursor=page[-1].id if len(after) > limit else None)
+
+    def every_invoice(self, tenant_id: str) -> Iterator[list[Invoice]]:
+        cursor = None
+        while True:
+            page = self.list_page(tenant_id, limit=100, cursor=cursor)
+            yield page.items
+            if page.cursor is None:
+                return
+            cursor = page.cursor
 
     def add(self, invoice: Invoice) -> Invoice:
         key = (invoice.tenant_id, invoice.id)

@@ -8,7 +8,13 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.api.http import if_match, json_body, json_response, no_content
-from chalicelib.api.paging import page_params, page_response
+from chalicelib.api.operations import (
+    Operation,
+    json_answer,
+    json_request,
+    no_content_answer,
+)
+from chalicelib.api.paging import PAGE_QUERY, page_answer, page_params, page_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
@@ -16,6 +22,8 @@ from chalicelib.domain.clients import Client, ClientInput
 from chalicelib.services import clients as service
 
 clients = ApiBlueprint(__name__)
+
+CLIENT = json_answer(200, "The client", Client, "ETag")
 
 
 def client_json(client: Client) -> dict[str, Any]:
@@ -29,7 +37,17 @@ def _client_response(client: Client, status: int = 200) -> Response:
     return json_response(client_json(client), status=status, headers=headers)
 
 
-@clients.route("/clients", methods=["POST"])
+@clients.route(
+    "/clients",
+    methods=["POST"],
+    operation=Operation(
+        "createClient",
+        "Create a client",
+        (json_answer(201, "The new client", Client, "ETag", "Location"),),
+        refuses=(400, 413),
+        body=json_request(ClientInput, "The client"),
+    ),
+)
 def create_client() -> Response:
     given = json_body(clients.current_request, ClientInput)
     deps = get_deps()
@@ -39,7 +57,17 @@ def create_client() -> Response:
     return _client_response(created, status=201)
 
 
-@clients.route("/clients", methods=["GET"])
+@clients.route(
+    "/clients",
+    methods=["GET"],
+    operation=Operation(
+        "listClients",
+        "List the tenant's clients",
+        (page_answer(list[Client], "A page of clients, in creation order"),),
+        refuses=(400,),
+        query=PAGE_QUERY,
+    ),
+)
 def list_clients() -> Response:
     limit, cursor = page_params(clients.current_request)
     page = service.list_clients(
@@ -48,13 +76,28 @@ def list_clients() -> Response:
     return page_response(page, limit, "clients", client_json)
 
 
-@clients.route("/clients/{clientId}", methods=["GET"])
+@clients.route(
+    "/clients/{clientId}",
+    methods=["GET"],
+    operation=Operation("getClient", "Read a client", (CLIENT,), refuses=(404,)),
+)
 def get_client(clientId: str) -> Response:
     found = service.get_client(clientId, actor=current_actor(), repo=get_deps().clients)
     return _client_response(found)
 
 
-@clients.route("/clients/{clientId}", methods=["PUT"])
+@clients.route(
+    "/clients/{clientId}",
+    methods=["PUT"],
+    operation=Operation(
+        "replaceClient",
+        "Replace a client: every field",
+        (CLIENT,),
+        refuses=(400, 404, 409, 413),
+        body=json_request(ClientInput, "The client; a field left out is cleared"),
+        if_match=True,
+    ),
+)
 def replace_client(clientId: str) -> Response:
     request = clients.current_request
     given = json_body(request, ClientInput)
@@ -70,7 +113,17 @@ def replace_client(clientId: str) -> Response:
     return _client_response(replaced)
 
 
-@clients.route("/clients/{clientId}", methods=["DELETE"])
+@clients.route(
+    "/clients/{clientId}",
+    methods=["DELETE"],
+    operation=Operation(
+        "deleteClient",
+        "Delete a client",
+        (no_content_answer("Deleted"),),
+        refuses=(404, 409),
+        if_match=True,
+    ),
+)
 def delete_client(clientId: str) -> Response:
     service.delete_client(
         clientId,

@@ -8,7 +8,13 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.api.http import if_match, json_body, json_response, no_content
-from chalicelib.api.paging import page_params, page_response
+from chalicelib.api.operations import (
+    Operation,
+    json_answer,
+    json_request,
+    no_content_answer,
+)
+from chalicelib.api.paging import PAGE_QUERY, page_answer, page_params, page_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
@@ -16,6 +22,8 @@ from chalicelib.domain.contracts import Contract, ContractInput
 from chalicelib.services import contracts as service
 
 contracts = ApiBlueprint(__name__)
+
+CONTRACT = json_answer(200, "The contract", Contract, "ETag")
 
 
 def contract_json(contract: Contract) -> dict[str, Any]:
@@ -30,7 +38,17 @@ def _contract_response(contract: Contract, status: int = 200) -> Response:
     return json_response(contract_json(contract), status=status, headers=headers)
 
 
-@contracts.route("/contracts", methods=["POST"])
+@contracts.route(
+    "/contracts",
+    methods=["POST"],
+    operation=Operation(
+        "createContract",
+        "Create a contract",
+        (json_answer(201, "The new contract", Contract, "ETag", "Location"),),
+        refuses=(400, 413),
+        body=json_request(ContractInput, "The contract"),
+    ),
+)
 def create_contract() -> Response:
     given = json_body(contracts.current_request, ContractInput)
     deps = get_deps()
@@ -44,7 +62,17 @@ def create_contract() -> Response:
     return _contract_response(created, status=201)
 
 
-@contracts.route("/contracts", methods=["GET"])
+@contracts.route(
+    "/contracts",
+    methods=["GET"],
+    operation=Operation(
+        "listContracts",
+        "List the tenant's contracts",
+        (page_answer(list[Contract], "A page of contracts, in creation order"),),
+        refuses=(400,),
+        query=PAGE_QUERY,
+    ),
+)
 def list_contracts() -> Response:
     limit, cursor = page_params(contracts.current_request)
     page = service.list_contracts(
@@ -53,13 +81,28 @@ def list_contracts() -> Response:
     return page_response(page, limit, "contracts", contract_json)
 
 
-@contracts.route("/contracts/{contractId}", methods=["GET"])
+@contracts.route(
+    "/contracts/{contractId}",
+    methods=["GET"],
+    operation=Operation("getContract", "Read a contract", (CONTRACT,), refuses=(404,)),
+)
 def get_contract(contractId: str) -> Response:
     found = service.get_contract(contractId, actor=current_actor(), repo=get_deps().contracts)
     return _contract_response(found)
 
 
-@contracts.route("/contracts/{contractId}", methods=["PUT"])
+@contracts.route(
+    "/contracts/{contractId}",
+    methods=["PUT"],
+    operation=Operation(
+        "replaceContract",
+        "Replace a contract: every field",
+        (CONTRACT,),
+        refuses=(400, 404, 409, 413),
+        body=json_request(ContractInput, "The contract; a field left out is cleared"),
+        if_match=True,
+    ),
+)
 def replace_contract(contractId: str) -> Response:
     request = contracts.current_request
     given = json_body(request, ContractInput)
@@ -76,7 +119,17 @@ def replace_contract(contractId: str) -> Response:
     return _contract_response(replaced)
 
 
-@contracts.route("/contracts/{contractId}", methods=["DELETE"])
+@contracts.route(
+    "/contracts/{contractId}",
+    methods=["DELETE"],
+    operation=Operation(
+        "deleteContract",
+        "Delete a contract",
+        (no_content_answer("Deleted"),),
+        refuses=(404, 409),
+        if_match=True,
+    ),
+)
 def delete_contract(contractId: str) -> Response:
     service.delete_contract(
         contractId,

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from chalice.app import Request, Response
+from pydantic import ConfigDict
 
-from chalicelib.api.documents import MAX_REQUEST_FILE_BYTES, uploads_in
+from chalicelib.api.documents import MAX_REQUEST_FILE_BYTES, FilePart, uploads_in
 from chalicelib.api.http import body_bytes, parsed_json, validated
 from chalicelib.api.multipart import Form, parse_form
+from chalicelib.api.operations import JSON, MULTIPART, Body, Operation
 from chalicelib.api.problems import invalid_request
-from chalicelib.api.representations import invoice_response
+from chalicelib.api.representations import (
+    INVOICE_ANSWER,
+    INVOICE_CHANGE_REFUSALS,
+    invoice_answer,
+    invoice_response,
+)
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor, write_context
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.commands import Command
 from chalicelib.domain.errors import FieldProblem
-from chalicelib.domain.values import AcceptedTimestamp
+from chalicelib.domain.values import AcceptedTimestamp, DateTimeText
 from chalicelib.services import delivery as service
 from chalicelib.services import lifecycle
 from chalicelib.services.documents import Upload
@@ -25,13 +32,38 @@ delivery = ApiBlueprint(__name__)
 
 # A body is optional: multipart gives a PDF and fields, JSON gives fields (a PDF is a file, so it
 # comes only as a part). Any other type is a 415 (Chalice answers it); nothing sent is dropped.
-OPTIONAL_FORM = ["multipart/form-data", "application/json"]
+OPTIONAL_FORM = [MULTIPART, JSON]
 SEND_FIELDS: frozenset[str] = frozenset()
 SCHEDULE_FIELDS = frozenset({"sendAt", "send_at"})
+# `-F pdf="..."` (the document's own example) sends text: a PDF comes only as a file part.
+PDF_AS_TEXT = "must be a file (a multipart part with a filename) holding the PDF, not text"
+
+
+# Any field a route does not take is refused (optional_form), so nothing sent is dropped.
+ONLY_THESE_FIELDS = ConfigDict(json_schema_extra={"additionalProperties": False})
 
 
 class ScheduleFields(Command):
+    model_config = ONLY_THESE_FIELDS
+
     send_at: AcceptedTimestamp | None = None
+
+
+class NoFields(Command):
+    """A JSON body that sends no field: send takes none."""
+
+    model_config = ONLY_THESE_FIELDS
+
+
+class SendForm(TypedDict):
+    pdf: NotRequired[FilePart]  # the PDF to email, instead of the one rendered
+
+
+class ScheduleForm(SendForm):
+    sendAt: NotRequired[DateTimeText]  # when to email it (default 08:00 on its date, its time)
+
+
+SENT = invoice_answer("The invoice as sent: issued, with the email recorded")
 
 
 def optional_form(request: Request, fields: frozenset[str]) -> Form:
@@ -46,7 +78,9 @@ def optional_form(request: Request, fields: frozenset[str]) -> Form:
     if unknown:
         taken = ", ".join(sorted(fields - {"send_at"})) or "no field"
         message = f"is not taken here (this takes {taken}, and a pdf part in multipart)"
-        raise invalid_request(*(FieldProblem(name, message) for name in unknown))
+        raise invalid_request(
+            *(FieldProblem(name, PDF_AS_TEXT if name == "pdf" else message) for name in unknown)
+        )
     return form
 
 
@@ -66,7 +100,20 @@ def given_pdf(form: Form) -> Upload | None:
     return pdfs[0] if pdfs else None
 
 
-@delivery.route("/invoices/{invoiceId}/send", methods=["POST"], content_types=OPTIONAL_FORM)
+@delivery.route(
+    "/invoices/{invoiceId}/send",
+    methods=["POST"],
+    content_types=OPTIONAL_FORM,
+    operation=Operation(
+        "sendInvoice",
+        "Email the invoice with its PDF, issuing a draft",
+        (SENT,),
+        refuses=(*INVOICE_CHANGE_REFUSALS, 413, 502),
+        body=Body(
+            {MULTIPART: SendForm, JSON: NoFields}, "A PDF of its own, if any", required=False
+        ),
+    ),
+)
 def send_invoice(invoiceId: str) -> Response:
     form = optional_form(delivery.current_request, SEND_FIELDS)
     invoice = service.send_invoice(
@@ -75,7 +122,16 @@ def send_invoice(invoiceId: str) -> Response:
     return invoice_response(invoice)
 
 
-@delivery.route("/invoices/{invoiceId}/send-reminder", methods=["POST"])
+@delivery.route(
+    "/invoices/{invoiceId}/send-reminder",
+    methods=["POST"],
+    operation=Operation(
+        "sendReminder",
+        "Email a reminder",
+        (invoice_answer("The invoice, the reminder recorded"),),
+        refuses=(404, 409, 502),
+    ),
+)
 def send_reminder(invoiceId: str) -> Response:
     invoice = service.send_reminder(
         invoiceId, actor=current_actor(), ports=get_deps().document_ports
@@ -83,7 +139,22 @@ def send_reminder(invoiceId: str) -> Response:
     return invoice_response(invoice)
 
 
-@delivery.route("/invoices/{invoiceId}/schedule", methods=["POST"], content_types=OPTIONAL_FORM)
+@delivery.route(
+    "/invoices/{invoiceId}/schedule",
+    methods=["POST"],
+    content_types=OPTIONAL_FORM,
+    operation=Operation(
+        "scheduleInvoice",
+        "Number the invoice and leave it for the sending job",
+        (invoice_answer("The invoice, SCHEDULED"),),
+        refuses=(*INVOICE_CHANGE_REFUSALS, 413),
+        body=Body(
+            {MULTIPART: ScheduleForm, JSON: ScheduleFields},
+            "When to send it, and a PDF of its own, if any",
+            required=False,
+        ),
+    ),
+)
 def schedule_invoice(invoiceId: str) -> Response:
     form = optional_form(delivery.current_request, SCHEDULE_FIELDS)
     fields = validated(ScheduleFields, dict(form.fields))
@@ -97,7 +168,17 @@ def schedule_invoice(invoiceId: str) -> Response:
     return invoice_response(invoice)
 
 
-@delivery.route("/invoices/{invoiceId}/unschedule", methods=["PATCH"])
+@delivery.route(
+    "/invoices/{invoiceId}/unschedule",
+    methods=["PATCH"],
+    operation=Operation(
+        "unscheduleInvoice",
+        "Take a scheduled invoice back to DRAFT",
+        (INVOICE_ANSWER,),
+        refuses=(404, 409),
+        if_match=True,
+    ),
+)
 def unschedule_invoice(invoiceId: str) -> Response:
     request = delivery.current_request
     return invoice_response(lifecycle.unschedule(invoiceId, **write_context(request)))

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Annotated, TypedDict
+
 from chalice.app import Request, Response
+from pydantic import WithJsonSchema
 
 from chalicelib.api.http import json_body, json_response
 from chalicelib.api.multipart import Form, parse_form
-from chalicelib.api.representations import invoice_response
+from chalicelib.api.operations import (
+    MULTIPART,
+    Answer,
+    Body,
+    Operation,
+    json_answer,
+    json_request,
+)
+from chalicelib.api.representations import (
+    INVOICE_ANSWER,
+    INVOICE_CHANGE_REFUSALS,
+    invoice_response,
+)
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
 from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.commands import Command
-from chalicelib.domain.values import ShortText, format_timestamp
+from chalicelib.domain.invoice import Blob
+from chalicelib.domain.values import DateTimeText, ShortText, Timestamp, format_timestamp
 from chalicelib.services import documents as service
 from chalicelib.services.documents import Link, Upload
 
 documents = ApiBlueprint(__name__)
 
-MULTIPART = ["multipart/form-data"]
+MULTIPART_ONLY = [MULTIPART]
 MAX_FILES_PER_REQUEST = 10
 # An API request carries at most what Lambda accepts (6 MB, base64 in API Gateway); larger
 # files go through a presigned upload (attachments/upload-url).
@@ -32,6 +48,51 @@ class UploadUrlRequest(Command):
 
 class RegisterUpload(Command):
     name: ShortText
+
+
+# Bytes as OpenAPI 3.1 says them (contentMediaType), and as 3.0 did (format: binary), which is
+# what client generators still read as a file: without it, they type a file part as text.
+def _bytes_of(media_type: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "format": "binary", "contentMediaType": media_type})
+
+
+# A file part of a multipart/form-data body.
+FilePart = Annotated[bytes, _bytes_of("application/octet-stream")]
+
+
+class AttachmentsForm(TypedDict):
+    files: list[FilePart]
+
+
+class FileLink(TypedDict):
+    url: str
+    expiresAt: DateTimeText
+
+
+class AttachmentLink(Blob):
+    """The attachment as the invoice lists it, and where to download it (link_response)."""
+
+    url: str
+    expires_at: Timestamp
+
+
+class UploadForm(TypedDict):
+    """A presigned S3 POST: send `fields` and then the file, as multipart/form-data, to `url`."""
+
+    blobId: str
+    name: str
+    expiresAt: DateTimeText
+    url: str
+    fields: dict[str, str]
+
+
+LINKED = "See Other: a link valid 15 minutes, at the Location and in the body"
+PDF_ITSELF = Answer(
+    200,
+    "The PDF itself, for `Accept: application/pdf`",
+    {"application/pdf": Annotated[bytes, _bytes_of("application/pdf")]},
+    ("Content-Disposition",),
+)
 
 
 def uploads_in(form: Form, field: str) -> list[Upload]:
@@ -49,14 +110,32 @@ def link_response(link: Link, **extra: object) -> Response:
     return json_response(body, status=303, headers={"Location": link.url})
 
 
-@documents.route("/invoices/{invoiceId}/generate-pdf", methods=["POST"])
+@documents.route(
+    "/invoices/{invoiceId}/generate-pdf",
+    methods=["POST"],
+    operation=Operation(
+        "generatePdf",
+        "Render the invoice's PDF and keep it",
+        (INVOICE_ANSWER,),
+        refuses=(404, 409),
+    ),
+)
 def generate_pdf(invoiceId: str) -> Response:
     deps = get_deps()
     invoice = service.generate_pdf(invoiceId, actor=current_actor(), ports=deps.document_ports)
     return invoice_response(invoice)
 
 
-@documents.route("/invoices/{invoiceId}/pdf", methods=["GET"])
+@documents.route(
+    "/invoices/{invoiceId}/pdf",
+    methods=["GET"],
+    operation=Operation(
+        "getPdf",
+        "Download the invoice's PDF",
+        (json_answer(303, LINKED, FileLink, "Location"), PDF_ITSELF),
+        refuses=(404,),
+    ),
+)
 def get_pdf(invoiceId: str) -> Response:
     """A short-lived link to the PDF; the PDF itself when the caller accepts only PDF."""
     request = documents.current_request
@@ -76,7 +155,16 @@ def _wants_pdf(request: Request) -> bool:
 
 
 @documents.route(
-    "/invoices/{invoiceId}/upload-attachments", methods=["POST"], content_types=MULTIPART
+    "/invoices/{invoiceId}/upload-attachments",
+    methods=["POST"],
+    content_types=MULTIPART_ONLY,
+    operation=Operation(
+        "uploadAttachments",
+        "Attach files, all or none",
+        (INVOICE_ANSWER,),
+        refuses=(*INVOICE_CHANGE_REFUSALS, 413),
+        body=Body({MULTIPART: AttachmentsForm}, "The files, each a part named files"),
+    ),
 )
 def upload_attachments(invoiceId: str) -> Response:
     form = parse_form(
@@ -91,7 +179,16 @@ def upload_attachments(invoiceId: str) -> Response:
     return invoice_response(invoice)
 
 
-@documents.route("/invoices/{invoiceId}/attachments/{blobId}", methods=["GET"])
+@documents.route(
+    "/invoices/{invoiceId}/attachments/{blobId}",
+    methods=["GET"],
+    operation=Operation(
+        "getAttachment",
+        "Download an attachment",
+        (json_answer(303, LINKED, AttachmentLink, "Location"),),
+        refuses=(404,),
+    ),
+)
 def get_attachment(invoiceId: str, blobId: str) -> Response:
     blob, link = service.attachment_link(
         invoiceId, blobId, actor=current_actor(), ports=get_deps().document_ports
@@ -99,7 +196,16 @@ def get_attachment(invoiceId: str, blobId: str) -> Response:
     return link_response(link, **blob.model_dump(mode="json", by_alias=True))
 
 
-@documents.route("/invoices/{invoiceId}/attachments/{blobId}", methods=["DELETE"])
+@documents.route(
+    "/invoices/{invoiceId}/attachments/{blobId}",
+    methods=["DELETE"],
+    operation=Operation(
+        "deleteAttachment",
+        "Remove an attachment and its file",
+        (INVOICE_ANSWER,),
+        refuses=(404, 409),
+    ),
+)
 def delete_attachment(invoiceId: str, blobId: str) -> Response:
     invoice = service.remove_attachment(
         invoiceId, blobId, actor=current_actor(), ports=get_deps().document_ports
@@ -107,7 +213,17 @@ def delete_attachment(invoiceId: str, blobId: str) -> Response:
     return invoice_response(invoice)
 
 
-@documents.route("/invoices/{invoiceId}/attachments/upload-url", methods=["POST"])
+@documents.route(
+    "/invoices/{invoiceId}/attachments/upload-url",
+    methods=["POST"],
+    operation=Operation(
+        "createAttachmentUploadUrl",
+        "Get a presigned upload for a larger file",
+        (json_answer(201, "Where and how to upload it", UploadForm),),
+        refuses=(400, 404, 413),
+        body=json_request(UploadUrlRequest, "The file's name and media type"),
+    ),
+)
 def attachment_upload_url(invoiceId: str) -> Response:
     asked = json_body(documents.current_request, UploadUrlRequest)
     form = service.attachment_upload_form(
@@ -121,7 +237,17 @@ def attachment_upload_url(invoiceId: str) -> Response:
     return json_response(form, status=201)
 
 
-@documents.route("/invoices/{invoiceId}/attachments/{blobId}", methods=["POST"])
+@documents.route(
+    "/invoices/{invoiceId}/attachments/{blobId}",
+    methods=["POST"],
+    operation=Operation(
+        "registerUpload",
+        "Attach a file uploaded through a presigned upload",
+        (INVOICE_ANSWER,),
+        refuses=(*INVOICE_CHANGE_REFUSALS, 413),
+        body=json_request(RegisterUpload, "The attachment's name"),
+    ),
+)
 def register_upload(invoiceId: str, blobId: str) -> Response:
     given = json_body(documents.current_request, RegisterUpload)
     invoice = service.register_upload(

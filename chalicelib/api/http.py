@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.problems import HttpError, invalid_request
 from chalicelib.domain.errors import FieldProblem, problems_of
+from chalicelib.domain.values import LARGEST_EXPONENT
 
 # Far above any valid body (250 rows), far below API Gateway's and Lambda's own limits.
 MAX_BODY_BYTES = 256 * 1024
@@ -48,9 +49,6 @@ def body_bytes(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     return raw
 
 
-_LARGEST_EXPONENT = 100
-
-
 def parsed_json(request: Request, *, limit: int = MAX_BODY_BYTES) -> Any:
     raw = body_bytes(request, limit=limit)
     if not raw.strip():
@@ -65,7 +63,7 @@ def _json_number(text: str) -> Decimal:
     """Exact, and within reach: no amount, quantity or count we take comes near 1e100, while a
     Decimal with an exponent in the millions costs seconds to compare or convert further on."""
     number = Decimal(text)
-    if abs(number.adjusted()) > _LARGEST_EXPONENT:
+    if abs(number.adjusted()) > LARGEST_EXPONENT:
         raise ValueError(f"the number {text[:24]} is out of range")
     return number
 

@@ -33,7 +33,8 @@ READ_ONLY_ROUTES = frozenset({"/api/v1/invoices/dynamic-search"})
 # retry is recognised by the work, and told what was made, without the secret.
 UNKEPT_ROUTES = frozenset({"/api/v1/api-keys"})
 REPLAYED_HEADER = "Idempotent-Replayed"
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as Stripe and the IETF draft allow
+KEY_PATTERN = r"[\x21-\x7e]{1,255}"  # visible ASCII, as Stripe and the IETF draft allow
+_KEY = re.compile(KEY_PATTERN)
 _COMPRESS_ABOVE = 64 * 1024  # keeps a large invoice's stored response inside one item
 
 

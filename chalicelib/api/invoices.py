@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chalice.app import Request, Response
@@ -11,18 +12,46 @@ from chalicelib.api.http import (
     json_body,
     json_response,
     no_content,
-    parsed_json,
     query_list,
     validated,
 )
-from chalicelib.api.paging import page_params, page_response
+from chalicelib.api.operations import (
+    JSON,
+    Body,
+    Operation,
+    Param,
+    json_answer,
+    json_request,
+    no_content_answer,
+)
+from chalicelib.api.paging import (
+    PAGE_QUERY,
+    export_response,
+    invoices_text,
+    page_params,
+    page_response,
+    pages_asked,
+    whole_list_answers,
+)
 from chalicelib.api.problems import HttpError, invalid_request
-from chalicelib.api.representations import invoice_json, invoice_response
+from chalicelib.api.representations import (
+    INVOICE_ANSWER,
+    INVOICE_CHANGE_REFUSALS,
+    invoice_json,
+    invoice_response,
+)
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor, write_context
 from chalicelib.bootstrap import get_deps
-from chalicelib.domain.commands import MAX_COMMENT_LENGTH, InvoiceFields, NewInvoice, RowInput
+from chalicelib.domain.commands import (
+    MAX_COMMENT_LENGTH,
+    InvoiceFields,
+    InvoiceRowInput,
+    NewInvoice,
+)
 from chalicelib.domain.errors import FieldProblem
+from chalicelib.domain.invoice import Invoice
+from chalicelib.services import exports
 from chalicelib.services import invoices as service
 from chalicelib.store.dynamo import MAX_TRANSACTION_ITEMS
 
@@ -32,65 +61,177 @@ MAX_DELETE_IDS = MAX_TRANSACTION_ITEMS - 1
 
 invoices = ApiBlueprint(__name__)
 
+CREATED = json_answer(201, "The new draft", Invoice, "ETag", "Location")
+FOUND_BY_EXTERNAL_ID = json_answer(
+    200, "The invoice its externalId names already: nothing is created", Invoice, "ETag", "Location"
+)
+IDS = "Invoice ids, repeated (?ids=a&ids=b) or comma-separated (?ids=a,b)"
+FOUND = json_answer(
+    200, "The tenant's invoices among those asked, in the order asked", list[Invoice]
+)
+# A comment is text: a JSON string, or the text itself (the document sends `-d 'string'`).
+COMMENT = Body(
+    {JSON: str, "text/plain": str},
+    "The comment's text: a JSON string, the text as sent, or text/plain; a JSON object or array"
+    " is refused",
+)
 
-@invoices.route("/invoices", methods=["POST"])
+
+@invoices.route(
+    "/invoices",
+    methods=["POST"],
+    operation=Operation(
+        "createInvoice",
+        "Create a draft invoice",
+        body=json_request(NewInvoice, "The invoice; a field left out takes the tenant's default"),
+        answers=(CREATED, FOUND_BY_EXTERNAL_ID),
+        refuses=(400, 409, 413),
+    ),
+)
 def create_invoice() -> Response:
     fields = json_body(invoices.current_request, NewInvoice)
     return _created(fields, location_prefix="invoices/find/")
 
 
-@invoices.route("/invoices/empty", methods=["POST"])
+@invoices.route(
+    "/invoices/empty",
+    methods=["POST"],
+    operation=Operation(
+        "createEmptyInvoice",
+        "Create an empty draft with the tenant's defaults",
+        answers=(CREATED, FOUND_BY_EXTERNAL_ID),
+    ),
+)
 def create_empty_invoice() -> Response:
     return _created(NewInvoice(), location_prefix="find/")
 
 
-@invoices.route("/invoices/find/{invoiceId}", methods=["GET"])
+@invoices.route(
+    "/invoices/find/{invoiceId}",
+    methods=["GET"],
+    operation=Operation("findInvoice", "Read one invoice", (INVOICE_ANSWER,), refuses=(404, 409)),
+)
 def find_invoice(invoiceId: str) -> Response:
     invoice = service.get_invoice(invoiceId, actor=current_actor(), ports=get_deps().ports)
     return invoice_response(invoice)
 
 
-@invoices.route("/invoices/find", methods=["GET"])
+@invoices.route(
+    "/invoices/find",
+    methods=["GET"],
+    operation=Operation(
+        "findInvoices",
+        "Read several invoices by id",
+        (FOUND,),
+        refuses=(400,),
+        query=(Param("ids", list[str], IDS, required=True),),
+    ),
+)
 def find_invoices() -> Response:
     return _found(_ids(invoices.current_request, required=True))
 
 
-@invoices.route("/invoices/find-list", methods=["GET"])
+@invoices.route(
+    "/invoices/find-list",
+    methods=["GET"],
+    operation=Operation(
+        "findInvoiceList",
+        "Read several invoices by id (none asked: none answered)",
+        (FOUND,),
+        refuses=(400,),
+        query=(Param("ids", list[str], IDS),),
+    ),
+)
 def find_invoice_list() -> Response:
     return _found(_ids(invoices.current_request, required=False))
 
 
-@invoices.route("/invoices/find-all", methods=["GET"])
+@invoices.route(
+    "/invoices/find-all",
+    methods=["GET"],
+    operation=Operation(
+        "findAllInvoices",
+        "List every invoice of the tenant",
+        whole_list_answers("Every invoice, oldest first (or the page asked)"),
+        refuses=(400,),
+        query=PAGE_QUERY,
+    ),
+)
 def find_all_invoices() -> Response:
-    limit, cursor = page_params(invoices.current_request)
+    """Every invoice of the tenant, as documented; a page of them with `limit` or `cursor`."""
+    request, deps = invoices.current_request, get_deps()
+    if not pages_asked(request):
+        everything = exports.every_invoice(
+            render=invoices_text, actor=current_actor(), ports=deps.ports, documents=deps.documents
+        )
+        return export_response(everything)
+    limit, cursor = page_params(request)
     page = service.list_invoices(
-        actor=current_actor(), ports=get_deps().ports, limit=limit, cursor=cursor
+        actor=current_actor(), ports=deps.ports, limit=limit, cursor=cursor
     )
     return page_response(page, limit, "find-all")
 
 
-@invoices.route("/invoices/{invoiceId}/update", methods=["PATCH"])
+@invoices.route(
+    "/invoices/{invoiceId}/update",
+    methods=["PATCH"],
+    operation=Operation(
+        "updateInvoice",
+        "Change the fields sent",
+        (INVOICE_ANSWER,),
+        refuses=(*INVOICE_CHANGE_REFUSALS, 413),
+        body=json_request(InvoiceFields, "The fields to change; rows replace every row"),
+        if_match=True,
+    ),
+)
 def update_invoice(invoiceId: str) -> Response:
     request = invoices.current_request
     fields = json_body(request, InvoiceFields)
     return invoice_response(service.update_invoice(invoiceId, fields, **write_context(request)))
 
 
-@invoices.route("/invoices/{invoiceId}/link-opportunity/{opportunityId}", methods=["PATCH"])
+@invoices.route(
+    "/invoices/{invoiceId}/link-opportunity/{opportunityId}",
+    methods=["PATCH"],
+    operation=Operation(
+        "linkOpportunity",
+        "Link the invoice to an opportunity",
+        (INVOICE_ANSWER,),
+        refuses=INVOICE_CHANGE_REFUSALS,
+        if_match=True,
+    ),
+)
 def link_opportunity(invoiceId: str, opportunityId: str) -> Response:
     request = invoices.current_request
     fields = validated(InvoiceFields, {"opportunityId": opportunityId})
     return invoice_response(service.update_invoice(invoiceId, fields, **write_context(request)))
 
 
-@invoices.route("/invoices/{invoiceId}/rows", methods=["POST"])
+@invoices.route(
+    "/invoices/{invoiceId}/rows",
+    methods=["POST"],
+    operation=Operation(
+        "addRow",
+        "Add a row to a draft",
+        (INVOICE_ANSWER,),
+        refuses=(*INVOICE_CHANGE_REFUSALS, 413),
+        body=json_request(InvoiceRowInput, "The row"),
+        if_match=True,
+    ),
+)
 def add_row(invoiceId: str) -> Response:
     request = invoices.current_request
-    row = json_body(request, RowInput)
+    row = json_body(request, InvoiceRowInput)
     return invoice_response(service.add_row(invoiceId, row, **write_context(request)))
 
 
-@invoices.route("/invoices/{invoiceId}/rows/{rowId}", methods=["DELETE"])
+@invoices.route(
+    "/invoices/{invoiceId}/rows/{rowId}",
+    methods=["DELETE"],
+    operation=Operation(
+        "removeRow", "Remove a row from a draft", (INVOICE_ANSWER,), (404, 409), if_match=True
+    ),
+)
 def remove_row(invoiceId: str, rowId: str) -> Response:
     request = invoices.current_request
     return invoice_response(service.remove_row(invoiceId, rowId, **write_context(request)))
@@ -100,6 +241,14 @@ def remove_row(invoiceId: str, rowId: str) -> Response:
     "/invoices/{invoiceId}/comment",
     methods=["POST"],
     content_types=["application/json", "text/plain"],
+    operation=Operation(
+        "addComment",
+        "Add a comment",
+        (INVOICE_ANSWER,),
+        refuses=(*INVOICE_CHANGE_REFUSALS, 413),
+        body=COMMENT,
+        if_match=True,
+    ),
 )
 def add_comment(invoiceId: str) -> Response:
     request = invoices.current_request
@@ -107,15 +256,36 @@ def add_comment(invoiceId: str) -> Response:
     return invoice_response(service.add_comment(invoiceId, text, **write_context(request)))
 
 
-@invoices.route("/invoices/{invoiceId}", methods=["DELETE"])
+@invoices.route(
+    "/invoices/{invoiceId}",
+    methods=["DELETE"],
+    operation=Operation(
+        "deleteInvoice",
+        "Delete a draft that never took a number",
+        (no_content_answer("Deleted"),),
+        refuses=(404, 409),
+        if_match=True,
+    ),
+)
 def delete_invoice(invoiceId: str) -> Response:
     service.delete_invoice(invoiceId, **write_context(invoices.current_request))
     return no_content()
 
 
-@invoices.route("/invoices/delete-list", methods=["DELETE"])
+@invoices.route(
+    "/invoices/delete-list",
+    methods=["DELETE"],
+    operation=Operation(
+        "deleteInvoiceList",
+        "Delete several drafts, all or none",
+        (no_content_answer("Deleted, every one of them"),),
+        refuses=(400, 404, 409),
+        query=(Param("ids", list[str], IDS),),
+    ),
+)
 def delete_invoice_list() -> Response:
-    ids = _ids(invoices.current_request, required=True, most=MAX_DELETE_IDS)
+    """`ids` is optional, as documented: without it nothing is deleted."""
+    ids = _ids(invoices.current_request, required=False, most=MAX_DELETE_IDS)
     service.delete_invoices(ids, actor=current_actor(), ports=get_deps().ports)
     return no_content()
 
@@ -143,20 +313,32 @@ def _ids(request: Request, *, required: bool, most: int = MAX_IDS) -> list[str]:
 
 
 def _comment_text(request: Request) -> str:
-    """The body is the comment itself: a JSON string, or plain text sent as text/plain."""
+    """The body is the comment itself, as the document's own request sends it (`-d 'string'`
+    as application/json): a JSON string is its value; a JSON object or array is refused (it is
+    data, not text); any other body is the text as sent (decision 0033)."""
+    try:
+        raw = body_bytes(request).decode("utf-8")
+    except UnicodeDecodeError:
+        raise _bad_comment("must be text in UTF-8") from None
     content_type = (request.headers.get("content-type") or "").lower()
-    if content_type.startswith("text/plain"):
-        try:
-            text: Any = body_bytes(request).decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-    else:
-        text = parsed_json(request)
-    if not isinstance(text, str) or not text.strip():
-        raise _bad_comment("must be a non-empty JSON string, the text of the comment")
+    text = raw if content_type.startswith("text/plain") else _comment_of(raw)
+    if not text.strip():
+        raise _bad_comment("must not be empty: the text of the comment")
     if len(text) > MAX_COMMENT_LENGTH:
         raise _bad_comment(f"must be at most {MAX_COMMENT_LENGTH} characters")
     return text.strip()
+
+
+def _comment_of(raw: str) -> str:
+    try:
+        value: Any = json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        raise _bad_comment("must be the text of the comment or a JSON string, not JSON data")
+    return raw
 
 
 def _bad_comment(message: str) -> HttpError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import simplejson
 from chalice.app import Response
@@ -24,7 +24,7 @@ from chalicelib.domain.errors import (
     PreconditionFailedError,
     TemporarilyUnavailableError,
 )
-from chalicelib.domain.values import format_timestamp
+from chalicelib.domain.values import DateTimeText, format_timestamp
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_OF: Sequence[tuple[type[DomainError], int]] = (
@@ -46,6 +46,27 @@ _HEADERS_OF: Mapping[int, Mapping[str, str]] = {
 }
 
 
+class FieldError(TypedDict):
+    field: str  # a path into the request, such as rows[0].quantity, or a header's name
+    message: str
+
+
+class ProblemBody(TypedDict):
+    """The documented error body: the status's phrase, what went wrong, and when."""
+
+    title: str
+    detail: str
+    time: DateTimeText
+    errors: NotRequired[list[FieldError]]
+
+
+class ItemProblem(ProblemBody):
+    """The error of one item of a batch: the body a request of its own would answer, with its
+    status."""
+
+    status: int
+
+
 class HttpError(Exception):
     """A request the HTTP layer refuses before any use case runs (bad JSON, too large...)."""
 
@@ -62,8 +83,8 @@ def invalid_request(*problems: FieldProblem) -> HttpError:
     return HttpError(400, f"Invalid request: {listed}", problems)
 
 
-def problem_body(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def problem_body(status: int, detail: str, problems: Sequence[FieldProblem] = ()) -> ProblemBody:
+    body: ProblemBody = {
         "title": HTTPStatus(status).phrase,
         "detail": detail,
         "time": format_timestamp(datetime.now(UTC)),
@@ -85,7 +106,7 @@ def status_of(exc: DomainError) -> int:
     return next(code for kind, code in STATUS_OF if isinstance(exc, kind))
 
 
-def error_body(exc: DomainError) -> dict[str, Any]:
+def error_body(exc: DomainError) -> ItemProblem:
     """The body a request failing with `exc` answers, with its status: a batch item's error."""
     problems = exc.problems if isinstance(exc, InvalidInputError) else ()
     return {"status": status_of(exc), **problem_body(status_of(exc), str(exc), problems)}

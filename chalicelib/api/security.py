@@ -19,7 +19,8 @@ from chalicelib.domain.values import Actor
 from chalicelib.services.authentication import authenticate
 from chalicelib.services.ports import InvoicePorts
 
-PUBLIC_PATHS = frozenset({"/health"})
+# Liveness, and the API's own description and the page rendering it: nothing of any tenant.
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/{asset}"})
 
 _current_actor: ContextVar[Actor] = ContextVar("current_actor")
 

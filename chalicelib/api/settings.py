@@ -3,11 +3,14 @@ the ETag, and changed only over the version an If-Match names, when it names one
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from chalice.app import Response
 
-from chalicelib.api.documents import MULTIPART, uploads_in
+from chalicelib.api.documents import MULTIPART_ONLY, FilePart, uploads_in
 from chalicelib.api.http import if_match, json_body, json_response
 from chalicelib.api.multipart import parse_form
+from chalicelib.api.operations import MULTIPART, Body, Operation, json_answer, json_request
 from chalicelib.api.problems import invalid_request
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
@@ -19,19 +22,40 @@ from chalicelib.services.ports import StoredSettings
 
 settings = ApiBlueprint(__name__)
 
+SETTINGS = json_answer(200, "The settings, their version as the ETag", TenantSettings, "ETag")
+
+
+class LogoForm(TypedDict):
+    file: FilePart  # PNG or JPEG
+
 
 def settings_response(stored: StoredSettings) -> Response:
     body = stored.settings.model_dump(mode="python", by_alias=True)
     return json_response(body, headers={"ETag": f'"{stored.version}"'})
 
 
-@settings.route("/settings", methods=["GET"])
+@settings.route(
+    "/settings",
+    methods=["GET"],
+    operation=Operation("getSettings", "Read the tenant's settings", (SETTINGS,)),
+)
 def get_settings() -> Response:
     found = service.get_settings(actor=current_actor(), repo=get_deps().tenant_settings)
     return settings_response(found)
 
 
-@settings.route("/settings", methods=["PUT"])
+@settings.route(
+    "/settings",
+    methods=["PUT"],
+    operation=Operation(
+        "replaceSettings",
+        "Replace the tenant's settings (the logo stays)",
+        (SETTINGS,),
+        refuses=(400, 409, 413),
+        body=json_request(TenantSettings, "Every setting; one left out takes its default"),
+        if_match=True,
+    ),
+)
 def replace_settings() -> Response:
     request = settings.current_request
     given = json_body(request, TenantSettings)
@@ -44,7 +68,19 @@ def replace_settings() -> Response:
     return settings_response(saved)
 
 
-@settings.route("/settings/logo", methods=["PUT"], content_types=MULTIPART)
+@settings.route(
+    "/settings/logo",
+    methods=["PUT"],
+    content_types=MULTIPART_ONLY,
+    operation=Operation(
+        "putLogo",
+        "Set the seller's logo",
+        (SETTINGS,),
+        refuses=(400, 409, 413),
+        body=Body({MULTIPART: LogoForm}, "The logo as one file part named file"),
+        if_match=True,
+    ),
+)
 def put_logo() -> Response:
     request = settings.current_request
     form = parse_form(request, max_files=1, max_bytes=service.MAX_LOGO_BYTES)
@@ -60,7 +96,13 @@ def put_logo() -> Response:
     return settings_response(saved)
 
 
-@settings.route("/settings/logo", methods=["DELETE"])
+@settings.route(
+    "/settings/logo",
+    methods=["DELETE"],
+    operation=Operation(
+        "deleteLogo", "Remove the seller's logo", (SETTINGS,), refuses=(409,), if_match=True
+    ),
+)
 def delete_logo() -> Response:
     saved = service.remove_logo(
         actor=current_actor(),

@@ -148,9 +148,12 @@ class _Formats:
             amount, self.currency, locale=self.locale, decimal_quantization=False
         )
 
-    def rate(self, percent: Decimal) -> str:
+    def rate(self, percent: Decimal | None) -> str:
+        """None, for a row whose tax was stated as an amount (decision 0032), prints no rate."""
         from babel.numbers import format_percent
 
+        if percent is None:
+            return ""
         return format_percent(percent.scaleb(-2), locale=self.locale, decimal_quantization=False)
 
     def quantity(self, quantity: Decimal, quantity_type: QuantityType) -> str:
@@ -201,7 +204,7 @@ def _party(party: PartyDetails, labels: Labels, formats: _Formats) -> Party:
     if address is not None:
         postal_city = " ".join(part for part in (address.postal_code, address.city) if part)
         country = formats.country(address.country) if address.country else None
-        lines += [address.street, postal_city, address.region, country]
+        lines += [address.street, address.address_line2, postal_city, address.region, country]
     lines.append(f"{labels.vat_id}: {party.vat_id}" if party.vat_id else None)
     lines.append(party.email)
     return Party(name=party.name or "", lines=tuple(line for line in lines if line))
@@ -224,7 +227,8 @@ def _totals(invoice: Invoice, labels: Labels, formats: _Formats) -> tuple[Fact, 
 
 def _tax_lines(rows: Iterable[InvoiceRow], formats: _Formats) -> tuple[TaxLine, ...]:
     """Net base and tax per rate, from the rows' rounded amounts, lowest rate first."""
-    by_rate = sorted(rows, key=lambda row: row.tax_rate)
+    # Rows whose tax was stated as an amount, without a rate, come last, in a line of their own.
+    by_rate = sorted(rows, key=lambda row: (row.tax_rate is None, row.tax_rate or 0))
     lines = []
     for rate, rows_of_rate in itertools.groupby(by_rate, key=lambda row: row.tax_rate):
         totals = invoice_totals(rows_of_rate, formats.currency)

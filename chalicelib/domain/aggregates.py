@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
@@ -60,6 +60,9 @@ class Totals(DomainModel):
 
 
 class InvoiceStats(DomainModel):
+    # Answered without its nulls: byCurrency only when the tenant invoices in several.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
     count_by_status: dict[str, int]
     total_invoiced: Decimal
     total_outstanding: Decimal

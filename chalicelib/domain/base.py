@@ -9,8 +9,13 @@ from pydantic.alias_generators import to_camel
 class DomainModel(BaseModel):
     """camelCase on the wire and in the table, snake_case in Python; immutable once built."""
 
+    # Answered whole (null where unknown), so a field with a default is still always there.
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="ignore",
+        json_schema_serialization_defaults_required=True,
     )
 
 

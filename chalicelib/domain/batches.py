@@ -7,7 +7,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.domain.base import DomainModel, TenantRecord
 from chalicelib.domain.values import Timestamp
@@ -40,6 +40,9 @@ class ItemResult(DomainModel):
     """What became of one item: its invoice, or the error body a single create would answer.
     `external_id` is the caller's name for the item (Hyperline's batch_invoice_id)."""
 
+    # Answered without its nulls: an invoiceId or an error, an externalId when there is one.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
+
     index: int
     status: ItemStatus
     external_id: str | None = None
@@ -62,6 +65,9 @@ class Batch(TenantRecord):
     # How its items without a key of their own are named (derived_ids.batch_item_id): a batch
     # stored before there was a choice read as 1, and keeps its ids to the end.
     id_scheme: int = 1
+    # What the request that queued it said, when its id is the client's to choose (Hyperline's
+    # batch_id): the same id with another body is refused, not answered as this batch.
+    fingerprint: str | None = None
 
     @property
     def processed(self) -> int:

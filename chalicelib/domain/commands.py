@@ -11,7 +11,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -53,7 +56,8 @@ PaymentTermDays = Annotated[Count, Field(ge=0, le=365)]
 
 class Command(BaseModel):
     """Input accepts camelCase (as documented) or snake_case; unknown and read-only fields,
-    such as totals a client computed, are ignored."""
+    such as an invoice's totals a client computed, are ignored (a row's own amounts are not:
+    InvoiceRowInput)."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -61,6 +65,8 @@ class Command(BaseModel):
         extra="ignore",
         str_strip_whitespace=True,
         frozen=True,
+        # A contract answers its items whole, defaults included.
+        json_schema_serialization_defaults_required=True,
     )
 
 
@@ -83,6 +89,49 @@ class RowInput(Command):
         if info.data.get("discount_type") is DiscountType.PERCENTAGE and discount > HUNDRED:
             raise ValueError("a PERCENTAGE discount must be at most 100")
         return discount
+
+
+# What quantity x unitPrice can come to, with room: a stated amount beyond it states no row.
+StatedAmount = Annotated[PlainDecimal, Field(ge=-(10**22), le=10**22, allow_inf_nan=False)]
+
+
+class InvoiceRowInput(RowInput):
+    """A row of the native invoice API: its rate, or the amounts it comes to, or both, which
+    must agree (pricing.priced_row; decision 0032). `taxRate: null` is no rate, so a row
+    answered without one can be sent back as it is; a row with neither a rate nor a stated
+    tax is untaxed."""
+
+    total: StatedAmount | None = None
+    tax_amount: StatedAmount | None = None
+    total_with_tax: StatedAmount | None = None
+    discount_amount: StatedAmount | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def a_null_rate_is_no_rate(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (k in _RATE_NAMES and v is None)}
+        return data
+
+    @property
+    def rate_given(self) -> bool:
+        return "tax_rate" in self.model_fields_set
+
+
+_RATE_NAMES = ("taxRate", "tax_rate")
+
+
+def _as_given_or_invoice_row(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    return value if isinstance(value, RowInput) else handler(value)
+
+
+# Typed as RowInput, so a contract's items and an import's rows pass as they were built (each
+# was checked where it was made); a request's rows are read as InvoiceRowInput, amounts and all.
+RowField = Annotated[
+    RowInput,
+    GetPydanticSchema(lambda _, handler: handler(InvoiceRowInput)),
+    WrapValidator(_as_given_or_invoice_row),
+]
 
 
 class RecurringAgreementInput(Command):
@@ -144,7 +193,7 @@ class InvoiceFields(Command):
     currency: CurrencyCode | None = None
     invoice_date: CalendarDate | None = None
     payment_term_days: PaymentTermDays | None = None
-    rows: Annotated[list[RowInput], Field(max_length=MAX_ROWS)] | None = None
+    rows: Annotated[list[RowField], Field(max_length=MAX_ROWS)] | None = None
     client_id: Reference | None = None
     contact_email: MailAddress | None = None
     note: LongText | None = None
@@ -156,13 +205,6 @@ class InvoiceFields(Command):
     tax_inclusive: bool | None = None
     custom_fields: CustomFields | None = None
     recurring_agreement: RecurringAgreementInput | None = None
-
-    @model_validator(mode="after")
-    def row_ids_are_unique(self) -> Self:
-        ids = [row.id for row in self.rows or () if row.id is not None]
-        if len(ids) != len(set(ids)):
-            raise ValueError("rows: two rows carry the same id")
-        return self
 
 
 class NewInvoice(InvoiceFields):

@@ -21,9 +21,9 @@ from chalicelib.domain.commands import (
 )
 from chalicelib.domain.due import local_date, start_of_day
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
-from chalicelib.domain.parties import PaymentAccount
+from chalicelib.domain.parties import AddressInput, PaymentAccount, PostalAddress
 from chalicelib.domain.settings import BankAccount
-from chalicelib.domain.text import PaymentReference
+from chalicelib.domain.text import OneLineText, PaymentReference
 from chalicelib.domain.values import (
     LATEST_DATE,
     AcceptedTimestamp,
@@ -67,18 +67,25 @@ def _midnight_if_a_day(value: Any) -> Any:
 
 
 Period = Annotated[ContractPeriod, BeforeValidator(_upper)]
-Moment = Annotated[AcceptedTimestamp, BeforeValidator(_midnight_if_a_day)]
+Moment = Annotated[
+    AcceptedTimestamp, BeforeValidator(_midnight_if_a_day, json_schema_input_type=date | datetime)
+]
 
 
 class PaymentMethodInput(BankAccount):
     """A bank account the client pays into: IBAN and BIC checked as in the tenant's settings,
-    plus what a transfer slip shows (the hevn dialect's paymentMethods)."""
+    plus what a transfer slip shows and who holds the account: a person's names or a business's,
+    and their address (the hevn dialect's paymentMethods)."""
 
     bank_name: ShortText | None = None
     beneficiary_name: ShortText | None = None
     bank_address: ShortText | None = None
     currency: CurrencyCode | None = None
     payment_reference: PaymentReference | None = None
+    account_holder_first_name: OneLineText | None = None
+    account_holder_last_name: OneLineText | None = None
+    account_holder_business_name: OneLineText | None = None
+    account_holder_address: AddressInput | None = None
 
 
 class ContractPaymentAccount(PaymentAccount):
@@ -89,6 +96,10 @@ class ContractPaymentAccount(PaymentAccount):
     bank_address: str | None = None
     currency: str | None = None
     payment_reference: str | None = None
+    account_holder_first_name: str | None = None
+    account_holder_last_name: str | None = None
+    account_holder_business_name: str | None = None
+    account_holder_address: PostalAddress | None = None
 
 
 class ContractInput(Command):

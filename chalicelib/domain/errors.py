@@ -196,6 +196,17 @@ class BatchIdTakenError(ConflictError):
         super().__init__(f"Batch id {batch_id} already names another kind of batch; choose another")
 
 
+class BatchIdReusedError(ConflictError):
+    """A batch id the client chose, sent again with another body: answering the batch it named
+    would drop the new body unsaid, so it is refused (as a reused Idempotency-Key is)."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(
+            f"Batch id {batch_id} already names a batch queued with a different body, which "
+            "stays as it was; send this body under a new batch_id"
+        )
+
+
 class ApiKeyNotFoundError(NotFoundError):
     def __init__(self, key_id: str) -> None:
         super().__init__(f"API key not found: {key_id}")

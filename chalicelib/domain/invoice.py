@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -99,7 +100,9 @@ class InvoiceRow(DomainModel):
     quantity: Decimal
     quantity_type: QuantityType = QuantityType.AMOUNT
     unit_price: Decimal
-    tax_rate: Decimal
+    # None: the row stated its tax as an amount no rate of 4 decimals gives, and taxAmount
+    # keeps it as stated (decision 0032); stored so, without the attribute.
+    tax_rate: Decimal | None = None
     type: RowType = RowType.ITEM
     # Rows stored before discounts existed read as undiscounted.
     discount: Decimal = ZERO
@@ -245,6 +248,21 @@ class Invoice(DomainModel):
         """The rows' amounts as entered, before discounts: the sum the discount is taken off."""
         return sum_of((row.amount(self.tax_inclusive) for row in self.rows), self.currency)
 
+    @classmethod
+    def from_stored(cls, attributes: Mapping[str, Any]) -> Invoice:
+        """The invoice stored as `attributes` (its fields by their wire names), its amounts
+        written with the currency's minor units (10 EUR as 10.00) before it is validated:
+        DynamoDB keeps a number's value, not its scale. As in_minor_units gives, at a fraction
+        of the cost (a whole list reads thousands)."""
+        currency = attributes.get("currency")
+        if not isinstance(currency, str):
+            return cls.model_validate(attributes)
+        data = _scaled(attributes, _STORED_INVOICE_AMOUNTS, currency)
+        for name, amounts in (("rows", _STORED_ROW_AMOUNTS), ("transactions", ("amount",))):
+            if isinstance(attributes.get(name), list):
+                data[name] = [_scaled(part, amounts, currency) for part in attributes[name]]
+        return cls.model_validate(data)
+
     def in_minor_units(self) -> Invoice:
         """The same amounts written with the currency's minor units (10 EUR as 10.00): DynamoDB
         keeps a number's value, not its scale."""
@@ -253,14 +271,7 @@ class Invoice(DomainModel):
             return round_money(amount, self.currency)
 
         rows = [
-            row.model_copy(
-                update={
-                    "discount_amount": scaled(row.discount_amount),
-                    "total": scaled(row.total),
-                    "tax_amount": scaled(row.tax_amount),
-                    "total_with_tax": scaled(row.total_with_tax),
-                }
-            )
+            row.model_copy(update={name: scaled(getattr(row, name)) for name in _ROW_AMOUNTS})
             for row in self.rows
         ]
         transactions = [
@@ -288,3 +299,18 @@ _INVOICE_AMOUNTS = (
     "paid",
     "paid_excluding_tax",
 )
+_ROW_AMOUNTS = ("discount_amount", "total", "tax_amount", "total_with_tax")
+# The same, by the names they are stored under.
+_STORED_INVOICE_AMOUNTS = tuple(Invoice.model_fields[n].alias or n for n in _INVOICE_AMOUNTS)
+_STORED_ROW_AMOUNTS = tuple(InvoiceRow.model_fields[n].alias or n for n in _ROW_AMOUNTS)
+
+
+def _scaled(stored: Any, amounts: tuple[str, ...], currency: str) -> Any:
+    """A stored mapping with its `amounts` in the currency's minor units (anything else, or
+    not a mapping, as it is: validation names what is wrong)."""
+    if not isinstance(stored, Mapping):
+        return stored
+    scaled = {
+        n: round_money(stored[n], currency) for n in amounts if type(stored.get(n)) is Decimal
+    }
+    return {**stored, **scaled}

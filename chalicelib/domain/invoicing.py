@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -109,7 +109,7 @@ def new_invoice(
     )
     tax_inclusive = bool(fields.tax_inclusive)
     rows = pricing.priced_rows(
-        [(row, new_id()) for row in fields.rows or ()], currency, tax_inclusive
+        [(row, row.id or new_id()) for row in fields.rows or ()], currency, tax_inclusive
     )
     totals = invoice_totals(rows, currency)
     zero = round_money(ZERO, currency)
@@ -165,8 +165,9 @@ def apply_changes(
     cleared = sorted(name for name in present & REQUIRED_FIELDS if getattr(fields, name) is None)
     if cleared:
         raise InvalidInputError([FieldProblem(to_camel(n), "must not be null") for n in cleared])
+    rows = _requested_rows(invoice, fields)
     # A client may send the whole invoice back: a value it repeats is no change.
-    changed = {name for name in present if not _same(invoice, fields, name)}
+    changed = {name for name in present if not _same(invoice, fields, name, rows)}
     content = changed & CONTENT_FIELDS
     if content and invoice.status != InvoiceStatus.DRAFT:
         raise FrozenFieldsError(
@@ -180,52 +181,58 @@ def apply_changes(
             fields.recurring_agreement, invoice.recurring_agreement
         )
     if content:
-        changes |= _content_changes(invoice, fields)
+        changes |= _content_changes(invoice, fields, rows)
     description = f"Changed {', '.join(_camel(changed))}"
     return record(invoice, EventType.UPDATE, description, actor=actor, now=now, **changes)
 
 
-def _same(invoice: Invoice, fields: InvoiceFields, name: str) -> bool:
+def _same(
+    invoice: Invoice, fields: InvoiceFields, name: str, rows: list[InvoiceRow] | None
+) -> bool:
     if name == "rows":
-        requested = fields.rows or []
-        return len(requested) == len(invoice.rows) and all(
-            _same_row(row, stored) for row, stored in zip(requested, invoice.rows, strict=True)
-        )
+        return rows is not None and _same_rows(fields.rows or [], rows, invoice.rows)
     if name == "recurring_agreement":
         given = _agreement(fields.recurring_agreement, invoice.recurring_agreement)
         return given == invoice.recurring_agreement
     return bool(getattr(fields, name) == getattr(invoice, name))
 
 
-def _same_row(row: RowInput, stored: InvoiceRow) -> bool:
-    return row.id in (None, stored.id) and all(
-        getattr(row, name) == getattr(stored, name) for name in _ROW_INPUTS
+def _same_rows(
+    requested: Sequence[RowInput], priced: Sequence[InvoiceRow], stored: Sequence[InvoiceRow]
+) -> bool:
+    """The rows sent price to the rows stored, each sent without an id or under its own: a
+    row sent back with its amounts and no rate is the same row."""
+    return len(priced) == len(stored) and all(
+        row.id in (None, old.id) and new.model_copy(update={"id": old.id}) == old
+        for row, new, old in zip(requested, priced, stored, strict=True)
     )
 
 
-_ROW_INPUTS = (
-    "description",
-    "product_id",
-    "quantity",
-    "quantity_type",
-    "unit_price",
-    "tax_rate",
-    "type",
-    "discount",
-    "discount_type",
-)
+def _requested_rows(invoice: Invoice, fields: InvoiceFields) -> list[InvoiceRow] | None:
+    """The rows an update sends, priced in the currency and taxInclusive it leaves the invoice
+    with; None when it sends none."""
+    if fields.rows is None:
+        return None
+    currency, inclusive = _pricing_of(invoice, fields)
+    return pricing.rows_for_update(fields.rows, invoice.rows, currency, inclusive)
 
 
-def _content_changes(invoice: Invoice, fields: InvoiceFields) -> dict[str, object]:
-    currency = fields.currency or invoice.currency
+def _pricing_of(invoice: Invoice, fields: InvoiceFields) -> tuple[str, bool]:
+    inclusive = invoice.tax_inclusive if fields.tax_inclusive is None else fields.tax_inclusive
+    return fields.currency or invoice.currency, inclusive
+
+
+def _content_changes(
+    invoice: Invoice, fields: InvoiceFields, requested: list[InvoiceRow] | None
+) -> dict[str, object]:
+    currency, inclusive = _pricing_of(invoice, fields)
     invoice_date = fields.invoice_date or invoice.invoice_date
     terms = (
         invoice.payment_term_days if fields.payment_term_days is None else fields.payment_term_days
     )
-    inclusive = invoice.tax_inclusive if fields.tax_inclusive is None else fields.tax_inclusive
     rows = (
-        pricing.rows_for_update(fields.rows, invoice.rows, currency, inclusive)
-        if fields.rows is not None
+        requested
+        if requested is not None
         else pricing.priced_rows([(row, row.id) for row in invoice.rows], currency, inclusive)
     )
     present = fields.model_fields_set
@@ -251,7 +258,7 @@ def add_row(invoice: Invoice, row: RowInput, *, actor: Actor, now: datetime) -> 
     ensure_allowed(invoice, Action.ADD_ROW)
     if len(invoice.rows) >= MAX_ROWS:
         raise InvalidInputError([FieldProblem("rows", f"an invoice holds at most {MAX_ROWS} rows")])
-    added = pricing.priced_row(row, new_id(), invoice.currency, invoice.tax_inclusive, at="")
+    added = pricing.add_row(row, invoice.rows, invoice.currency, invoice.tax_inclusive)
     rows = [*invoice.rows, added]
     return record(
         invoice,

@@ -41,8 +41,13 @@ def minor_units(currency: str) -> int:
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round half away from zero to the currency's minor unit; never returns a negative zero."""
-    exponent = Decimal(1).scaleb(-minor_units(currency))
-    return _EXACT.add(_EXACT.quantize(amount, exponent), ZERO)
+    return _EXACT.add(_EXACT.quantize(amount, _minor_unit(currency)), ZERO)
+
+
+@functools.cache
+def _minor_unit(currency: str) -> Decimal:
+    """The currency's smallest amount: 0.01 for EUR, 1 for JPY, 0.001 for KWD."""
+    return Decimal(1).scaleb(-minor_units(currency))
 
 
 def prorate(amount: Decimal, part: Decimal, whole: Decimal, currency: str) -> Decimal:
@@ -107,20 +112,53 @@ def line_amounts(
     amount = round_money(_EXACT.multiply(quantity, unit_price), currency)
     discount_amount = discount_of(amount, discount, discount_type, currency)
     discounted = _EXACT.subtract(amount, discount_amount)
-    if tax_inclusive:
-        share = _EXACT.divide(_EXACT.multiply(discounted, tax_rate), _EXACT.add(HUNDRED, tax_rate))
-        tax_amount = round_money(share, currency)
-        total = _EXACT.subtract(discounted, tax_amount)
-    else:
-        total = discounted
-        tax_amount = round_money(_EXACT.divide(_EXACT.multiply(total, tax_rate), HUNDRED), currency)
+    tax_amount = tax_on(discounted, tax_rate, currency, tax_inclusive=tax_inclusive)
+    return _with_tax(amount, discount_amount, tax_amount, tax_inclusive)
+
+
+def line_amounts_with_tax(
+    quantity: Decimal,
+    unit_price: Decimal,
+    tax_amount: Decimal,
+    currency: str,
+    *,
+    discount: Decimal = ZERO,
+    discount_type: DiscountType = DiscountType.FIXED,
+    tax_inclusive: bool = False,
+) -> LineAmounts:
+    """A row whose tax was stated as an amount that no rate reproduces: the same rule as
+    line_amounts, with `tax_amount` (already in the currency's minor units) as its tax."""
+    amount = round_money(_EXACT.multiply(quantity, unit_price), currency)
+    discount_amount = discount_of(amount, discount, discount_type, currency)
+    return _with_tax(amount, discount_amount, tax_amount, tax_inclusive)
+
+
+def _with_tax(
+    amount: Decimal, discount_amount: Decimal, tax_amount: Decimal, tax_inclusive: bool
+) -> LineAmounts:
+    """The discounted amount is the net, with the tax on top; or, when prices include tax, the
+    gross, with the tax split out of it."""
+    discounted = _EXACT.subtract(amount, discount_amount)
+    total = _EXACT.subtract(discounted, tax_amount) if tax_inclusive else discounted
     return LineAmounts(
         amount=amount,
         discount_amount=discount_amount,
         total=_EXACT.add(total, ZERO),
-        tax_amount=tax_amount,
+        tax_amount=_EXACT.add(tax_amount, ZERO),
         total_with_tax=_EXACT.add(total, tax_amount),
     )
+
+
+def tax_on(
+    discounted: Decimal, tax_rate: Decimal, currency: str, *, tax_inclusive: bool
+) -> Decimal:
+    """A row's tax from its discounted amount: round(net x rate / 100) on top of it, or, when
+    prices include tax, round(gross x rate / (100 + rate)) out of it."""
+    if tax_inclusive:
+        share = _EXACT.divide(_EXACT.multiply(discounted, tax_rate), _EXACT.add(HUNDRED, tax_rate))
+    else:
+        share = _EXACT.divide(_EXACT.multiply(discounted, tax_rate), HUNDRED)
+    return round_money(share, currency)
 
 
 def discount_of(

@@ -23,6 +23,7 @@ CountryCode = Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2
 
 class PostalAddress(DomainModel):
     street: ShortText | None = None
+    address_line2: ShortText | None = None  # the line under the street: a floor, a building
     postal_code: Annotated[str, Field(max_length=20)] | None = None
     city: ShortText | None = None
     region: ShortText | None = None
@@ -34,6 +35,7 @@ class AddressInput(PostalAddress):
     prints it. Copies kept on invoices stay PostalAddress, read as they were written."""
 
     street: OneLineText | None = None
+    address_line2: OneLineText | None = None
     postal_code: Annotated[str, Field(max_length=20), OneLine] | None = None
     city: OneLineText | None = None
     region: OneLineText | None = None

@@ -28,7 +28,14 @@ from chalicelib.domain.invoice import (
 )
 from chalicelib.domain.lifecycle import Action, ensure_allowed, open_status
 from chalicelib.domain.money import ZERO, minor_units, prorate, round_money
-from chalicelib.domain.values import AcceptedTimestamp, Actor, PlainDecimal, ShortText, new_id
+from chalicelib.domain.values import (
+    AcceptedTimestamp,
+    Actor,
+    PlainDecimal,
+    Reference,
+    ShortText,
+    new_id,
+)
 
 PaymentAmount = Annotated[PlainDecimal, Field(gt=0, le=10**15, allow_inf_nan=False)]
 
@@ -38,7 +45,10 @@ def _midnight_utc_for_a_date(value: object) -> object:
     return f"{value}T00:00:00Z" if isinstance(value, str) and len(value.strip()) == 10 else value
 
 
-PaymentDate = Annotated[AcceptedTimestamp, BeforeValidator(_midnight_utc_for_a_date)]
+PaymentDate = Annotated[
+    AcceptedTimestamp,
+    BeforeValidator(_midnight_utc_for_a_date, json_schema_input_type=date | datetime),
+]
 
 
 class PaymentInput(Command):
@@ -46,6 +56,8 @@ class PaymentInput(Command):
     date: PaymentDate | None = None
     payment_method: PaymentMethod = PaymentMethod.OTHER
     description: ShortText | None = None
+    # The caller's own name for the account the money went to, kept and answered as sent.
+    account_id: Reference | None = None
 
 
 def balance(invoice: Invoice) -> Decimal:
@@ -68,7 +80,7 @@ def add_payment(
         raise PaymentExceedsBalanceError(invoice.id, amount, balance(invoice), invoice.currency)
     transaction = _transaction(
         invoice, amount, payment.date or now, payment.payment_method, actor, now
-    ).model_copy(update={"description": payment.description})
+    ).model_copy(update={"description": payment.description, "account_id": payment.account_id})
     transactions = [*invoice.transactions, transaction]
     return record(
         invoice,

@@ -1,5 +1,5 @@
-"""What a caller may ask of the invoice lists: search terms, filters, one sort field and a page,
-checked against what the indexes can serve."""
+"""What a caller may ask of the invoice lists: search terms, filters, sort keys (any scalar field
+of the invoice, several in turn) and a page, checked before anything is read."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from chalicelib.domain.commands import Command
 from chalicelib.domain.invoice import InvoiceStatus
@@ -24,14 +31,50 @@ Term = Annotated[str, Field(min_length=1, max_length=100)]
 _TOTAL_LIMIT = Decimal(10) ** 24
 
 
+MAX_SORT_KEYS = 5
+
+
 class SortField(StrEnum):
+    """Every scalar field an invoice is answered with (tests/unit/test_sorting.py holds it to
+    the model); the first seven have an index of their own."""
+
+    CREATED = "created"
     INVOICE_DATE = "invoiceDate"
     DUE_DATE = "dueDate"
-    CREATED = "created"
     UPDATED = "updated"
     INVOICE_NUMBER = "invoiceNumber"
     TOTAL = "total"
     STATUS = "status"
+    ID = "id"
+    TENANT_ID = "tenantId"
+    TYPE = "type"
+    EXTERNAL_ID = "externalId"
+    CURRENCY = "currency"
+    PAYMENT_TERM_DAYS = "paymentTermDays"
+    CLIENT_ID = "clientId"
+    CONTACT_EMAIL = "contactEmail"
+    NOTE = "note"
+    OPPORTUNITY_ID = "opportunityId"
+    MILESTONE_ID = "milestoneId"
+    SALES_ORDER_ID = "salesOrderId"
+    SUBSIDIARY_ID = "subsidiaryId"
+    PAYMENT_REFERENCE = "paymentReference"
+    TAX_INCLUSIVE = "taxInclusive"
+    TOTAL_DISCOUNT = "totalDiscount"
+    TOTAL_EXCLUDING_TAX = "totalExcludingTax"
+    TOTAL_TAX = "totalTax"
+    TOTAL_WITH_TAX = "totalWithTax"
+    PAID = "paid"
+    PAID_EXCLUDING_TAX = "paidExcludingTax"
+    DATE_PAID = "datePaid"
+    OVERDUE_NOTIFIED_AT = "overdueNotifiedAt"
+    SEND_AT = "sendAt"
+    TIMEZONE = "timezone"
+    NEXT_REMINDER_AT = "nextReminderAt"
+    MAIL_BODY = "mailBody"
+    REMINDER_BODY = "reminderBody"
+    CREATED_BY = "createdBy"
+    UPDATED_BY = "updatedBy"
 
 
 FILTERS = (
@@ -62,7 +105,10 @@ def _once(statuses: list[InvoiceStatus]) -> list[InvoiceStatus]:
 
 
 _Statuses = Annotated[
-    list[InvoiceStatus], BeforeValidator(_listed), Field(min_length=1), AfterValidator(_once)
+    list[InvoiceStatus],
+    BeforeValidator(_listed, json_schema_input_type=list[InvoiceStatus] | str),
+    Field(min_length=1),
+    AfterValidator(_once),
 ]
 _Total = Annotated[
     Decimal,
@@ -122,11 +168,14 @@ def _backwards(low: Bound | None, high: Bound | None) -> bool:
 
 
 def _capped(value: Any) -> Any:
-    """A page larger than the cap is served at the cap; the page's `size` says so. Anything
-    else (a fraction, text, a bool) is left for the field's own check to refuse."""
+    """A page larger than the cap is served at the cap; the page's `size` says so. A size of 0
+    (the document's own example sends it) is the default size, as Spring's pageable reads
+    it. Anything else (a fraction, text, a bool) is left for the field's own check to refuse."""
     number = _as_decimal(value)
     if number is not None and number == number.to_integral_value() and number > MAX_PAGE_SIZE:
         return MAX_PAGE_SIZE
+    if number == 0:
+        return DEFAULT_PAGE_SIZE
     return value
 
 
@@ -141,13 +190,9 @@ def _as_decimal(value: Any) -> Decimal | None:
     return None
 
 
-def _one_sort(value: Any) -> Any:
-    """Several sort fields are refused: an index orders by one; ties break by creation order."""
-    if isinstance(value, list):
-        if len(value) > 1:
-            raise ValueError("sort by one field; ties are broken by creation order")
-        return value[0] if value else {}
-    return value
+def _listed_sorts(value: Any) -> Any:
+    """Sort keys are a list, as documented; one key alone may also come as an object."""
+    return [value] if isinstance(value, dict) else value
 
 
 class Sort(Command):
@@ -155,18 +200,41 @@ class Sort(Command):
     ascending: bool = True
 
 
+def _each_field_once(sorts: list[Sort]) -> list[Sort]:
+    """No keys: by creation. A field named twice could never order anything the second time:
+    refused, as a request that does not say what it means."""
+    fields = [sort.field for sort in sorts]
+    twice = sorted({str(field) for field in fields if fields.count(field) > 1})
+    if twice:
+        raise ValueError(f"sort by each field once; given twice: {', '.join(twice)}")
+    return sorts or [Sort()]
+
+
+_Sorts = Annotated[
+    list[Sort],
+    BeforeValidator(_listed_sorts, json_schema_input_type=list[Sort] | Sort),
+    Field(max_length=MAX_SORT_KEYS),
+    AfterValidator(_each_field_once),
+]
+
+
 class InvoiceQuery(Command):
-    """A page of a tenant's invoices: matching every search term and filter, in one order."""
+    """A page of a tenant's invoices: matching every search term and filter, in the order of the
+    sort keys in turn (each breaks the ties of the one before)."""
 
     search: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=MAX_TERMS)
     ] = Field(default_factory=list)
     filters: Filters = Field(default_factory=Filters)
-    sort: Annotated[Sort, BeforeValidator(_one_sort)] = Field(default_factory=Sort)
+    sort: _Sorts = Field(default_factory=lambda: [Sort()])
     page: Annotated[int, Field(ge=0, le=MAX_PAGE)] = 0
-    size: Annotated[int, BeforeValidator(_capped), Field(ge=1, le=MAX_PAGE_SIZE)] = (
-        DEFAULT_PAGE_SIZE
-    )
+    # Any size from 0 is taken: 0 is the default size, and above the cap is served at the cap.
+    size: Annotated[
+        int,
+        BeforeValidator(_capped),
+        Field(ge=1, le=MAX_PAGE_SIZE),
+        WithJsonSchema({"type": "integer", "minimum": 0}),
+    ] = DEFAULT_PAGE_SIZE
 
     @field_validator("search", mode="after")
     @classmethod
@@ -177,3 +245,8 @@ class InvoiceQuery(Command):
     @property
     def offset(self) -> int:
         return self.page * self.size
+
+    @property
+    def lead(self) -> Sort:
+        """The first sort key: what an index can order by."""
+        return self.sort[0]

@@ -178,7 +178,7 @@ class TenantSettings(DomainModel):
     invoice_mail_text: MailText | None = None
     reminder_mail_text: MailText | None = None
     # Set by its own endpoint (PUT /settings/logo); a PUT of the settings keeps it.
-    logo: Blob | None = None
+    logo: Blob | None = Field(default=None, json_schema_extra={"readOnly": True})
 
     def tax_rate(self, rate_id: str) -> TaxRateSetting | None:
         return next((rate for rate in self.tax_rates if rate.id == rate_id), None)

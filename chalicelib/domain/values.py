@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from uuid6 import uuid7
 
 from chalicelib.domain.money import known_currencies, plain
@@ -67,11 +67,14 @@ def _wire_date(value: date) -> str:
     return f"{value.isoformat()}T00:00:00Z"
 
 
+# How dates and instants are answered: ISO 8601 date-times in UTC (a date is its midnight).
+DateTimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
 CalendarDate = Annotated[
     date,
-    BeforeValidator(_calendar_date),
+    BeforeValidator(_calendar_date, json_schema_input_type=date | datetime),
     AfterValidator(_within_supported_years),
-    PlainSerializer(_wire_date, return_type=str),
+    PlainSerializer(_wire_date, return_type=DateTimeText),
 ]
 
 
@@ -101,7 +104,7 @@ def format_timestamp(value: datetime) -> str:
 Timestamp = Annotated[
     datetime,
     AfterValidator(_utc_millis),
-    PlainSerializer(format_timestamp, return_type=str),
+    PlainSerializer(format_timestamp, return_type=DateTimeText),
 ]
 # A date-time the API accepts from a client: in UTC, within the years every date is (what the app
 # computes from one, a due date or a reminder's day, may go past them; what it reads back may too).
@@ -109,7 +112,7 @@ AcceptedTimestamp = Annotated[
     datetime,
     AfterValidator(_utc_millis),
     AfterValidator(_within_supported_instants),
-    PlainSerializer(format_timestamp, return_type=str),
+    PlainSerializer(format_timestamp, return_type=DateTimeText),
 ]
 
 
@@ -149,8 +152,25 @@ def _known_currency(code: str) -> str:
 
 CurrencyCode = Annotated[str, BeforeValidator(_currency_code), AfterValidator(_known_currency)]
 
+# No amount, quantity or rate we take comes near 1e100 (or 1e-100), while a Decimal with an
+# exponent in the millions costs seconds to write out plainly, and then overflows. A JSON number
+# is held to it as it is parsed (api/http.py); a number sent as text, here.
+LARGEST_EXPONENT = 100
+
+
+def _within_reach(value: Decimal) -> Decimal:
+    if value.is_finite() and not value.is_zero() and abs(value.adjusted()) > LARGEST_EXPONENT:
+        raise ValueError("is out of range: far larger or smaller than any amount")
+    return value
+
+
 Count = Annotated[int, BeforeValidator(_no_bool), BeforeValidator(_ascii_integer)]
-PlainDecimal = Annotated[Decimal, BeforeValidator(ascii_number), AfterValidator(plain)]
+PlainDecimal = Annotated[
+    Decimal,
+    BeforeValidator(ascii_number),
+    AfterValidator(_within_reach),
+    AfterValidator(plain),
+]
 
 Reference = Annotated[str, Field(min_length=1, max_length=128)]
 ShortText = Annotated[str, Field(max_length=255)]

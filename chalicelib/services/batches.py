@@ -119,11 +119,13 @@ def queue_invoices(
     ports: BatchPorts,
     batch_id: str | None = None,
     source: BatchSource = BatchSource.NATIVE,
+    fingerprint: str | None = None,
 ) -> tuple[Batch, bool]:
     """Keep the items, record the batch and queue it; returns it and whether it is new (a batch
     id sent again answers the batch already recorded, and queues nothing; a retried request
     answers the batch it named and queues it again until it is done). The items of a `source`
-    other than native were checked by its caller."""
+    other than native were checked by its caller; `fingerprint`, what its request said, is
+    recorded with the batch for the caller to compare when the id was taken."""
     if atomic:
         _refuse_invalid(items, ports.invoices)
     now = ports.invoices.clock.now()
@@ -140,6 +142,7 @@ def queue_invoices(
         created_by=actor.user_id,
         updated=now,
         id_scheme=BATCH_ITEM_SCHEME,
+        fingerprint=fingerprint,
     )
     existing = ports.batches.get(actor.tenant_id, batch.id)
     if existing is not None:
@@ -187,7 +190,7 @@ def take_batch(
     batch_id: str,
     *,
     ports: BatchPorts,
-    describe: Callable[[DomainError], dict[str, Any]],
+    describe: Callable[[DomainError], Mapping[str, Any]],
     creators: Mapping[BatchSource, ChunkCreator],
 ) -> bool:
     """Create a queued batch's invoices from where its results stop; whether anything was left.
@@ -317,14 +320,16 @@ def _chunk_outcomes(
         return [ItemOutcome(start + i, None, exc) for i in range(len(chunk))]
 
 
-def _result(item: ItemOutcome, *, describe: Callable[[DomainError], dict[str, Any]]) -> ItemResult:
+def _result(
+    item: ItemOutcome, *, describe: Callable[[DomainError], Mapping[str, Any]]
+) -> ItemResult:
     outcome = item.outcome
     if isinstance(outcome, DomainError):
         return ItemResult(
             index=item.index,
             status=ItemStatus.FAILED,
             external_id=item.external_id,
-            error=describe(outcome),
+            error=dict(describe(outcome)),
         )
     return ItemResult(
         index=item.index,

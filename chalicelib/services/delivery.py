@@ -111,12 +111,17 @@ def schedule_invoice(
     """Numbered now, emailed by the sending job at `send_at` (default: 08:00 on its invoice
     date, in the tenant's timezone), with the given PDF or one rendered then."""
     pdf = _checked_pdf(given_pdf)
-    invoice = read(invoice_id, actor=actor, ports=ports.invoices)
+    context = ports.invoices.repo.get_for_issue(actor.tenant_id, invoice_id)
+    if context is None:
+        raise InvoiceNotFoundError([invoice_id])
+    invoice = context.invoice
     if invoice.is_written_by(actor.request):  # a retry whose first try scheduled it
         return invoice
     ensure_allowed(invoice, Action.SCHEDULE)
-    when = send_at or _morning_of(invoice, ports.invoices.settings.recent(actor.tenant_id).timezone)
-    blob = store_pdf(invoice, pdf.data, ports=ports) if pdf else None
+    when = send_at or _morning_of(invoice, context.settings.timezone)
+    # The given PDF is named as the invoice will be numbered, as send names its PDF.
+    numbered = transitions.as_issued(invoice, issuing_of(context))
+    blob = store_pdf(numbered, pdf.data, ports=ports) if pdf else None
     change = partial(transitions.schedule, send_at=when, pdf=blob)
     try:
         return issue(invoice_id, change, actor=actor, ports=ports.invoices)

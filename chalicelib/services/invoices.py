@@ -103,8 +103,11 @@ def delete_invoices(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> None:
-    """Delete all the given invoices or, if any is missing or may not be deleted, none."""
+    """Delete all the given invoices or, if any is missing or may not be deleted, none. None
+    given, none is deleted, and nothing is read."""
     wanted = list(dict.fromkeys(invoice_ids))
+    if not wanted:
+        return
     for _ in ports.retry.tries():
         invoices = find_invoices(wanted, actor=actor, ports=ports)
         found = {invoice.id for invoice in invoices}

@@ -76,6 +76,10 @@ class InvoiceRepository(Protocol):
 
     def list_page(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]: ...
 
+    def every_invoice(self, tenant_id: str) -> Iterator[list[Invoice]]:
+        """Every invoice of the tenant, in list_page's order, a chunk at a time."""
+        ...
+
     def add(self, invoice: Invoice) -> Invoice:
         """Store a new invoice; returns it at version 1."""
         ...
@@ -197,6 +201,12 @@ class InvoiceIndex(Protocol):
 
     def recurring(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[Invoice]: ...
 
+    def every_by_opportunity(
+        self, tenant_id: str, opportunity_id: str
+    ) -> Iterator[list[Invoice]]: ...
+
+    def every_recurring(self, tenant_id: str) -> Iterator[list[Invoice]]: ...
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -219,8 +229,21 @@ class InvoiceSearch(Protocol):
     ) -> Iterator[list[Invoice]]: ...
 
 
+@dataclass(frozen=True)
+class KeptExport:
+    """An export kept in the documents bucket: its id and what its bytes are."""
+
+    export_id: str
+    media_type: str
+    extension: str
+
+
 class DocumentStore(Protocol):
-    def keep_export(self, tenant_id: str, export_id: str, text: str, *, filename: str) -> str: ...
+    def keep_export(
+        self, tenant_id: str, export: KeptExport, parts: Iterable[bytes], *, filename: str
+    ) -> str:
+        """Store the export's bytes, given in parts, for a day; returns its key."""
+        ...
 
     def put(self, key: str, data: bytes, *, media_type: str, filename: str) -> None: ...
 

@@ -4,8 +4,10 @@ out through short-lived presigned links (the bucket itself is private)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager, suppress
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -14,10 +16,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.errors import TemporarilyUnavailableError
+from chalicelib.services.ports import KeptExport
 from chalicelib.store import keys
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 4},
@@ -33,6 +37,10 @@ _SHORT_LIVED_XML = (
     "<Tagging><TagSet><Tag><Key>retention</Key><Value>short</Value></Tag></TagSet></Tagging>"
 )
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+# S3's smallest part but the last is 5 MiB; larger parts make fewer requests, and a few in flight
+# keep the upload beside the reads that make the export.
+_PART_BYTES = 8 * 1024 * 1024
+_PARALLEL_PARTS = 4
 
 
 class S3Documents:
@@ -44,19 +52,65 @@ class S3Documents:
         # Made on first use, so requests that never touch S3 never pay for the client.
         return boto3.session.Session().client("s3", config=_CLIENT_CONFIG)
 
-    def keep_export(self, tenant_id: str, export_id: str, text: str, *, filename: str) -> str:
-        """Stores a CSV export for a day; returns its key."""
-        key = keys.export_key(tenant_id, export_id)
+    def keep_export(
+        self, tenant_id: str, export: KeptExport, parts: Iterable[bytes], *, filename: str
+    ) -> str:
+        """Stores an export for a day (the short-lived tag); returns its key. What fits one part
+        goes up in one PutObject; more, as a multipart upload whose parts go up while the next
+        ones are still being made, a few at a time, so memory stays bounded."""
+        key = keys.export_key(tenant_id, export.export_id, export.extension)
+        chunks = _in_parts(parts, _PART_BYTES)
+        first, second = next(chunks), next(chunks, None)
+        disposition = content_disposition("attachment", filename)
         with _unavailable_when_down():
-            self._client.put_object(
+            if second is None:
+                self._client.put_object(
+                    Bucket=self._bucket,
+                    Key=key,
+                    Body=first,
+                    ContentType=export.media_type,
+                    ContentDisposition=disposition,
+                    Tagging=_SHORT_LIVED,
+                )
+                return key
+            upload = self._client.create_multipart_upload(
                 Bucket=self._bucket,
                 Key=key,
-                Body=text.encode(),
-                ContentType="text/csv; charset=utf-8",
-                ContentDisposition=content_disposition("attachment", filename),
+                ContentType=export.media_type,
+                ContentDisposition=disposition,
                 Tagging=_SHORT_LIVED,
             )
+            self._upload_parts(key, upload["UploadId"], chain([first, second], chunks))
         return key
+
+    def _upload_parts(self, key: str, upload_id: str, chunks: Iterator[bytes]) -> None:
+        """Every part, then the upload completed; aborted (nothing kept) if any step fails."""
+        try:
+            with ThreadPoolExecutor(_PARALLEL_PARTS) as pool:
+                pending: list[Future[str]] = []
+                for number, chunk in enumerate(chunks, start=1):
+                    if len(pending) - sum(f.done() for f in pending) >= _PARALLEL_PARTS:
+                        wait([f for f in pending if not f.done()], return_when=FIRST_COMPLETED)
+                    pending.append(pool.submit(self._part, key, upload_id, number, chunk))
+                parts: list[CompletedPartTypeDef] = [
+                    {"ETag": f.result(), "PartNumber": n} for n, f in enumerate(pending, 1)
+                ]
+            self._client.complete_multipart_upload(
+                Bucket=self._bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            # Best effort: the bucket's rule aborts incomplete uploads anyway (infra/template.json).
+            with suppress(BotoCoreError, ClientError):
+                self._client.abort_multipart_upload(
+                    Bucket=self._bucket, Key=key, UploadId=upload_id
+                )
+            raise
+
+    def _part(self, key: str, upload_id: str, number: int, chunk: bytes) -> str:
+        answer = self._client.upload_part(
+            Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=chunk
+        )
+        return answer["ETag"]
 
     def put(self, key: str, data: bytes, *, media_type: str, filename: str) -> None:
         with _unavailable_when_down():
@@ -111,6 +165,21 @@ class S3Documents:
                 ExpiresIn=seconds,
             )
         return {"url": form["url"], "fields": form["fields"]}
+
+
+def _in_parts(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """The bytes of `pieces` regrouped in parts of `size`, the last one shorter (or empty, when
+    there are no bytes at all: an export always has a first part)."""
+    buffer = bytearray()
+    given = False
+    for piece in pieces:
+        buffer += piece
+        while len(buffer) >= size:
+            given = True
+            yield bytes(buffer[:size])
+            del buffer[:size]
+    if buffer or not given:
+        yield bytes(buffer)
 
 
 @contextmanager

@@ -1,11 +1,12 @@
 """Invoice lists served from global secondary indexes: a page of keys from the index, then the
-invoices in one BatchGetItem. Indexes are eventually consistent: a write appears a moment later."""
+invoices in one BatchGetItem, or the whole list a page of keys at a time. Indexes are eventually
+consistent: a write appears a moment later."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,13 @@ from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import is_well_formed_id
 from chalicelib.services.ports import Page
 from chalicelib.store import keys
-from chalicelib.store.dynamo import batch_get, throttling_as_unavailable
-from chalicelib.store.items import invoice_key, readable_invoices
+from chalicelib.store.bulk import enable_raw_answers, invoices_in_order, query_pages
+from chalicelib.store.dynamo import throttling_as_unavailable
+from chalicelib.store.items import invoice_key
+
+# A whole list reads this many keys of its index at a time (DynamoDB's 1 MB ends a page first;
+# DynamoDB Local needs a Limit), then their invoices in parallel BatchGetItems of 100.
+WHOLE_LIST_KEYS = 1000
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,6 +31,7 @@ class DynamoInvoiceIndex:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        enable_raw_answers(client)
 
     def invoice_date_range(self, tenant_id: str) -> tuple[date | None, date | None]:
         """The earliest and latest invoice date: the two ends of one index, two calls."""
@@ -43,6 +50,30 @@ class DynamoInvoiceIndex:
         """Invoices that carry a recurring agreement, the next one due first."""
         hash_key = ("recurringPK", keys.recurring_pk(tenant_id))
         return self._page(tenant_id, keys.RECURRING, hash_key, "byNextInvoiceDate", limit, cursor)
+
+    def every_by_opportunity(self, tenant_id: str, opportunity_id: str) -> Iterator[list[Invoice]]:
+        hash_key = ("opportunityPK", keys.opportunity_pk(tenant_id, opportunity_id))
+        return self._every(tenant_id, keys.BY_OPPORTUNITY, hash_key, "byInvoiceDate")
+
+    def every_recurring(self, tenant_id: str) -> Iterator[list[Invoice]]:
+        hash_key = ("recurringPK", keys.recurring_pk(tenant_id))
+        return self._every(tenant_id, keys.RECURRING, hash_key, "byNextInvoiceDate")
+
+    def _every(
+        self, tenant_id: str, index: str, hash_key: tuple[str, str], range_name: str
+    ) -> Iterator[list[Invoice]]:
+        """The whole list in the index's order, one page of keys at a time."""
+        request = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": "#h = :h",
+            "ExpressionAttributeNames": {"#h": hash_key[0]},
+            "ExpressionAttributeValues": {":h": {"S": hash_key[1]}},
+            "Limit": WHOLE_LIST_KEYS,
+        }
+        for entries in query_pages(self._client, request):
+            ids = [keys.id_of_ordered(entry[range_name]["S"]) for entry in entries]
+            yield invoices_in_order(self._client, self._table, tenant_id, ids)
 
     def _page(
         self,
@@ -83,16 +114,6 @@ class DynamoInvoiceIndex:
             response = self._client.query(**query)
         values = [item[range_name]["S"] for item in response["Items"]]
         return values, response.get("LastEvaluatedKey")
-
-
-def invoices_in_order(
-    client: DynamoDBClient, table: str, tenant_id: str, ids: Sequence[str]
-) -> list[Invoice]:
-    """The invoices an index listed, in its order, read in one BatchGetItem. The index can still
-    list an invoice deleted a moment ago: it is left out, as is one that cannot be read."""
-    items = batch_get(client, table, [invoice_key(tenant_id, i) for i in ids])
-    by_id = {invoice.id: invoice for invoice in readable_invoices(items)}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _date_of(values: list[str]) -> date | None:

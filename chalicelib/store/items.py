@@ -134,7 +134,7 @@ def search_text(invoice: Invoice) -> str:
 def invoice_of(item: dict[str, Any]) -> Invoice:
     """The stored invoice; UnreadableInvoiceError (logged) when it cannot be read back."""
     try:
-        return Invoice.model_validate(from_item(item)).in_minor_units()
+        return Invoice.from_stored(from_item(item))
     except (ValueError, ArithmeticError) as exc:  # pydantic's ValidationError is a ValueError
         invoice_id = str(item.get("SK", {}).get("S", "")).removeprefix(keys.INVOICE_PREFIX)
         fields = [p.field for p in problems_of(exc)] if isinstance(exc, ValidationError) else []

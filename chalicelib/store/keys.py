@@ -25,8 +25,8 @@ def invoice_sk(invoice_id: str) -> str:
 
 # Objects in the documents bucket start with the tenant, as every partition key does (the
 # invoices' files are named in domain/files.py).
-def export_key(tenant_id: str, export_id: str) -> str:
-    return f"{tenant_id}/exports/{export_id}.csv"
+def export_key(tenant_id: str, export_id: str, extension: str = "csv") -> str:
+    return f"{tenant_id}/exports/{export_id}.{extension}"
 
 
 # Global secondary indexes (infra/template.json) and the attributes that key them.

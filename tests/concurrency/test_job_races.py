@@ -5,6 +5,7 @@ reminder step, one overdue flag; the others find nothing left to do."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from chalicelib.jobs import runs
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.work import Report
 from chalicelib.services.documents import DocumentPorts
+from chalicelib.services.ports import KeptExport
 from chalicelib.store.due import DynamoDueWork
 from invoicing_cli.local import MAIL_FROM, local_token
 
@@ -45,7 +47,9 @@ class MemoryFiles:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
-    def keep_export(self, tenant_id: str, export_id: str, text: str, *, filename: str) -> str:
+    def keep_export(
+        self, tenant_id: str, export: KeptExport, parts: Iterable[bytes], *, filename: str
+    ) -> str:
         raise AssertionError("no export in a job")
 
     def put(self, key: str, data: bytes, *, media_type: str, filename: str) -> None:

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 from urllib3 import encode_multipart_formdata
 
-from invoicing_cli.local import BUCKET_NAME, REGION, local_token
+from invoicing_cli.local import local_token
 from tests.support import all_at_once
 
 pytestmark = pytest.mark.dynamodb_local
@@ -35,25 +32,6 @@ def ok(reply: requests.Response) -> dict[str, Any]:
     return answered
 
 
-@pytest.fixture
-def documents_bucket(local_api_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The documents bucket on a moto server (as `invoicing serve` has it), for the logo; the
-    app makes its S3 client on first use, so it finds the server through the environment."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint_url = f"http://{host}:{port}"
-        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint_url)
-        boto3.client("s3", endpoint_url=endpoint_url).create_bucket(
-            Bucket=BUCKET_NAME,
-            CreateBucketConfiguration={"LocationConstraint": REGION},  # type: ignore[typeddict-item]
-        )
-        yield local_api_server
-    finally:
-        server.stop()
-
-
 def a_png() -> bytes:
     from PIL import Image
 
@@ -63,9 +41,9 @@ def a_png() -> bytes:
 
 
 def test_a_settings_replace_racing_a_logo_keeps_both_in_every_round(
-    documents_bucket: str,
+    local_api_with_s3_and_sqs: str,
 ) -> None:
-    url = f"{documents_bucket}/api/v1/settings"
+    url = f"{local_api_with_s3_and_sqs}/api/v1/settings"
     body, content_type = encode_multipart_formdata([("file", ("logo.png", a_png(), "image/png"))])
     lost = []
     for round_number in range(ROUNDS):

@@ -184,7 +184,9 @@ def test_a_finance_screen_pages_filters_counts_and_exports_over_http(stack: Stac
         '"totalOutstanding": 30.50' in requests.get(f"{api}/stats", headers=auth, timeout=10).text
     )
 
-    export = requests.get(f"{api}/csv-export?sort=total,asc", headers=auth, timeout=10)
+    export = requests.get(
+        f"{api}/csv-export?sort=total,asc", headers={**auth, "Accept": "text/csv"}, timeout=10
+    )
     assert export.status_code == 200
     assert export.headers["Content-Type"] == "text/csv; charset=utf-8"
     lines = export.content.decode().split("\r\n")

@@ -143,6 +143,9 @@ CREDENTIAL = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.c2lnbmF0dXJlLXRoYX
         ("POST", "/api/v2/invoices"),
         ("PUT", "/api/v1/invoices/empty"),  # a path that exists, with a method it does not have
         ("DELETE", "/health"),
+        # Methods the standard library's server has no handler for answered 501 (the fuzz's).
+        ("TRACE", "/api/v1/invoices"),
+        ("QUERY", "/api/v1/clients"),
     ],
 )
 def test_a_path_or_method_no_route_serves_is_a_404_with_the_error_body(

@@ -196,6 +196,12 @@ def test_deployment_zip_holds_the_app_and_its_dependencies_within_lambda_limits(
         entries = deployment.infolist()
     names = {entry.filename for entry in entries}
     assert {"app.py", "chalicelib/__init__.py", "pydantic/__init__.py", "jwt/__init__.py"} <= names
+    # GET /openapi.json: its object model, and the examples it reads as data.
+    assert {"openapi_pydantic/__init__.py", "chalicelib/api/openapi/examples.json"} <= names
+    # GET /docs: Swagger UI's files from their package, and the page that loads them.
+    assert {"chalicelib/api/static/reference.html", "chalicelib/api/static/reference.js"} <= names
+    shipped = {name.rsplit("/", 1)[-1] for name in names if name.startswith("swagger_ui_bundle/")}
+    assert {"swagger-ui-bundle.js", "swagger-ui.css"} <= shipped
     assert not any(name.startswith(("tests/", "invoicing_cli/", "bench/")) for name in names)
     unzipped = sum(entry.file_size for entry in entries)
     assert unzipped < LAMBDA_UNZIPPED_LIMIT, f"{unzipped / 2**20:.0f} MiB unzipped"

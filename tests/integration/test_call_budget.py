@@ -91,6 +91,8 @@ BUDGETS = [
     Budget("find ids", "GET", "/invoices/find", "/find?ids={id},x", ["BatchGetItem"]),
     Budget("find list", "GET", "/invoices/find-list", "/find-list?ids={id}", ["BatchGetItem"]),
     Budget("find-all page", "GET", "/invoices/find-all", "/find-all?limit=2", ["Query"]),
+    # Issue 17: without limit or cursor, every invoice: one Query per page of 500 (one here).
+    Budget("find-all whole", "GET", "/invoices/find-all", "/find-all", ["Query"]),
     # Issue 4: the tenant's figures are read from their 8 shard items in one BatchGetItem.
     Budget(
         "count by status",
@@ -606,12 +608,13 @@ def test_importing_the_app_creates_no_aws_client() -> None:
 
 
 def test_importing_the_app_loads_no_library_that_only_some_requests_need() -> None:
-    """Cold starts pay for routing and auth only: locale data, IBAN and VAT rules load on use."""
+    """Cold starts pay for routing and auth only: locale data, IBAN and VAT rules, the OpenAPI
+    document's object model load on use."""
     probe = (
         "import sys\n"
         "import app\n"
         "heavy = ('babel', 'schwifty', 'stdnum', 'fpdf', 'jinja2', 'segno', 'fontTools', 'PIL',"
-        " 'puremagic', 'python_multipart')\n"
+        " 'puremagic', 'python_multipart', 'openapi_pydantic')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
     )
     assert printed_by_a_fresh_process(probe) == "[]"

@@ -15,6 +15,7 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from invoicing_cli.local import REGION
+from tests.documented import assert_documented
 from tests.support import Api, Reply, stored_items
 
 MOTO_ACCOUNT = "123456789012"  # the account moto answers as
@@ -33,6 +34,80 @@ DOCUMENTED_LINE_FIELDS = {
     "name", "quantity", "price", "tax", "discount", "discountType", "buyPrice", "viewType",
     "amount", "taxAmount", "discountAmount", "description", "productId",
 }  # fmt: skip
+# The document's example response, word for word: the fields and JSON types it promises.
+DOCUMENTED_ANSWER = {
+    "id": "<string>",
+    "number": "<string>",
+    "date": "2023-11-07T05:31:56Z",
+    "dueDate": "2023-11-07T05:31:56Z",
+    "status": "<string>",
+    "currency": "<string>",
+    "isInclusiveTax": True,
+    "subTotal": 123,
+    "taxTotal": 123,
+    "discountTotal": 123,
+    "total": 123,
+    "pendingTotal": 123,
+    "paidTotal": 123,
+    "lineItems": [
+        {
+            "name": "<string>",
+            "quantity": 123,
+            "price": 123,
+            "tax": 123,
+            "discount": 123,
+            "discountType": "fixed",
+            "buyPrice": 123,
+            "viewType": "LINE_ITEM",
+            "amount": 123,
+            "taxAmount": 123,
+            "discountAmount": 123,
+            "description": "<string>",
+            "productId": 123,
+        }
+    ],
+    "createdAt": "2023-11-07T05:31:56Z",
+    "clientId": "<string>",
+    "contactId": "<string>",
+    "subject": "<string>",
+    "notes": "<string>",
+    "salesPersonId": 123,
+    "customFields": {},
+}
+# What the document marks "| null".
+NULLABLE = {"clientId", "contactId", "subject", "notes", "salesPersonId"}
+
+
+def verbatim_example(client_id: str) -> dict[str, Any]:
+    """The document's example request word for word, but for the ids that must name something:
+    a client and a tax rate of the tenant's, and a product and sales person as Heffl's ids are
+    (numbers, which its request types as strings and its response as numbers)."""
+    return {
+        "clientId": client_id,
+        "date": "2023-11-07T05:31:56Z",
+        "dueDate": "2023-11-07T05:31:56Z",
+        "lineItems": [
+            {
+                "name": "<string>",
+                "productId": "1017",
+                "quantity": 0,
+                "price": 0,
+                "description": "<string>",
+                "taxRateId": "vat-standard",
+                "discount": 0,
+                "discountType": "fixed",
+                "buyPrice": 0,
+            }
+        ],
+        "isInclusiveTax": False,
+        "status": "DRAFT",
+        "contactId": "<string>",
+        "subject": "<string>",
+        "notes": "<string>",
+        "salesPersonId": "42",
+        "templateId": "<string>",
+        "tags": [],
+    }
 
 
 def documented_example(client_id: str) -> dict[str, Any]:
@@ -99,9 +174,108 @@ def assert_refused(reply: Reply, *fields: str) -> None:
     assert stored_items("acme", "INV#") == []
 
 
-def test_the_documented_example_is_answered_with_every_documented_field(
+def test_the_documents_own_example_is_answered_with_every_documented_field_and_type(
     heffl: Api, acme: Api, client_id: str
 ) -> None:
+    reply = heffl.post(HEFFL, verbatim_example(client_id))
+
+    assert reply.status == 200, reply.body
+    answer = exact(reply)
+    assert_documented(answer, DOCUMENTED_ANSWER, nullable=NULLABLE)
+    native = acme.get(f"{NATIVE}/find/{answer['id']}").json()
+    zero = Decimal("0.00")
+    assert answer == {
+        "id": native["id"],
+        "number": "",  # a draft has none yet
+        "date": "2023-11-07T00:00:00Z",
+        "dueDate": "2023-11-07T00:00:00Z",
+        "status": "DRAFT",
+        "currency": "EUR",
+        "isInclusiveTax": False,
+        **dict.fromkeys(
+            ("subTotal", "taxTotal", "discountTotal", "total", "pendingTotal", "paidTotal"), zero
+        ),
+        "lineItems": [
+            {
+                "name": "<string>",
+                "quantity": 0,
+                "price": 0,
+                "tax": 19,
+                "discount": 0,
+                "discountType": "fixed",
+                "buyPrice": 0,
+                "viewType": "LINE_ITEM",
+                "amount": zero,
+                "taxAmount": zero,
+                "discountAmount": zero,
+                "description": "<string>",
+                "productId": 1017,
+            }
+        ],
+        "createdAt": native["created"],
+        "clientId": client_id,
+        "contactId": "<string>",
+        "subject": "<string>",
+        "notes": "<string>",
+        "salesPersonId": 42,
+        "customFields": {},
+    }
+    [row] = native["rows"]
+    assert (row["productId"], row["quantity"], row["unitPrice"], row["taxRate"]) == (
+        "1017",
+        0,
+        0,
+        19,
+    )
+    assert len(stored_items("acme", "INV#")) == 1
+
+
+@pytest.mark.parametrize(
+    ("sent", "answered"),
+    [
+        ("42", 42),
+        (42, 42),
+        ("0", 0),
+        ("9007199254740991", 9007199254740991),  # the largest integer a double holds exactly
+        ("9007199254740992", "9007199254740992"),  # beyond it, a reader could not tell it apart
+        ("042", "042"),  # a number would lose the zero
+        ("4.2e1", "4.2e1"),
+        ("usr_7Hk2", "usr_7Hk2"),
+        (None, None),
+    ],
+)
+def test_ids_heffl_answers_as_numbers_are_numbers_when_they_are_and_else_as_sent(
+    heffl: Api, acme: Api, client_id: str, sent: Any, answered: Any
+) -> None:
+    body = verbatim_example(client_id)
+    body["salesPersonId"] = sent
+    body["lineItems"][0]["productId"] = sent
+
+    reply = heffl.post(HEFFL, body)
+
+    assert reply.status == 200, reply.body
+    answer = reply.json()
+    assert answer["salesPersonId"] == answered
+    assert type(answer["salesPersonId"]) is type(answered)
+    assert answer["lineItems"][0]["productId"] == answered
+    assert type(answer["lineItems"][0]["productId"]) is type(answered)
+    [row] = acme.get(f"{NATIVE}/find/{answer['id']}").json()["rows"]
+    assert row["productId"] == (None if sent is None else str(sent))  # the id, as it was sent
+
+
+@pytest.mark.parametrize("field", ["salesPersonId", "productId"])
+def test_an_id_that_is_neither_text_nor_a_whole_number_is_a_400(
+    heffl: Api, client_id: str, field: str
+) -> None:
+    for value in (True, 4.5, {"id": 1}):
+        body = verbatim_example(client_id)
+        where = body if field == "salesPersonId" else body["lineItems"][0]
+        where[field] = value
+        name = field if field == "salesPersonId" else f"lineItems[0].{field}"
+        assert_refused(heffl.post(HEFFL, body), name)
+
+
+def test_a_priced_example_is_answered_to_the_cent(heffl: Api, acme: Api, client_id: str) -> None:
     reply = heffl.post(HEFFL, documented_example(client_id))
 
     assert reply.status == 200, reply.body

@@ -5,17 +5,20 @@ entry that cannot be invoiced fails alone and shows nothing of another tenant.""
 
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from moto.ses.models import ses_backends
+from pypdf import PdfReader
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from invoicing_cli.local import REGION
+from tests.documented import assert_documented
 from tests.support import Api, DynamoCalls, Reply, stored_items
 
 MOTO_ACCOUNT = "123456789012"  # the account moto answers as
@@ -24,16 +27,17 @@ NATIVE = "/api/v1/invoices"
 SETTINGS = {
     "companyName": "Acme GmbH",
     "senderEmail": "billing@acme.example",
-    "address": {"street": "Kaiserstraße 1", "postalCode": "60311", "city": "Frankfurt am Main",
-                "region": "Hessen", "country": "DE"},
+    "address": {"street": "Kaiserstraße 1", "addressLine2": "Turm B, 12. OG",
+                "postalCode": "60311", "city": "Frankfurt am Main", "region": "Hessen",
+                "country": "DE"},
 }  # fmt: skip
-CLIENT = {
+CLIENT: dict[str, Any] = {
     "name": "Zoë Müller GmbH",
     "email": "ap@zoe.example",
-    "address": {"street": "Hauptstraße 5", "postalCode": "10115", "city": "Berlin",
-                "region": "Berlin", "country": "DE"},
+    "address": {"street": "Hauptstraße 5", "addressLine2": "Hinterhaus, 3. Etage",
+                "postalCode": "10115", "city": "Berlin", "region": "Berlin", "country": "DE"},
 }  # fmt: skip
-ACCOUNT = {
+ACCOUNT: dict[str, Any] = {
     "name": "Main account",
     "iban": "DE89 3704 0044 0532 0130 00",
     "bic": "cobadeffxxx",
@@ -42,13 +46,99 @@ ACCOUNT = {
     "bankAddress": "Kaiserplatz, Frankfurt am Main",
     "currency": "eur",
     "paymentReference": "ACME-RETAINER",
-}
+    "accountHolderFirstName": "Jörg",
+    "accountHolderLastName": "Weiß",
+    "accountHolderBusinessName": "Acme GmbH",
+    "accountHolderAddress": {"street": "Kaiserstraße 1", "addressLine2": "Turm B",
+                             "postalCode": "60311", "city": "Frankfurt am Main",
+                             "region": "Hessen", "country": "DE"},
+}  # fmt: skip
 RESULT_FIELDS = {"contractId", "status", "counterpartyId", "periodNumber", "invoice", "detail"}
 INVOICE_FIELDS = {
     "id", "amount", "createdAt", "updatedAt", "onchainTransactionId", "transaction", "discount",
     "comment", "emailMessage", "invoiceNumber", "periodNumber", "issuedDate", "dueDate", "items",
     "paymentMethods", "client", "contractor", "contract", "invoiceLink", "documents", "paidAt",
 }  # fmt: skip
+_ADDRESS = {
+    "streetAddress": "<string>",
+    "addressLine2": "<string>",
+    "city": "<string>",
+    "state": "<string>",
+    "zip": "<string>",
+}
+_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+_MOMENT = "2023-11-07T05:31:56Z"
+# The document's example response, word for word: the fields and JSON types it promises.
+DOCUMENTED_ANSWER = {
+    "results": [
+        {
+            "contractId": _ID,
+            "status": "<string>",
+            "counterpartyId": _ID,
+            "periodNumber": 123,
+            "invoice": {
+                "id": _ID,
+                "amount": "<string>",
+                "createdAt": _MOMENT,
+                "updatedAt": _MOMENT,
+                "onchainTransactionId": "<string>",
+                "transaction": {
+                    "onchainTransactionId": "<string>",
+                    "amount": 123,
+                    "txHash": "<string>",
+                    "type": "<string>",
+                    "createdAt": _MOMENT,
+                },
+                "discount": "<string>",
+                "comment": "<string>",
+                "emailMessage": "<string>",
+                "invoiceNumber": "<string>",
+                "periodNumber": 123,
+                "issuedDate": "2023-12-25",
+                "dueDate": "2023-12-25",
+                "items": [{}],
+                "paymentMethods": [
+                    {
+                        "bankName": "<string>",
+                        "ibanNumber": "<string>",
+                        "beneficiaryName": "<string>",
+                        "bankAddress": "<string>",
+                        "currency": "<string>",
+                        "accountHolderFirstName": "<string>",
+                        "accountHolderLastName": "<string>",
+                        "accountHolderBusinessName": "<string>",
+                        "accountHolderAddress": _ADDRESS,
+                        "paymentReference": "<string>",
+                        "accountType": "sepa",
+                        "bic": "<string>",
+                    }
+                ],
+                "client": {"email": "<string>", "displayName": "<string>", "address": _ADDRESS},
+                "contractor": {
+                    "email": "<string>",
+                    "displayName": "<string>",
+                    "address": _ADDRESS,
+                },
+                "contract": {
+                    "id": _ID,
+                    "isRecurring": True,
+                    "period": "<string>",
+                    "activationAt": _MOMENT,
+                    "expirationAt": _MOMENT,
+                },
+                "invoiceLink": "<string>",
+                "documents": [{"id": _ID, "name": "<string>", "key": "<string>"}],
+                "paidAt": _MOMENT,
+            },
+            "detail": "<string>",
+        }
+    ]
+}
+# What a draft of this period has not yet: no number, payment, email or chain transaction.
+_DRAFT_NULLS = {
+    f"results[].invoice.{name}"
+    for name in ("onchainTransactionId", "transaction", "emailMessage", "invoiceNumber", "paidAt")
+}
 
 
 def documented_example(contract_id: str) -> list[dict[str, Any]]:
@@ -135,6 +225,7 @@ def test_the_documented_example_is_answered_with_every_documented_field(
 ) -> None:
     reply = acme.post(HEVN, documented_example(contract["id"]))
 
+    assert_documented(exact(reply), DOCUMENTED_ANSWER, nullable=_DRAFT_NULLS)
     [result] = results(reply)
     assert set(result) == RESULT_FIELDS
     invoice = result.pop("invoice")
@@ -178,10 +269,16 @@ def test_the_documented_example_is_answered_with_every_documented_field(
             "beneficiaryName": "Acme GmbH",
             "bankAddress": "Kaiserplatz, Frankfurt am Main",
             "currency": "EUR",
-            "accountHolderFirstName": None,
-            "accountHolderLastName": None,
+            "accountHolderFirstName": "Jörg",
+            "accountHolderLastName": "Weiß",
             "accountHolderBusinessName": "Acme GmbH",
-            "accountHolderAddress": None,
+            "accountHolderAddress": {
+                "streetAddress": "Kaiserstraße 1",
+                "addressLine2": "Turm B",
+                "city": "Frankfurt am Main",
+                "state": "Hessen",
+                "zip": "60311",
+            },
             "paymentReference": "ACME-RETAINER",
             "accountType": "sepa",
             "bic": "COBADEFFXXX",
@@ -190,13 +287,13 @@ def test_the_documented_example_is_answered_with_every_documented_field(
     assert invoice["client"] == {
         "email": "ap@zoe.example",
         "displayName": "Zoë Müller GmbH",
-        "address": {"streetAddress": "Hauptstraße 5", "addressLine2": None, "city": "Berlin",
-                    "state": "Berlin", "zip": "10115"},
+        "address": {"streetAddress": "Hauptstraße 5", "addressLine2": "Hinterhaus, 3. Etage",
+                    "city": "Berlin", "state": "Berlin", "zip": "10115"},
     }  # fmt: skip
     assert invoice["contractor"] == {
         "email": "billing@acme.example",
         "displayName": "Acme GmbH",
-        "address": {"streetAddress": "Kaiserstraße 1", "addressLine2": None,
+        "address": {"streetAddress": "Kaiserstraße 1", "addressLine2": "Turm B, 12. OG",
                     "city": "Frankfurt am Main", "state": "Hessen", "zip": "60311"},
     }  # fmt: skip
     assert invoice["contract"] == {
@@ -293,8 +390,15 @@ def test_an_existing_invoice_is_answered_with_its_payment_and_pdf(
     assert acme.patch(f"{path}/mark-as-paid?paymentMethod=BANK_TRANSFER").status == 200
     native = acme.post(f"{path}/generate-pdf").json()
 
-    [found] = results(acme.post(HEVN, [entry(contract["id"], 0)]))
+    reply = acme.post(HEVN, [entry(contract["id"], 0)])
 
+    # Paid, numbered and rendered: every documented field has its value, of its type, but what
+    # was never given (a memo, an email, anything on a chain).
+    unknown = ("comment", "onchainTransactionId", "emailMessage",
+               "transaction.onchainTransactionId", "transaction.txHash")  # fmt: skip
+    nullable = {f"results[].invoice.{name}" for name in unknown}
+    assert_documented(exact(reply), DOCUMENTED_ANSWER, nullable=nullable)
+    [found] = results(reply)
     invoice = found["invoice"]
     [payment] = native["transactions"]
     assert invoice["transaction"] == {
@@ -467,3 +571,92 @@ def test_an_api_key_in_x_api_key_is_accepted_and_no_credential_is_a_401(
     reply = api.with_headers({"x-api-key": key}).post(HEVN, documented_example(contract["id"]))
 
     assert results(reply)[0]["status"] == "created"
+
+
+def test_a_payment_method_without_its_holder_answers_the_beneficiary_as_its_business(
+    acme: Api, client_id: str
+) -> None:
+    """As contracts made before the holder was kept are answered; a person's names say a
+    person holds it, so no business is answered for them."""
+    unnamed = {key: value for key, value in ACCOUNT.items() if not key.startswith("accountHolder")}
+    person = {**unnamed, "accountHolderFirstName": "Jörg", "accountHolderLastName": "Weiß"}
+    made = acme.post("/api/v1/contracts", terms(client_id, paymentMethods=[unnamed, person]))
+    assert made.status == 201, made.body
+
+    [result] = results(acme.post(HEVN, [entry(made.json()["id"])]))
+
+    holders = [
+        {name: method[name] for name in method if name.startswith("accountHolder")}
+        for method in result["invoice"]["paymentMethods"]
+    ]
+    assert holders == [
+        {"accountHolderFirstName": None, "accountHolderLastName": None,
+         "accountHolderBusinessName": "Acme GmbH", "accountHolderAddress": None},
+        {"accountHolderFirstName": "Jörg", "accountHolderLastName": "Weiß",
+         "accountHolderBusinessName": None, "accountHolderAddress": None},
+    ]  # fmt: skip
+
+
+def test_the_native_api_keeps_and_answers_the_holder(
+    acme: Api, client_id: str, contract: dict[str, Any]
+) -> None:
+    [method] = acme.get(f"/api/v1/contracts/{contract['id']}").json()["paymentMethods"]
+
+    assert {name: method[name] for name in method if name.startswith("accountHolder")} == {
+        "accountHolderFirstName": "Jörg",
+        "accountHolderLastName": "Weiß",
+        "accountHolderBusinessName": "Acme GmbH",
+        "accountHolderAddress": {**ACCOUNT["accountHolderAddress"], "country": "DE"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"accountHolderLastName": "Weiß\nX"}, "accountHolderLastName"),
+        ({"accountHolderAddress": {"addressLine2": "A\tB"}}, "accountHolderAddress.addressLine2"),
+        ({"accountHolderAddress": {"country": "Germany"}}, "accountHolderAddress.country"),
+    ],
+)
+def test_a_holder_a_document_cannot_carry_is_a_400_naming_it_and_stores_nothing(
+    acme: Api, client_id: str, change: dict[str, Any], field: str
+) -> None:
+    reply = acme.post("/api/v1/contracts", terms(client_id, paymentMethods=[{**ACCOUNT, **change}]))
+
+    assert reply.status == 400, reply.body
+    assert [error["field"] for error in reply.json()["errors"]] == [f"paymentMethods[0].{field}"]
+    assert stored_items("acme", "CONTRACT#") == []
+
+
+def test_a_clients_address_line_2_is_kept_answered_and_printed(
+    acme: Api, client_id: str, contract: dict[str, Any]
+) -> None:
+    """The native client answers it, a PUT without it clears it, and an invoice issued to the
+    client carries it: in its copy of the client, in hevn's answer and on the PDF."""
+    clients = "/api/v1/clients"
+    assert acme.get(f"{clients}/{client_id}").json()["address"] == {
+        **CLIENT["address"],
+        "region": "Berlin",
+    }
+    refused = acme.post(clients, {"name": "X", "address": {"addressLine2": "3. OG\r\nlinks"}})
+    assert refused.status == 400, refused.body
+    assert [error["field"] for error in refused.json()["errors"]] == ["address.addressLine2"]
+
+    [issued] = results(acme.post(HEVN, [entry(contract["id"], 0, finalize=True)]))
+
+    invoice_id = issued["invoice"]["id"]
+    assert issued["invoice"]["client"]["address"]["addressLine2"] == "Hinterhaus, 3. Etage"
+    native = acme.get(f"{NATIVE}/find/{invoice_id}").json()
+    assert native["client"]["address"]["addressLine2"] == "Hinterhaus, 3. Etage"
+    assert native["seller"]["address"]["addressLine2"] == "Turm B, 12. OG"
+    assert acme.post(f"{NATIVE}/{invoice_id}/generate-pdf").status == 200
+    pdf = acme.get(f"{NATIVE}/{invoice_id}/pdf", headers={"Accept": "application/pdf"}).body
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    lines = text.splitlines()
+    assert lines.index("Hinterhaus, 3. Etage") == lines.index("Hauptstraße 5") + 1
+    assert lines.index("Turm B, 12. OG") == lines.index("Kaiserstraße 1") + 1
+    # A client replaced without it has none; the issued invoice keeps the one it copied.
+    replaced = acme.request("PUT", f"{clients}/{client_id}", {**CLIENT, "address": {"city": "B"}})
+    assert replaced.json()["address"]["addressLine2"] is None
+    kept = acme.get(f"{NATIVE}/find/{invoice_id}").json()["client"]["address"]
+    assert kept["addressLine2"] == "Hinterhaus, 3. Etage"

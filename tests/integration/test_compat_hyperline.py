@@ -6,6 +6,7 @@ nothing, and a batch that is only ever its tenant's and never creates anything t
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from chalicelib.store.batches import DynamoBatchRepository
 from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
+from tests.documented import assert_documented
 from tests.figures import exact_json
 from tests.integration.test_jobs import run_job
 from tests.support import (
@@ -38,6 +40,8 @@ NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 HYPERLINE = "/compat/hyperline/v2/invoices/batch"
 NATIVE = "/api/v1/invoices"
 EXAMPLE_BATCH_ID = "f65f58f3-ecb0-4711-be22-1e64102a380d"
+# The document's example response, word for word: its one field, a string (here a UUID).
+DOCUMENTED_ANSWER = {"batch_id": "f65f58f3-ecb0-4711-be22-1e64102a380d"}
 Json = dict[str, Any]
 
 
@@ -164,6 +168,7 @@ def test_the_documented_example_is_answered_202_with_its_batch_id_and_worked_thr
     reply = acme.post(HYPERLINE, documented_example(customer))
 
     assert accepted(reply) == EXAMPLE_BATCH_ID
+    assert_documented(reply.json(), DOCUMENTED_ANSWER)
     assert reply.headers["Location"] == f"batch/{EXAMPLE_BATCH_ID}"
     waiting = outcome(acme, EXAMPLE_BATCH_ID)
     assert (waiting["status"], waiting["invoices_count"], waiting["processed_count"]) == (
@@ -411,25 +416,94 @@ def test_a_bad_or_missing_field_is_a_400_naming_it_and_writes_nothing(
     assert_refused(reply, field.replace("invoices[0]", "invoices[1]", 1))
 
 
-def test_a_batch_id_sent_again_answers_the_first_batch_and_creates_nothing_twice(
+def kept_files() -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=BUCKET_NAME).get("Contents", [])
+    return [item["Key"] for item in listed]
+
+
+def test_a_batch_id_sent_again_with_the_same_body_answers_the_first_batch(
     acme: Api, customer: str
 ) -> None:
+    """The same body, however it is written (its keys in another order, other whitespace)."""
     body = {"invoices": [invoice(customer)], "batch_id": "nightly-2026-11-21"}
     assert accepted(acme.post(HYPERLINE, body)) == "nightly-2026-11-21"
-    again = {"invoices": [invoice(customer), invoice(customer)], "batch_id": "nightly-2026-11-21"}
-    assert accepted(acme.post(HYPERLINE, again)) == "nightly-2026-11-21"
+    recorded, files = stored_items("acme", "BATCH#"), kept_files()
+    rewritten = json.dumps(dict(reversed(body.items())), indent=4)
+    json_type = {"Content-Type": "application/json"}
 
-    assert drain_jobs(acme) == 1
+    again = acme.post(HYPERLINE, body=rewritten, headers=json_type)
+
+    assert accepted(again) == "nightly-2026-11-21"
+    assert again.headers["Location"] == "batch/nightly-2026-11-21"
+    assert (stored_items("acme", "BATCH#"), kept_files()) == (recorded, files)
+    assert drain_jobs(acme) == 1  # queued once
     done = outcome(acme, "nightly-2026-11-21")
     assert (done["invoices_count"], len(done["successes"])) == (1, 1)
     assert len(stored_items("acme", "INV#")) == 1
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda body: body["invoices"].append(invoice(body["invoices"][0]["customer_id"])),
+        lambda body: body["invoices"][0]["line_items"][0].update(unit_amount=10001),
+        lambda body: body["invoices"][0].update(status="to_pay"),
+        # Not kept, but said: the same batch_id names one body, every field of it.
+        lambda body: body["invoices"][0]["line_items"][0].update(display_unit_amount=False),
+    ],
+)
+def test_a_batch_id_sent_again_with_another_body_is_a_409_and_changes_nothing(
+    acme: Api, customer: str, change: Any
+) -> None:
+    """As an Idempotency-Key reused with another request is refused: answering the first batch
+    would drop what the second body says, unsaid."""
+    body = {"invoices": [invoice(customer)], "batch_id": "nightly-2026-11-21"}
+    assert accepted(acme.post(HYPERLINE, body)) == "nightly-2026-11-21"
+    recorded, files = stored_items("acme", "BATCH#"), kept_files()
+    other = json.loads(json.dumps(body))
+    change(other)
+
+    reply = acme.post(HYPERLINE, other)
+
+    assert reply.status == 409, reply.body
+    problem = reply.json()
+    assert set(problem) == {"title", "detail", "time"}
+    assert problem["title"] == "Conflict"
+    assert problem["detail"].startswith(
+        "Batch id nightly-2026-11-21 already names a batch queued with a different body"
+    )
+    assert (stored_items("acme", "BATCH#"), kept_files()) == (recorded, files)
+    assert drain_jobs(acme) == 1  # the first request's, alone
+    [made] = outcome(acme, "nightly-2026-11-21")["successes"]
+    assert (made["status"], made["total_amount"]) == ("draft", 12000)  # as the first body said
+    assert len(stored_items("acme", "INV#")) == 1
+
+
+def test_a_batch_recorded_before_its_body_was_kept_answers_as_it_did(
+    acme: Api, customer: str
+) -> None:
+    """No fingerprint to compare: the batch id is answered as it was, whatever the body."""
+    body = {"invoices": [invoice(customer)], "batch_id": "older"}
+    accepted(acme.post(HYPERLINE, body))
+    [item] = stored_items("acme", "BATCH#")
+    assert "fingerprint" in item
+    del item["fingerprint"]
+    boto3.client("dynamodb").put_item(TableName=TABLE_NAME, Item=item)
+
+    other = {"invoices": [invoice(customer), invoice(customer)], "batch_id": "older"}
+    assert accepted(acme.post(HYPERLINE, other)) == "older"
+
+    assert drain_jobs(acme) == 1
+    assert len(stored_items("acme", "INV#")) == 1
+
+
+@pytest.mark.parametrize("same_body", [True, False])
 def test_two_requests_racing_with_one_batch_id_never_mix_their_items(
-    acme: Api, customer: str, monkeypatch: pytest.MonkeyPatch
+    acme: Api, customer: str, monkeypatch: pytest.MonkeyPatch, same_body: bool
 ) -> None:
     """The second request read no batch under the id just before the first recorded it: it
-    keeps its items apart, loses the conditional write, and answers the first batch."""
+    keeps its items apart, loses the conditional write, deletes its items, and answers the
+    first batch when it said the same, a 409 when it said something else."""
     first = {"invoices": [invoice(customer, batch_invoice_id="first")], "batch_id": "raced"}
     accepted(acme.post(HYPERLINE, first))
     read = DynamoBatchRepository.get
@@ -441,10 +515,15 @@ def test_two_requests_racing_with_one_batch_id_never_mix_their_items(
 
     monkeypatch.setattr(DynamoBatchRepository, "get", first_read_misses)
     items = [invoice(customer, batch_invoice_id=key) for key in ("second", "third")]
-    second = {"invoices": items, "batch_id": "raced"}
-    assert accepted(acme.post(HYPERLINE, second)) == "raced"
+    second = first if same_body else {"invoices": items, "batch_id": "raced"}
+    reply = acme.post(HYPERLINE, second)
     monkeypatch.setattr(DynamoBatchRepository, "get", read)
 
+    if same_body:
+        assert accepted(reply) == "raced"
+    else:
+        assert reply.status == 409, reply.body
+    assert len(reads) == 2  # it read the batch again after losing the write
     kept = boto3.client("s3").list_objects_v2(Bucket=BUCKET_NAME, Prefix="acme/batches/raced/")
     assert len(kept["Contents"]) == 1  # the second request's items were deleted, not used
 
@@ -455,7 +534,9 @@ def test_two_requests_racing_with_one_batch_id_never_mix_their_items(
 
 
 def test_a_batch_without_an_id_gets_a_new_one(acme: Api, customer: str) -> None:
-    first = accepted(acme.post(HYPERLINE, {"invoices": [invoice(customer)]}))
+    reply = acme.post(HYPERLINE, {"invoices": [invoice(customer)]})
+    assert_documented(reply.json(), DOCUMENTED_ANSWER)  # a UUID, as the document's
+    first = accepted(reply)
     second = accepted(acme.post(HYPERLINE, {"invoices": [invoice(customer)]}))
     assert first != second
     assert drain_jobs(acme) == 2
@@ -510,7 +591,8 @@ def test_a_batch_is_its_tenants_and_of_its_kind_only(acme: Api, globex: Api, cus
 
     assert globex.get(f"{HYPERLINE}/{batch_id}").status == 404
     assert acme.get(f"{NATIVE}/batches/{batch_id}").status == 404  # not a native batch
-    # The same id is globex's own to use, and makes globex's batch.
+    # The same id is globex's own to use, with a body of its own (no 409: acme's batch is not
+    # globex's to be compared with), and makes globex's batch.
     theirs = new_customer(globex)
     assert (
         accepted(globex.post(HYPERLINE, {"invoices": [invoice(theirs)], "batch_id": "b-1"}))

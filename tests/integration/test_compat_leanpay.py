@@ -16,6 +16,7 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.services.authentication import create_api_key
 from chalicelib.services.ports import SystemClock
 from chalicelib.store.invoices import DynamoInvoiceRepository
+from tests.documented import assert_documented
 from tests.figures import exact_json
 from tests.support import Api, DynamoCalls, Reply, stored_items
 
@@ -31,6 +32,68 @@ DOCUMENTED_FIELDS = {
 }  # fmt: skip
 SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 Json = dict[str, Any]
+_ID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+_MOMENT = "2023-11-07T05:31:56Z"
+# The document's example response, word for word: the fields and JSON types it promises.
+DOCUMENTED_ANSWER = {
+    "data": [
+        {
+            "id": _ID,
+            "tenantId": _ID,
+            "clientId": _ID,
+            "externalId": "<string>",
+            "reference": "<string>",
+            "amount": 123,
+            "remainingAmount": 123,
+            "paidAmount": 123,
+            "offsetAmount": 123,
+            "sentDate": _MOMENT,
+            "issueDate": _MOMENT,
+            "dueDate": _MOMENT,
+            "status": "due",
+            "upcomingPaymentDate": _MOMENT,
+            "dueDates": [
+                {"dueDate": _MOMENT, "currency": "<string>", "amount": 1,
+                 "defaultCurrencyAmount": 1},
+            ],
+            "payments": [
+                {"date": _MOMENT, "amount": 1, "defaultCurrencyAmount": 1,
+                 "externalId": "<string>"},
+            ],
+            "creditNoteLinks": [
+                {
+                    "date": _MOMENT,
+                    "amount": 1,
+                    "defaultCurrencyAmount": 1,
+                    "externalId": "<string>",
+                    "creditNote": {"id": _ID, "externalId": "<string>"},
+                }
+            ],
+            "createdAt": _MOMENT,
+            "updatedAt": _MOMENT,
+        }
+    ]
+}  # fmt: skip
+# The tenant is the one the credential names ("acme" here), whatever its form.
+TENANT_ID = {"data[].tenantId"}
+
+
+def verbatim_example(client_id: str) -> Json:
+    """The document's example request, word for word, with a real client."""
+    return {
+        "invoices": [
+            {
+                "clientId": client_id,
+                "reference": "<string>",
+                "amount": 1,
+                "netAmount": 1,
+                "issueDate": "2023-12-25",
+                "dueDate": "2023-12-25",
+                "externalId": "<string>",
+                "sentDate": "2023-12-25",
+            }
+        ]
+    }
 
 
 def documented_example(client_id: str) -> Json:
@@ -108,7 +171,55 @@ def assert_refused(reply: Reply, *fields: str, tenant: str = "acme") -> Json:
     return body
 
 
-def test_the_documented_example_is_answered_with_every_documented_field(
+def test_the_documents_own_example_is_answered_with_every_documented_field_and_type(
+    leanpay: Api, acme: Api, client_id: str
+) -> None:
+    reply = leanpay.post(LEANPAY, verbatim_example(client_id))
+
+    assert reply.status == 200, reply.body
+    assert_documented(exact_json(reply.body), DOCUMENTED_ANSWER, any_format=TENANT_ID)
+    [answer] = ok(reply)
+    stored = native(acme, answer["id"])
+    midnight = "2023-12-25T00:00:00Z"
+    # 1 with tax on a net 1: taxed at 0 %, and long past due.
+    assert answer == {
+        "id": stored["id"],
+        "tenantId": "acme",
+        "clientId": client_id,
+        "externalId": "<string>",
+        "reference": "<string>",
+        "amount": Decimal("1.00"),
+        "remainingAmount": Decimal("1.00"),
+        "paidAmount": Decimal("0.00"),
+        "offsetAmount": Decimal("0.00"),
+        "sentDate": midnight,
+        "issueDate": midnight,
+        "dueDate": midnight,
+        "status": "late",
+        "upcomingPaymentDate": midnight,
+        "dueDates": [
+            {
+                "dueDate": midnight,
+                "currency": "EUR",
+                "amount": Decimal("1.00"),
+                "defaultCurrencyAmount": Decimal("1.00"),
+            }
+        ],
+        "payments": [],
+        "creditNoteLinks": [],
+        "createdAt": stored["created"][:19] + "Z",
+        "updatedAt": stored["updated"][:19] + "Z",
+    }
+    assert (stored["invoiceNumber"], stored["status"], stored["totalWithTax"]) == (
+        "<string>",
+        "OVERDUE",
+        Decimal("1.00"),
+    )
+    [row] = stored["rows"]
+    assert (row["unitPrice"], row["taxRate"]) == (1, 0)
+
+
+def test_the_documented_example_with_tax_is_answered_with_every_documented_field(
     leanpay: Api, acme: Api, client_id: str
 ) -> None:
     [answer] = ok(leanpay.post(LEANPAY, documented_example(client_id)))
@@ -208,8 +319,11 @@ def test_the_same_external_id_again_replaces_the_one_invoice_and_keeps_its_payme
         dueDate=(today + timedelta(days=60)).isoformat(),
     )
 
-    [again] = ok(leanpay.post(LEANPAY, {"invoices": [changed]}))
+    reply = leanpay.post(LEANPAY, {"invoices": [changed]})
 
+    # Its payment's fields as documented too.
+    assert_documented(exact_json(reply.body), DOCUMENTED_ANSWER, any_format=TENANT_ID)
+    [again] = ok(reply)
     assert again["id"] == first["id"]
     assert (again["reference"], again["clientId"], again["status"]) == ("LP-1-B", other, "due")
     figures = ("amount", "paidAmount", "remainingAmount")
@@ -424,6 +538,8 @@ def test_without_a_key_it_is_a_401_and_an_empty_import_imports_nothing(
 ) -> None:
     assert api.post(LEANPAY, {"invoices": []}).status == 401
     assert ok(leanpay.post(LEANPAY, {"invoices": []})) == []
+    assert ok(leanpay.post(LEANPAY, {})) == []  # the document does not require `invoices`
+    assert stored_items("acme", "INV#") == []
 
 
 def test_dates_are_calendar_days(leanpay: Api, client_id: str) -> None:

@@ -1,5 +1,7 @@
 """GET /invoices/csv-export: RFC 4180 with a header row, one row per invoice in the search's order,
-amounts exact, formula cells neutralised, and a large export kept in S3 behind a short link."""
+amounts exact, formula cells neutralised, and a large export kept in S3 behind a short link. The
+documented answer is the CSV's text as a JSON string (application/json); `Accept: text/csv` asks
+for the CSV itself, which most tests here read (issue 17)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,19 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.domain.clients import Client
 from chalicelib.domain.export import HEADER
 from chalicelib.services import exports
-from invoicing_cli.local import BUCKET_NAME
+from invoicing_cli.local import BUCKET_NAME, local_token
 from tests.support import Api, DynamoCalls
 
 BASE = "/api/v1/invoices"
 EXPORT = f"{BASE}/csv-export"
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def acme(api: Api) -> Api:
+    """acme, asking for the CSV itself."""
+    bearer = f"Bearer {local_token('acme', 'user-1')}"
+    return api.with_headers({"Authorization": bearer, "Accept": "text/csv"})
 
 
 def create(acme: Api, **fields: Any) -> dict[str, Any]:
@@ -121,7 +130,7 @@ class TestSameSearchAsThePages:
         assert [r["id"] for r in paged] == ids[10:20]
 
     def test_bad_parameters_answer_400_as_the_search_does(self, acme: Api) -> None:
-        for ask in ("filters=colour:red", "sort=colour", "size=0"):
+        for ask in ("filters=colour:red", "sort=colour", "size=-1"):
             reply = acme.get(f"{EXPORT}?{ask}")
             assert reply.status == 400, ask
             assert reply.headers["Content-Type"] == "application/json"
@@ -181,3 +190,69 @@ def test_an_export_reads_the_index_once_and_the_invoices_in_batches_of_100(
     dynamo_calls.reset()
     assert len(records(acme.get(EXPORT).body)) == 3
     assert dynamo_calls.operations == ["Query", "BatchGetItem"]
+
+
+class TestAnsweredAsDocumented:
+    """A client generated from the document reads a JSON string: the CSV's text."""
+
+    def test_without_accept_the_csv_comes_as_a_json_string(self, api: Api) -> None:
+        acme = api.as_tenant("acme")
+        invoice = create(acme, note='Says "hi", then\nleaves')
+        theirs = api.as_tenant("globex").get(EXPORT)
+        assert theirs.status == 200 and records(theirs.json().encode()) == []
+        reply = acme.get(EXPORT)
+        assert reply.status == 200, reply.body
+        assert reply.headers["Content-Type"] == "application/json"
+        text = reply.json()
+        assert isinstance(text, str)
+        (record,) = records(text.encode())
+        assert (record["id"], record["note"]) == (invoice["id"], 'Says "hi", then\nleaves')
+        as_csv = acme.get(EXPORT, headers={"Accept": "text/csv"})
+        assert as_csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert as_csv.body.decode() == text  # the same CSV, byte for byte
+
+    @pytest.mark.parametrize(
+        ("accept", "csv_itself"),
+        [
+            ("application/json", False),
+            ("*/*", False),
+            ("text/csv, application/json", False),  # a tie keeps the documented one
+            ("text/csv;q=0.5, application/json", False),
+            ("image/png", False),  # neither: the documented one
+            ("TEXT/CSV; charset=utf-8", True),
+            ("application/json;q=0.1, text/csv", True),
+            ("text/*", True),
+            ("text/csv;q=nonsense, application/json;q=0", False),
+        ],
+    )
+    def test_accept_chooses_the_csv_itself_only_when_it_asks_for_it_first(
+        self, api: Api, accept: str, csv_itself: bool
+    ) -> None:
+        acme = api.as_tenant("acme")
+        create(acme)
+        reply = acme.get(EXPORT, headers={"Accept": accept})
+        assert reply.status == 200, reply.body
+        if csv_itself:
+            assert reply.headers["Content-Type"] == "text/csv; charset=utf-8"
+            assert len(records(reply.body)) == 1
+        else:
+            assert reply.headers["Content-Type"] == "application/json"
+            assert len(records(reply.json().encode())) == 1
+
+    def test_a_large_json_export_is_kept_as_the_json_string_it_would_have_answered(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        acme, globex = api.as_tenant("acme"), api.as_tenant("globex")
+        for n in range(3):
+            create(acme, note=f"invoice {n}")
+        inline = acme.get(EXPORT).body
+        monkeypatch.setattr(exports, "INLINE_LIMIT", len(inline) // 2)
+        assert globex.get(EXPORT).status == 200  # globex's header alone still fits
+        reply = acme.get(EXPORT)
+        assert reply.status == 303, reply.body
+        assert reply.json()["rows"] == 3
+        (key,) = stored_exports()
+        assert key.startswith("acme/exports/") and key.endswith(".json")
+        kept = boto3.client("s3").get_object(Bucket=BUCKET_NAME, Key=key)
+        assert kept["Body"].read() == inline
+        assert kept["ContentType"] == "application/json"

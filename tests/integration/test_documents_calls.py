@@ -20,6 +20,7 @@ BASE = "/api/v1/invoices"
 # Each request in the order a client makes them, with the DynamoDB calls it costs. Issuing
 # (send, schedule) reads invoice, counter and settings in one BatchGetItem and writes invoice and
 # counter in one transaction; a change on an issued invoice is a read and a conditional write.
+ISSUING = ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
 CALLS: list[tuple[str, str, list[str]]] = [
     ("POST", "/invoices/{invoiceId}/generate-pdf", ["GetItem", "GetItem", "GetItem", "PutItem"]),
     ("GET", "/invoices/{invoiceId}/pdf", ["GetItem"]),
@@ -30,9 +31,9 @@ CALLS: list[tuple[str, str, list[str]]] = [
     ("POST", "/invoices/{invoiceId}/attachments/{blobId}", ["GetItem", "GetItem", "PutItem"]),
     ("PUT", "/settings/logo", ["GetItem", "PutItem"]),
     ("DELETE", "/settings/logo", ["GetItem", "PutItem"]),
-    ("POST", "/invoices/{invoiceId}/schedule", ["GetItem", "BatchGetItem", "TransactWriteItems"]),
+    ("POST", "/invoices/{invoiceId}/schedule", ISSUING),
     ("PATCH", "/invoices/{invoiceId}/unschedule", ["GetItem", "TransactWriteItems"]),
-    ("POST", "/invoices/{invoiceId}/send", ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]),
+    ("POST", "/invoices/{invoiceId}/send", ISSUING),
     ("POST", "/invoices/{invoiceId}/send-reminder", ["GetItem", "GetItem", "PutItem"]),
 ]
 ROUTES = {(method, route) for method, route, _ in CALLS}

@@ -564,18 +564,25 @@ BACKWARDS = "lower bound must not be above its upper bound"
 REFUSALS = {
     "sort": {
         "unknown sortBy": get("/page?sortBy=amount", "sortBy", SORT_FIELDS),
-        "unknown field, GET": get("/dynamic-search?sort=amount,desc", "sort.field", SORT_FIELDS),
-        "unknown field, POST": post({"sort": [{"field": "amount"}]}, "sort.field", SORT_FIELDS),
+        "unknown field, GET": get("/dynamic-search?sort=amount,desc", "sort", SORT_FIELDS),
+        "unknown second field, GET": get("/dynamic-search?sort=total&sort=amount", "sort"),
+        "unknown field, POST": post({"sort": [{"field": "amount"}]}, "sort[0].field",
+                                    SORT_FIELDS),
+        "unknown second field, POST": post({"sort": [{"field": "total"}, {"field": "amount"}]},
+                                           "sort[1].field"),
         "direction sideways": get("/page?direction=SIDEWAYS", "direction", ("ASC", "DESC")),
-        "two sort fields": post({"sort": [{"field": "total"}, {"field": "status"}]}, "sort"),
+        "a field twice": post({"sort": [{"field": "total"}, {"field": "total",
+                                                            "ascending": False}]},
+                              "sort", ("twice",)),
+        "six keys": post({"sort": [{"field": f} for f in (*SORT_FIELDS[:5], "note")]}, "sort"),
+        "a sort naming no field": get("/dynamic-search?sort=,desc", "sort"),
+        "sort not a list": post({"sort": "total"}, "sort"),
     },
     "paging": {
-        "pageSize 0": get("/page?pageSize=0", "pageSize"),
         "pageSize negative": get("/page?pageSize=-5", "pageSize"),
         "pageSize not a number": get("/page?pageSize=ten", "pageSize"),
         "pageSize a fraction": get("/page?pageSize=2.5", "pageSize"),
         "pageNumber negative": get("/page?pageNumber=-1", "pageNumber"),
-        "size 0, GET": get("/dynamic-search?size=0", "size"),
         "size not a number, GET": get("/dynamic-search?size=ten", "size"),
         "size negative, POST": post({"size": -1}, "size"),
         "size a fraction, POST": post({"size": 1.5}, "size"),
@@ -694,6 +701,16 @@ class TestOddInputs:
         assert reply.status == 400, reply.body
         assert "is out of range" in reply.json()["detail"]
         assert dynamo_calls.operations == []
+
+    def test_a_size_of_0_as_the_documents_example_sends_it_is_the_default_size(
+        self, acme: Api
+    ) -> None:
+        for page in (
+            dynamic(acme, size=0),
+            page_of(acme.get(f"{BASE}/dynamic-search?size=0")),
+            page_of(acme.get(f"{BASE}/page?pageSize=0")),
+        ):
+            assert (page["size"], page["pageable"]["pageSize"]) == (20, 20)
 
     def test_a_size_written_as_text_or_a_whole_decimal_is_read_and_capped(self, acme: Api) -> None:
         for size, served in (("7", 7), ("1000", 100), (7.0, 7), (150.0, 100), (1e30, 100)):

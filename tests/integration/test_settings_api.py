@@ -97,7 +97,7 @@ def test_every_setting_is_kept_and_written_in_its_canonical_form(acme: Api) -> N
     assert reply.status == 200, reply.body
     expected = {
         **SELLER,
-        "address": {**SELLER["address"], "region": None, "country": "DE"},
+        "address": {**SELLER["address"], "addressLine2": None, "region": None, "country": "DE"},
         "vatId": "DE136695976",
         "bankAccounts": [{"name": "Main", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
         "locale": "de-DE",

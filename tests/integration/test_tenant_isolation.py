@@ -453,7 +453,7 @@ def test_another_tenants_export_holds_none_of_ours_nor_lands_in_our_prefix(
         ("?search=secret", []),
         ("?filters=currency:EUR", []),
     ]:
-        reply = globex.get(f"{export}{ask}")
+        reply = globex.get(f"{export}{ask}", headers={"Accept": "text/csv"})
         assert reply.status == 200
         assert b"Secret" not in reply.body and ours["id"].encode() not in reply.body
         assert [line.split(",")[0] for line in reply.body.decode().splitlines()[1:]] == expected

@@ -368,7 +368,7 @@ class TestCsv:
         invoice_of(acme, note="x;=1+1", paymentReference="RF18, -2")
         invoice_of(globex, note="theirs")
 
-        reply = acme.get(f"{BASE}/csv-export")
+        reply = acme.get(f"{BASE}/csv-export", headers={"Accept": "text/csv"})
 
         assert reply.status == 200
         header, row = csv.reader(io.StringIO(reply.body.decode(), newline=""))

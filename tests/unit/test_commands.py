@@ -229,13 +229,6 @@ def test_recurring_agreement_problem_is_located_on_the_agreement() -> None:
     assert _locations(InvoiceFields, data) == [("recurringAgreement",)]
 
 
-def test_two_rows_with_the_same_id_are_refused() -> None:
-    rows = [{**ROW, "id": "r1"}, {**ROW, "id": "r1"}]
-
-    with pytest.raises(ValidationError, match="two rows carry the same id"):
-        InvoiceFields.model_validate({"rows": rows})
-
-
 def test_rows_without_ids_do_not_clash() -> None:
     rows = [ROW, ROW, {**ROW, "id": "r1"}]
 

@@ -6,8 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from chalicelib.domain.compat.heffl import HefflInvoiceInput, heffl_problems, native_fields
+from chalicelib.domain.compat.heffl import (
+    HefflInvoiceInput,
+    documented_id,
+    heffl_problems,
+    native_fields,
+)
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.money import DiscountType
 from chalicelib.domain.settings import TenantSettings
@@ -97,3 +103,47 @@ def test_native_refusals_are_renamed_to_heffls_fields() -> None:
         "dueDate",
         "customFields",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "answered"),
+    [
+        ("7", 7),
+        (7, 7),
+        ("-7", -7),
+        ("0", 0),
+        ("-0", "-0"),
+        ("07", "07"),
+        ("7.0", "7.0"),
+        ("1e3", "1e3"),
+        (" 7", " 7"),  # the body's own strings arrive stripped; this one is kept as it is
+        ("9007199254740991", 2**53 - 1),
+        ("-9007199254740991", -(2**53) + 1),
+        ("9007199254740992", "9007199254740992"),
+        (2**64, 2**64),  # sent as a number, answered as one
+        ("prd_1", "prd_1"),
+        (None, None),
+    ],
+)
+def test_an_id_heffl_answers_as_a_number_is_one_only_when_nothing_is_lost(
+    sent: str | int | None, answered: str | int | None
+) -> None:
+    assert documented_id(sent) == answered
+    assert type(documented_id(sent)) is type(answered)
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [(" 42 ", "42"), (42, 42), (Decimal("42.0"), 42), (Decimal("42"), 42)],
+)
+def test_an_id_is_a_string_or_a_whole_number(sent: object, kept: object) -> None:
+    body = _body(salesPersonId=sent)
+    assert body.sales_person_id == kept
+    assert type(body.sales_person_id) is type(kept)
+
+
+@pytest.mark.parametrize("sent", [True, False, Decimal("4.5"), Decimal("NaN"), "", "x" * 129, [1]])
+def test_anything_else_as_an_id_is_refused_naming_the_field(sent: object) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _body(salesPersonId=sent)
+    assert [error["loc"] for error in refused.value.errors()] == [("salesPersonId",)]

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from chalicelib.domain.compat.hyperline import (
     HyperlineInvoice,
+    body_fingerprint,
     imported_state,
     native_body,
 )
@@ -137,3 +138,34 @@ def test_paid_settles_on_settled_at_else_its_last_transaction_else_its_emission(
     assert paid_at(emitted_at=early) == datetime(2026, 10, 2, tzinfo=UTC)
     assert paid_at() == NOW
     assert imported_state(item(), currency="EUR", now=NOW) is None
+
+
+BATCH: dict[str, Any] = {
+    "invoices": [{"customer_id": "c-1", "line_items": [{"unit_amount": 24000, "tax_rate": 20}]}],
+    "batch_id": "b-1",
+}
+
+
+def test_a_body_fingerprint_is_what_was_said_not_how_it_was_written() -> None:
+    reordered = {"batch_id": "b-1", "invoices": [
+        {"line_items": [{"tax_rate": 20, "unit_amount": 24000}], "customer_id": "c-1"},
+    ]}  # fmt: skip
+
+    assert body_fingerprint(reordered) == body_fingerprint(BATCH)
+    assert len(body_fingerprint(BATCH)) == 64
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {**BATCH, "batch_id": "b-2"},
+        {**BATCH, "invoices": BATCH["invoices"] * 2},
+        {**BATCH, "invoices": [{**BATCH["invoices"][0], "display": True}]},  # not kept: said
+        {**BATCH, "invoices": [{"customer_id": "c-1",
+                                "line_items": [{"unit_amount": Decimal("24000.0"),
+                                                "tax_rate": 20}]}]},
+        {**BATCH, "extra": None},
+    ],
+)  # fmt: skip
+def test_any_other_body_has_another_fingerprint(other: dict[str, Any]) -> None:
+    assert body_fingerprint(other) != body_fingerprint(BATCH)

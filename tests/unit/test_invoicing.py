@@ -131,12 +131,21 @@ def test_new_invoice_computes_row_and_invoice_totals() -> None:
     assert _totals(invoice) == ("20.13", "4.80", "24.93", "24.93")
 
 
-def test_new_invoice_gives_each_row_its_own_id_ignoring_client_ids() -> None:
+def test_new_invoice_keeps_a_clients_row_id_and_gives_the_others_their_own() -> None:
     invoice = _new(rows=[_row("1", "1", id="client-row"), _row("1", "2")])
 
     ids = [row.id for row in invoice.rows]
-    assert "client-row" not in ids
+    assert ids[0] == "client-row"
     assert len(set(ids)) == 2
+
+
+def test_a_row_id_given_twice_is_refused_naming_the_second_row() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        _new(rows=[_row("1", "1", id="r1"), _row("1", "2"), _row("1", "3", id="r1")])
+
+    [problem] = refused.value.problems
+    assert problem.field == "rows[2].id"
+    assert "r1" in problem.message and "rows[0]" in problem.message
 
 
 def test_new_invoice_records_a_create_event_by_its_author() -> None:
@@ -205,7 +214,7 @@ def test_update_names_every_required_field_set_to_null() -> None:
     assert [p.field for p in refused.value.problems] == ["currency", "rows"]
 
 
-def test_update_replaces_rows_keeping_only_ids_of_existing_rows() -> None:
+def test_update_replaces_rows_keeping_the_ids_they_are_sent_with() -> None:
     draft = _new(rows=[_row("1", "1"), _row("1", "2")])
     kept = draft.rows[0].id
 
@@ -214,8 +223,7 @@ def test_update_replaces_rows_keeping_only_ids_of_existing_rows() -> None:
     )
 
     ids = [row.id for row in changed.rows]
-    assert ids[0] == kept
-    assert "made-up" not in ids
+    assert ids[:2] == [kept, "made-up"]
     assert draft.rows[1].id not in ids
     assert len(set(ids)) == 3
     assert str(changed.rows[0].total) == "3.00"

@@ -6,16 +6,27 @@ from __future__ import annotations
 from chalice.app import Response
 
 from chalicelib.api.http import json_body, json_response
+from chalicelib.api.operations import Operation, json_answer, json_request
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
-from chalicelib.domain.compat.heffl import HefflInvoiceInput, heffl_answer
+from chalicelib.domain.compat.heffl import HefflInvoiceAnswer, HefflInvoiceInput, heffl_answer
 from chalicelib.services.compat import heffl as service
 
 heffl = ApiBlueprint(__name__)
 
 
-@heffl.route("/api/v1/invoices", methods=["POST"])
+@heffl.route(
+    "/api/v1/invoices",
+    methods=["POST"],
+    operation=Operation(
+        "hefflCreateInvoice",
+        "Create an invoice (Heffl)",
+        (json_answer(200, "The invoice, as Heffl answers it", HefflInvoiceAnswer),),
+        refuses=(400, 409, 413),
+        body=json_request(HefflInvoiceInput, "The invoice; keys Heffl does not name are kept"),
+    ),
+)
 def create_invoice() -> Response:
     body = json_body(heffl.current_request, HefflInvoiceInput)
     deps = get_deps()

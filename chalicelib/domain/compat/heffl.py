@@ -4,6 +4,7 @@ the tenant's tax rates, and its unknown top-level keys are the invoice's custom 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -12,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -40,13 +42,35 @@ MAX_DESCRIPTION = 1000 - MAX_NAME - 1
 MAX_NOTES = 5000 - 255 - 2
 MAX_TAGS = 100
 MAX_TERM_DAYS = 365  # the native paymentTermDays' bound
+# The largest integer every JSON reader holds exactly (JavaScript's numbers are doubles).
+LARGEST_EXACT_INTEGER = 2**53 - 1
+_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
 
-Id = str | int  # Heffl documents some ids as strings in requests and numbers in responses
+MAX_ID = 128  # as the native Reference
+
+
+def _heffl_id(value: Any) -> str | int:
+    """Heffl types some ids as strings in requests and numbers in responses: either is taken
+    (JSON's 42.0 is 42; a boolean is neither), and refused with one message naming the field."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not 1 <= len(text) <= MAX_ID:
+            raise ValueError(f"must be 1 to {MAX_ID} characters")
+        return text
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("must be a string or a whole number")
+
+
+# Answered as the response's type where it can be (documented_id).
+Id = Annotated[str | int, PlainValidator(_heffl_id)]
 
 
 class HefflLineItem(Command):
     name: Annotated[str, Field(max_length=MAX_NAME)] | None = None
-    product_id: Reference | int | None = None
+    product_id: Id | None = None
     quantity: Quantity
     price: UnitPrice
     description: Annotated[str, Field(max_length=MAX_DESCRIPTION)] | None = None
@@ -77,9 +101,9 @@ class HefflInvoiceInput(Command):
     contact_id: Reference | None = None
     subject: ShortText | None = None
     notes: Annotated[str, Field(max_length=MAX_NOTES)] | None = None
-    sales_person_id: Reference | int | None = None
+    sales_person_id: Id | None = None
     template_id: Reference | None = None
-    tags: Annotated[list[Reference | int], Field(max_length=MAX_TAGS)] = Field(default_factory=list)
+    tags: Annotated[list[Id], Field(max_length=MAX_TAGS)] = Field(default_factory=list)
     custom_fields: CustomFields | None = None
 
     @model_validator(mode="before")
@@ -160,14 +184,20 @@ def _heffl_field(field: str) -> str:
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
+    )
 
 
 class HefflLineItemAnswer(_Answer):
     name: str | None
     quantity: Decimal
     price: Decimal
-    tax: Decimal
+    # Always a rate here (the taxRateId's, else 0); native rows may keep a stated tax without one.
+    tax: Decimal | None
     discount: Decimal
     discount_type: Literal["fixed", "percentage"]
     buy_price: Decimal | None
@@ -176,7 +206,7 @@ class HefflLineItemAnswer(_Answer):
     tax_amount: Decimal
     discount_amount: Decimal
     description: str | None
-    product_id: Id | None
+    product_id: str | int | None
 
 
 class HefflInvoiceAnswer(_Answer):
@@ -201,13 +231,14 @@ class HefflInvoiceAnswer(_Answer):
     contact_id: str | None
     subject: str | None
     notes: str | None
-    sales_person_id: Id | None
+    sales_person_id: str | int | None
     custom_fields: dict[str, Any]
 
 
 def heffl_answer(invoice: Invoice, body: HefflInvoiceInput) -> dict[str, Any]:
     """The invoice as Heffl answers it. What the native invoice has no place for (names, buy
-    prices, contact, sales person) is answered as it was sent. A draft has no number yet: "".
+    prices, contact, sales person) is answered as it was sent, ids Heffl answers as numbers as
+    numbers where they are (documented_id). A draft has no number yet: "".
     Amounts stay Decimal, for an exact JSON writer."""
     answer = HefflInvoiceAnswer(
         id=invoice.id,
@@ -232,7 +263,7 @@ def heffl_answer(invoice: Invoice, body: HefflInvoiceInput) -> dict[str, Any]:
         contact_id=body.contact_id,
         subject=body.subject,
         notes=body.notes,
-        sales_person_id=body.sales_person_id,
+        sales_person_id=documented_id(body.sales_person_id),
         custom_fields=invoice.custom_fields or {},
     )
     return answer.model_dump(mode="python", by_alias=True)
@@ -251,5 +282,15 @@ def _line_answer(row: InvoiceRow, item: HefflLineItem, tax_inclusive: bool) -> H
         tax_amount=row.tax_amount,
         discount_amount=row.discount_amount,
         description=item.description,
-        product_id=item.product_id,
+        product_id=documented_id(item.product_id),
     )
+
+
+def documented_id(sent: str | int | None) -> str | int | None:
+    """An id Heffl's response types as a number (salesPersonId, a line item's productId): a
+    number when what was sent is an integer written plainly ("42", not "042" or "4.2e1") that
+    every JSON reader holds exactly; anything else as it was sent, so no id is ever changed."""
+    if isinstance(sent, str) and _INTEGER.fullmatch(sent):
+        number = int(sent)
+        return number if abs(number) <= LARGEST_EXACT_INTEGER else sent
+    return sent

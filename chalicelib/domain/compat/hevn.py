@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field, RootModel, ValidationError, model_validator
@@ -137,7 +137,7 @@ class EntryOutcome:
     error: DomainError | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> Literal["created", "existing", "failed"]:
         if self.error is not None:
             return "failed"
         return "created" if self.created else "existing"

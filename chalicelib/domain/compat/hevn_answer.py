@@ -3,10 +3,11 @@ native invoice, field for field in hevn's shape. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, GetPydanticSchema
 from pydantic.alias_generators import to_camel
 
 from chalicelib.domain.clients import Client
@@ -22,7 +23,12 @@ INVOICES_PATH = "/api/v1/invoices"  # where the native API reads an invoice and 
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
+    )
 
 
 class HevnAddress(_Answer):
@@ -70,6 +76,19 @@ class HevnContract(_Answer):
     expiration_at: Timestamp | None
 
 
+class HevnItem(TypedDict):
+    """A row in the names its items are read by; numbers as strings, as hevn writes amounts."""
+
+    id: str
+    description: str | None
+    quantity: str
+    unitPrice: str
+    taxRate: str | None
+    amount: str
+    taxAmount: str
+    total: str
+
+
 class HevnDocument(_Answer):
     id: str
     name: str
@@ -92,7 +111,7 @@ class HevnInvoice(_Answer):
     period_number: int
     issued_date: str
     due_date: str
-    items: list[dict[str, Any]]
+    items: list[HevnItem]
     payment_methods: list[HevnPaymentMethod]
     client: HevnParty | None
     contractor: HevnParty
@@ -102,7 +121,23 @@ class HevnInvoice(_Answer):
     paid_at: Timestamp | None
 
 
-def hevn_result(outcome: EntryOutcome, settings: TenantSettings) -> dict[str, Any]:
+# The invoice as hevn_result dumps it.
+HevnInvoiceJson = Annotated[dict[str, Any], GetPydanticSchema(lambda _, h: h(HevnInvoice))]
+
+
+class HevnResult(TypedDict):
+    """One BatchInvoiceResult; a failed entry also carries our error body (the API adds it)."""
+
+    contractId: str
+    status: Literal["created", "existing", "failed"]
+    counterpartyId: str | None
+    periodNumber: int
+    invoice: HevnInvoiceJson | None
+    detail: str
+    error: NotRequired[Mapping[str, object]]
+
+
+def hevn_result(outcome: EntryOutcome, settings: TenantSettings) -> HevnResult:
     """One BatchInvoiceResult. Nothing is answered of a contract the caller could not read."""
     contract, invoice = outcome.contract, outcome.invoice
     answered = None
@@ -166,14 +201,13 @@ def hevn_invoice(
     )
 
 
-def _item(row: InvoiceRow) -> dict[str, Any]:
-    """A row in the names its items are read by; numbers as strings, as hevn writes amounts."""
+def _item(row: InvoiceRow) -> HevnItem:
     return {
         "id": row.id,
         "description": row.description,
         "quantity": _number(row.quantity),
         "unitPrice": _number(row.unit_price),
-        "taxRate": _number(row.tax_rate),
+        "taxRate": None if row.tax_rate is None else _number(row.tax_rate),
         "amount": str(row.total),
         "taxAmount": str(row.tax_amount),
         "total": str(row.total_with_tax),
@@ -200,20 +234,30 @@ def _transaction(invoice: Invoice) -> HevnTransaction | None:
 
 
 def _payment_method(method: ContractPaymentAccount) -> HevnPaymentMethod:
+    holder = method.account_holder_address
     return HevnPaymentMethod(
         bank_name=method.bank_name,
         iban_number=method.iban,
         beneficiary_name=method.beneficiary_name,
         bank_address=method.bank_address,
         currency=method.currency,
-        account_holder_first_name=None,
-        account_holder_last_name=None,
-        account_holder_business_name=method.beneficiary_name,
-        account_holder_address=None,
+        account_holder_first_name=method.account_holder_first_name,
+        account_holder_last_name=method.account_holder_last_name,
+        account_holder_business_name=_business_name(method),
+        account_holder_address=_address(holder) if holder is not None else None,
         payment_reference=method.payment_reference,
         account_type="sepa",  # every payment method of a contract is an IBAN
         bic=method.bic,
     )
+
+
+def _business_name(method: ContractPaymentAccount) -> str | None:
+    """The business that holds the account; without one named, the beneficiary, unless a
+    person's names say a person holds it (as hevn was answered before the holder was kept)."""
+    if method.account_holder_business_name is not None:
+        return method.account_holder_business_name
+    person = method.account_holder_first_name or method.account_holder_last_name
+    return None if person else method.beneficiary_name
 
 
 def _party(party: PartyDetails) -> HevnParty:
@@ -228,7 +272,7 @@ def _address(address: PostalAddress) -> HevnAddress:
     """hevn's address has no country; ours keeps it, the answer cannot."""
     return HevnAddress(
         street_address=address.street,
-        address_line2=None,
+        address_line2=address.address_line2,
         city=address.city,
         state=address.region,
         zip=address.postal_code,

@@ -9,11 +9,13 @@ tenant's next), with their transactions as payments, and `paid` settles what the
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
+import simplejson
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -155,6 +157,14 @@ class HyperlineBatch(_Body):
                 message = f"invoices[{index}] repeats the batch_invoice_id of invoices[{seen}]"
                 raise ValueError(message)
         return invoices
+
+
+def body_fingerprint(body: Any) -> str:
+    """What a request said, whatever its whitespace or the order of its keys: the same batch_id
+    names one body (every field counts, those not kept too). Numbers count as written (24000 and
+    24000.0 differ), since the JSON parser keeps them so."""
+    canonical = simplejson.dumps(body, use_decimal=True, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def from_minor(amount: int, currency: str) -> Decimal:

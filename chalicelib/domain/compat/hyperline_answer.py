@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from chalicelib.domain.batches import Batch, BatchStatus, ItemResult, ItemStatus
 from chalicelib.domain.compat.hyperline import to_minor
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.money import ZERO
-from chalicelib.domain.values import format_timestamp
+from chalicelib.domain.values import DateTimeText, format_timestamp
+
+HyperlineStatus = Literal["draft", "to_pay", "partially_paid", "late", "paid", "voided"]
 
 # Our statuses as Hyperline names them.
-_STATUS = {
+_STATUS: dict[InvoiceStatus, HyperlineStatus] = {
     InvoiceStatus.DRAFT: "draft",
     InvoiceStatus.SCHEDULED: "to_pay",
     InvoiceStatus.SENT: "to_pay",
@@ -22,21 +24,72 @@ _STATUS = {
     InvoiceStatus.PAID: "paid",
     InvoiceStatus.CANCELLED: "voided",
 }
-_BATCH_STATUS = {
+_BATCH_STATUS: dict[BatchStatus, Literal["pending", "processing", "completed"]] = {
     BatchStatus.QUEUED: "pending",
     BatchStatus.PROCESSING: "processing",
     BatchStatus.COMPLETED: "completed",
 }
 
 
-def hyperline_status(invoice: Invoice) -> str:
+class HyperlineInvoiceAnswer(TypedDict):
+    """An invoice as Hyperline describes one: amounts in minor units."""
+
+    id: str
+    number: str | None
+    type: Literal["invoice"]
+    status: HyperlineStatus
+    customer_id: str | None
+    currency: str
+    reference: str | None
+    total_amount: int
+    amount_excluding_tax: int
+    tax_amount: int
+    discount_amount: int
+    amount_paid: int
+    amount_due: int
+    emitted_at: DateTimeText
+    due_at: DateTimeText
+    settled_at: DateTimeText | None
+
+
+class HyperlineSuccess(HyperlineInvoiceAnswer):
+    index: int
+    batch_invoice_id: str | None
+
+
+class HyperlineDeleted(TypedDict):
+    """A created invoice deleted since (a draft may be)."""
+
+    index: int
+    batch_invoice_id: str | None
+    id: str | None
+    status: Literal["deleted"]
+
+
+class HyperlineError(TypedDict):
+    index: int
+    batch_invoice_id: str | None
+    error: dict[str, Any] | None  # the error body a single create answers, with its status
+
+
+class HyperlineBatchAnswer(TypedDict):
+    batch_id: str
+    status: Literal["pending", "processing", "completed"]
+    invoices_count: int
+    processed_count: int
+    successes: list[HyperlineSuccess | HyperlineDeleted]
+    errors: list[HyperlineError]
+    created_at: DateTimeText
+    updated_at: DateTimeText
+
+
+def hyperline_status(invoice: Invoice) -> HyperlineStatus:
     if invoice.status in (InvoiceStatus.SENT, InvoiceStatus.OVERDUE) and invoice.paid:
         return "partially_paid"
     return _STATUS[invoice.status]
 
 
-def invoice_answer(invoice: Invoice) -> dict[str, Any]:
-    """The invoice as Hyperline describes one: amounts in minor units."""
+def invoice_answer(invoice: Invoice) -> HyperlineInvoiceAnswer:
     currency = invoice.currency
 
     def minor(amount: Decimal) -> int:
@@ -67,7 +120,7 @@ def _midnight(day: date) -> str:
     return format_timestamp(datetime.combine(day, time(), UTC))
 
 
-def batch_answer(batch: Batch, invoices: dict[str, Invoice]) -> dict[str, Any]:
+def batch_answer(batch: Batch, invoices: dict[str, Invoice]) -> HyperlineBatchAnswer:
     """A batch's outcome: where it stands, each created invoice under `successes` (as it is
     now) and each refused one under `errors` with the error body a single create answers."""
     return {
@@ -90,8 +143,13 @@ def batch_answer(batch: Batch, invoices: dict[str, Invoice]) -> dict[str, Any]:
     }
 
 
-def _success(result: ItemResult, invoice: Invoice | None) -> dict[str, Any]:
-    known = {"index": result.index, "batch_invoice_id": result.external_id}
-    if invoice is None:  # deleted since (a draft may be)
-        return {**known, "id": result.invoice_id, "status": "deleted"}
-    return {**known, **invoice_answer(invoice)}
+def _success(result: ItemResult, invoice: Invoice | None) -> HyperlineSuccess | HyperlineDeleted:
+    index, named = result.index, result.external_id
+    if invoice is None:
+        return {
+            "index": index,
+            "batch_invoice_id": named,
+            "id": result.invoice_id,
+            "status": "deleted",
+        }
+    return {"index": index, "batch_invoice_id": named, **invoice_answer(invoice)}

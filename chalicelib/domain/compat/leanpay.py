@@ -29,7 +29,7 @@ from chalicelib.domain.money import (
 from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.text import InvoiceNumber
-from chalicelib.domain.values import Actor, CalendarDate, PlainDecimal, Reference
+from chalicelib.domain.values import Actor, CalendarDate, DateTimeText, PlainDecimal, Reference
 
 MAX_INVOICES = 100  # the document's "Maximum array length"
 MAX_TERM_DAYS = 365  # the native paymentTermDays' bound
@@ -55,7 +55,12 @@ class LeanpayInvoice(Command):
 
 
 class LeanpayImport(Command):
-    invoices: Annotated[list[LeanpayInvoice], Field(max_length=MAX_INVOICES)]
+    """The documented body: `invoices` is not marked required, so a body without it imports
+    nothing, as an empty list does."""
+
+    invoices: Annotated[list[LeanpayInvoice], Field(max_length=MAX_INVOICES)] = Field(
+        default_factory=list
+    )
 
 
 def key_of(item: LeanpayInvoice) -> str:
@@ -155,11 +160,16 @@ def _seconds(value: datetime) -> str:
 
 
 # Leanpay's date-times: UTC, to the second, as its document writes them.
-LeanpayTime = Annotated[datetime, PlainSerializer(_seconds, return_type=str)]
+LeanpayTime = Annotated[datetime, PlainSerializer(_seconds, return_type=DateTimeText)]
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        json_schema_serialization_defaults_required=True,
+    )
 
 
 class DueDateAnswer(_Answer):

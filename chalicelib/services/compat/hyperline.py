@@ -21,7 +21,13 @@ from chalicelib.domain.clients import Client
 from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.compat import hyperline
 from chalicelib.domain.compat.hyperline import HyperlineBatch, HyperlineInvoice
-from chalicelib.domain.errors import DomainError, FieldProblem, InvalidInputError, problems_of
+from chalicelib.domain.errors import (
+    BatchIdReusedError,
+    DomainError,
+    FieldProblem,
+    InvalidInputError,
+    problems_of,
+)
 from chalicelib.domain.imports import ImportedState, imported, issued_as
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults
@@ -41,18 +47,25 @@ from chalicelib.services.batches import (
 from chalicelib.services.creating import Outcome, create_invoices, made_earlier
 
 
-def queue_batch(body: HyperlineBatch, *, actor: Actor, ports: BatchPorts) -> Batch:
+def queue_batch(
+    body: HyperlineBatch, *, fingerprint: str, actor: Actor, ports: BatchPorts
+) -> Batch:
     """Queue the checked batch under its batch_id (or a new one). The same batch_id sent again
-    answers the batch recorded the first time and queues nothing."""
+    with the same body (`fingerprint`, hyperline.body_fingerprint) answers the batch recorded
+    the first time and queues nothing; with another body it is refused (BatchIdReusedError),
+    even when two requests race. A batch recorded before its body was kept answers as it is."""
     items = [item.model_dump(mode="json", exclude_none=True) for item in body.invoices]
-    batch, _ = queue_invoices(
+    batch, new = queue_invoices(
         items,
         atomic=False,
         actor=actor,
         ports=ports,
         batch_id=body.batch_id,
         source=BatchSource.HYPERLINE,
+        fingerprint=fingerprint,
     )
+    if not new and batch.fingerprint not in (None, fingerprint):
+        raise BatchIdReusedError(batch.id)
     return batch
 
 
