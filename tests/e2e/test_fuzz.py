@@ -17,6 +17,7 @@ import itertools
 import os
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -254,7 +255,15 @@ def linked_machine(url: str, steps: Counter[str], failures: list[str]) -> Any:
             self.auth = {"Authorization": f"Bearer {local_token(tenant)}"}
 
         def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
-            return {"base_url": url, "headers": self.auth, "timeout": 30}
+            # A fresh Idempotency-Key on every write: a key drawn twice in one scenario would
+            # rightly replay a create whose invoice a step in between deleted (seed 3792610056),
+            # which the created-resource check takes for a lost one. Replays are tested elsewhere.
+            fresh = (
+                {"Idempotency-Key": str(uuid.uuid4())}
+                if "Idempotency-Key" in (case.headers or {})
+                else {}
+            )
+            return {"base_url": url, "headers": {**self.auth, **fresh}, "timeout": 30}
 
         def validate_response(self, response: Any, case: Case[Any], **kwargs: Any) -> None:
             steps[case.operation.label] += 1
