@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import transitions
 from chalicelib.domain.documents import InvoiceDocument
-from chalicelib.domain.errors import DomainError, InvoiceNotFoundError, NoRecipientError
+from chalicelib.domain.errors import DomainError, NoRecipientError
 from chalicelib.domain.files import invoice_pdf_path
 from chalicelib.domain.invoice import Blob, Invoice
 from chalicelib.domain.lifecycle import Action, ensure_allowed
@@ -27,7 +27,7 @@ from chalicelib.services.documents import (
     render_pdf,
     store_pdf,
 )
-from chalicelib.services.lifecycle import issue, issuing_of
+from chalicelib.services.lifecycle import issue, issuing_of, issuing_read
 
 SEND_HOUR = time(8, 0)  # a scheduled invoice goes out at 08:00 on its date, the tenant's time
 
@@ -45,9 +45,7 @@ def send_invoice(
     from chalicelib.documents.mail import compose_invoice_mail
 
     pdf = _checked_pdf(given_pdf)
-    context = ports.invoices.repo.get_for_issue(actor.tenant_id, invoice_id)
-    if context is None:
-        raise InvoiceNotFoundError([invoice_id])
+    context = issuing_read(invoice_id, actor=actor, ports=ports.invoices)
     if context.invoice.is_written_by(actor.request):  # a retry whose first try sent it
         return context.invoice
     check_precondition(context.invoice, expected_version)
@@ -111,9 +109,7 @@ def schedule_invoice(
     """Numbered now, emailed by the sending job at `send_at` (default: 08:00 on its invoice
     date, in the tenant's timezone), with the given PDF or one rendered then."""
     pdf = _checked_pdf(given_pdf)
-    context = ports.invoices.repo.get_for_issue(actor.tenant_id, invoice_id)
-    if context is None:
-        raise InvoiceNotFoundError([invoice_id])
+    context = issuing_read(invoice_id, actor=actor, ports=ports.invoices)
     invoice = context.invoice
     if invoice.is_written_by(actor.request):  # a retry whose first try scheduled it
         return invoice

@@ -38,6 +38,15 @@ class IssuingChange(Protocol):
     ) -> tuple[Invoice, InvoiceCounter | None]: ...
 
 
+def issuing_read(invoice_id: str, *, actor: Actor, ports: InvoicePorts) -> IssueContext:
+    """The invoice with what issuing it needs (its counter, the settings, its client), in one
+    read; InvoiceNotFoundError when the tenant has no such invoice."""
+    context = ports.repo.get_for_issue(actor.tenant_id, invoice_id)
+    if context is None:
+        raise InvoiceNotFoundError([invoice_id])
+    return context
+
+
 def issue(
     invoice_id: str,
     change: IssuingChange,
@@ -50,9 +59,7 @@ def issue(
     number of its series, in the same transaction as the counter, so numbers never repeat and
     never skip, and copies of the seller and client as they are now."""
     for _ in ports.retry.tries():
-        context = ports.repo.get_for_issue(actor.tenant_id, invoice_id)
-        if context is None:
-            raise InvoiceNotFoundError([invoice_id])
+        context = issuing_read(invoice_id, actor=actor, ports=ports)
         current = context.invoice
         if current.is_written_by(actor.request):  # a retry whose first try issued it
             return current
