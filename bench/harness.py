@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import threading
 import time
@@ -46,8 +47,11 @@ def use_local_environment() -> None:
             "TABLE_NAME": TABLE_NAME,
             "BUCKET_NAME": BUCKET_NAME,
             "AUTH_JWT_SECRET": LOCAL_JWT_SECRET,
+            # The app's line per request (decision 0045) would interleave with the report.
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
         }
     )
+    logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "invoicing")).setLevel("WARNING")
 
 
 @contextmanager

@@ -60,7 +60,14 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
 from chalicelib.domain.values import Actor, new_id
 from chalicelib.store.items import index_attributes
-from invoicing_cli.dynamodb_local import ENDPOINT_VARIABLE, require_answer, run_dynamodb_local
+from invoicing_cli import processes
+from invoicing_cli.dynamodb_local import (
+    ENDPOINT_VARIABLE,
+    SERVING_JVM,
+    require_answer,
+    run_dynamodb_local,
+)
+from invoicing_cli.dynamodb_local import start as start_dynamodb_local
 from invoicing_cli.local import PROJECT_DIR, REGION
 from invoicing_cli.resources import create_table_request
 from tests.figures import exact_json, expected_stats, load_straight
@@ -821,9 +828,10 @@ def summary(
 
 
 @contextmanager
-def dynamodb_local() -> Iterator[tuple[str, str]]:
+def dynamodb_local(*, as_served: bool = False) -> Iterator[tuple[str, str]]:
     """DynamoDB Local's endpoint and a description of it: the one DYNAMODB_LOCAL_ENDPOINT names,
-    or one started for this run (in memory) and stopped after it."""
+    or one started for this run and stopped after it: in memory in the tests' small JVM, or
+    `as_served`, as `make run` runs it (its JVM, its data on disk)."""
     running = os.environ.get(ENDPOINT_VARIABLE)
     if running:
         require_answer(running)
@@ -831,14 +839,28 @@ def dynamodb_local() -> Iterator[tuple[str, str]]:
         return
     with tempfile.TemporaryDirectory(prefix="bench-search-") as directory:
         log = Path(directory) / "dynamodb-local.log"
-        with run_dynamodb_local(log) as url:
+        with _engine(log, as_served=as_served) as url:
             versions = [
                 line.split(":", 1)[1].strip()
                 for line in log.read_text(errors="replace").splitlines()
                 if line.startswith("Version:")
             ]
             version = versions[-1] if versions else "(version not logged)"
-            yield url, f"DynamoDB Local {version} in memory, on the same machine"
+            how = "as `make run` runs it" if as_served else "in memory"
+            yield url, f"DynamoDB Local {version} {how}, on the same machine"
+
+
+@contextmanager
+def _engine(log: Path, *, as_served: bool) -> Iterator[str]:
+    if not as_served:
+        with run_dynamodb_local(log) as url:
+            yield url
+        return
+    url, child = start_dynamodb_local(log, data_dir=log.parent, jvm=SERVING_JVM)
+    try:
+        yield url
+    finally:
+        processes.stop([child])
 
 
 @contextmanager

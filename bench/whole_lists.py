@@ -74,7 +74,7 @@ PAGE = 200  # the largest page find-all serves to a client that pages
 SIZE = 20  # the page the sorts are asked for
 # The id, tenant and status an invoice's JSON starts with (a transaction's id is followed by
 # its tenant, then accountId): every invoice of a kept array, without parsing 240 MB.
-_INVOICE_START = re.compile(rb'\{"id": "([^"]+)", "tenantId": "[^"]*", "status"')
+_INVOICE_START = re.compile(rb'\{"id": ?"([^"]+)", ?"tenantId": ?"[^"]*", ?"status"')
 S = InvoiceStatus
 
 
@@ -422,7 +422,7 @@ def run(options: Options) -> tuple[str, bool]:
     today = datetime.now(UTC).date()
     mine = invoices_of(TENANT, options.invoices, RARE_IN_TENANT, rng, today)
     theirs = invoices_of(OTHER_TENANT, max(100, options.invoices // 50), RARE_IN_OTHER, rng, today)
-    with moto_s3_server(), dynamodb_local() as (url, engine):
+    with moto_s3_server(), dynamodb_local(as_served=True) as (url, engine):
         boto3.client("s3", region_name=REGION).create_bucket(
             Bucket=BUCKET_NAME,
             CreateBucketConfiguration={"LocationConstraint": REGION},  # type: ignore[typeddict-item]

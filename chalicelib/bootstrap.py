@@ -6,13 +6,12 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import jwt
-
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.services.authentication import JwtRules, JwtVerifier
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
+from chalicelib.services.metrics import CountedMailer, Metrics
 from chalicelib.services.ports import (
     ApiKeyRepository,
     ClientRepository,
@@ -26,7 +25,6 @@ from chalicelib.services.ports import (
     SystemClock,
     TenantSettingsRepository,
 )
-from chalicelib.settings import Settings
 from chalicelib.store.api_keys import DynamoApiKeyRepository
 from chalicelib.store.batches import DynamoBatchRepository
 from chalicelib.store.clients import DynamoClientRepository
@@ -41,9 +39,12 @@ from chalicelib.store.mailer import SesMailer
 from chalicelib.store.queue import SqsChunkQueue
 from chalicelib.store.search import DynamoInvoiceSearch
 from chalicelib.store.settings import DynamoTenantSettingsRepository
+from chalicelib.telemetry import emf_metrics
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from chalicelib.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Deps:
     documents: DocumentStore
     mailer: Mailer
     jwt_verifier: JwtVerifier
+    metrics: Metrics
 
     @property
     def invoices(self) -> InvoiceRepository:
@@ -99,10 +101,14 @@ class Deps:
 
 @functools.cache
 def get_deps() -> Deps:
+    # pydantic-settings is imported here, on first use, not when app.py is (decision 0046).
+    from chalicelib.settings import Settings
+
     settings = Settings()  # filled from the environment
     client = dynamodb_client()
     table = settings.table_name
     tenant_settings = DynamoTenantSettingsRepository(client, table)
+    metrics = emf_metrics()
     return Deps(
         settings=settings,
         dynamodb=client,
@@ -114,6 +120,7 @@ def get_deps() -> Deps:
                 currency=settings.default_currency,
                 payment_term_days=settings.default_payment_term_days,
             ),
+            metrics=metrics,
         ),
         api_keys=DynamoApiKeyRepository(client, table),
         tenant_settings=tenant_settings,
@@ -123,8 +130,12 @@ def get_deps() -> Deps:
         index=DynamoInvoiceIndex(client, table),
         search=DynamoInvoiceSearch(client, table),
         documents=S3Documents(settings.bucket_name),
-        mailer=SesMailer(clock=SystemClock()),
+        mailer=CountedMailer(
+            SesMailer(clock=SystemClock(), configuration_set=settings.ses_configuration_set),
+            metrics,
+        ),
         jwt_verifier=_jwt_verifier(settings),
+        metrics=metrics,
     )
 
 
@@ -137,5 +148,9 @@ def _jwt_verifier(settings: Settings) -> JwtVerifier:
         tenant_claim=settings.auth_tenant_claim,
         user_claim=settings.auth_user_claim,
     )
-    keys = jwt.PyJWKClient(settings.auth_jwks_url) if settings.auth_jwks_url else None
+    keys = None
+    if settings.auth_jwks_url:
+        import jwt
+
+        keys = jwt.PyJWKClient(settings.auth_jwks_url)
     return JwtVerifier(rules, keys)

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # The verified SES identity emails are sent from, in the seller's name; replies go to the
     # tenant's sender email.
     mail_from: str = "invoices@invoicing.localhost"
+    # The SES configuration set every email is sent with (its event destinations report bounces
+    # and complaints); none locally.
+    ses_configuration_set: str | None = None
     # The SQS queue that carries the scheduled jobs' chunks to their worker.
     jobs_queue_url: str = ""
     default_currency: str = "EUR"

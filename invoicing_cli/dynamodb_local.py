@@ -3,6 +3,7 @@ cannot answer truthfully (transactions, conditions, limits under racing writers)
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import time
@@ -27,10 +28,12 @@ JAR = PROJECT_DIR / ".cache" / "dynamodb-local" / "emulator" / "DynamoDBLocal.ja
 # Set to the URL of a DynamoDB Local that is already running to skip starting one (tests).
 ENDPOINT_VARIABLE = "DYNAMODB_LOCAL_ENDPOINT"
 STARTUP_SECONDS = 60
-# A small, bounded JVM: the defaults size the heap by the machine (a quarter of its memory) and
-# compile for hours-long servers. These hold the engine near 190 MB resident at 5,000 invoices
-# (docs/benchmarks.md); the data itself lives in SQLite, outside the heap.
-JVM_OPTIONS = (
+# Two JVMs for two uses (docs/decisions/0047-the-local-engine-per-use.md).
+# The tests start one per xdist worker and many short-lived stacks: a small, bounded JVM that
+# starts fast and compiles little (the defaults size the heap by the machine, a quarter of its
+# memory). These hold the engine near 190 MB resident at 5,000 invoices (docs/benchmarks.md); the
+# data itself lives in SQLite, outside the heap.
+SMALL_JVM = (
     "-Xmx256m",
     "-Xss512k",
     "-XX:+UseSerialGC",
@@ -38,6 +41,12 @@ JVM_OPTIONS = (
     "-XX:ReservedCodeCacheSize=32m",
     "-XX:MaxMetaspaceSize=96m",
 )
+# `make run` keeps one engine up for hours and lists of 100,000 invoices go through it: the JIT's
+# optimizing tier makes each page cheaper (about a quarter of the engine's CPU, issue 17), and the
+# heap is bounded, not sized by the machine.
+SERVING_JVM = ("-Xmx1g", "-XX:MaxMetaspaceSize=192m")
+# Replaces either set of options, as JAVA_OPTS would (the test tier's stacks ask for the small one).
+JVM_OPTIONS_VARIABLE = "DYNAMODB_LOCAL_JVM_OPTIONS"
 # Each probe fails fast so the startup loop, not botocore, decides how long to wait.
 _PROBE_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=5)
 
@@ -68,11 +77,16 @@ def missing_jar_message(jar: Path = JAR) -> str:
 
 
 def start(
-    log_path: Path, *, data_dir: Path | None = None, jar: Path = JAR
+    log_path: Path,
+    *,
+    data_dir: Path | None = None,
+    jar: Path = JAR,
+    jvm: tuple[str, ...] = SMALL_JVM,
 ) -> tuple[str, processes.Child]:
-    """DynamoDB Local on a free loopback port, its data in `data_dir` (in memory without one);
-    returns its endpoint URL and the child to stop."""
-    command = _command(jar, data_dir)
+    """DynamoDB Local on a free loopback port, its data in `data_dir` (in memory without one), in
+    a JVM with the options `jvm` (or those DYNAMODB_LOCAL_JVM_OPTIONS names); returns its
+    endpoint URL and the child to stop."""
+    command = _command(jar, data_dir, jvm_options(jvm))
     # A port picked free can be taken before the JVM binds it (other xdist workers pick too).
     for _attempt in range(3):
         port = _free_port()
@@ -91,10 +105,17 @@ def start(
     raise DynamoDBLocalError(f"DynamoDB Local did not start:\n{_tail(log_path)}")
 
 
+def jvm_options(default: tuple[str, ...]) -> tuple[str, ...]:
+    given = os.environ.get(JVM_OPTIONS_VARIABLE)
+    return tuple(given.split()) if given is not None else default
+
+
 @contextmanager
-def run_dynamodb_local(log_path: Path, jar: Path = JAR) -> Iterator[str]:
+def run_dynamodb_local(
+    log_path: Path, jar: Path = JAR, jvm: tuple[str, ...] = SMALL_JVM
+) -> Iterator[str]:
     """DynamoDB Local in memory until the block ends; yields its endpoint URL."""
-    url, child = start(log_path, jar=jar)
+    url, child = start(log_path, jar=jar, jvm=jvm)
     try:
         yield url
     finally:
@@ -109,7 +130,7 @@ def require_answer(url: str) -> None:
         raise DynamoDBLocalError(f"{ENDPOINT_VARIABLE}={url} does not answer: {exc}") from exc
 
 
-def _command(jar: Path, data_dir: Path | None) -> list[str]:
+def _command(jar: Path, data_dir: Path | None, jvm: tuple[str, ...]) -> list[str]:
     if not jar.is_file():
         raise DynamoDBLocalError(missing_jar_message(jar))
     command = java()
@@ -120,7 +141,7 @@ def _command(jar: Path, data_dir: Path | None) -> list[str]:
     storage = ["-dbPath", str(data_dir)] if data_dir else ["-inMemory"]
     return [
         command,
-        *JVM_OPTIONS,
+        *jvm,
         f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
         "-jar",
         str(jar),

@@ -15,9 +15,10 @@ from typing import Protocol
 
 from chalicelib.domain.batches import Batch
 from chalicelib.domain.due import Job
+from chalicelib.domain.work import Chunk
 from chalicelib.jobs import runs
 from chalicelib.jobs.ports import JobPorts
-from chalicelib.jobs.work import Chunk, Report
+from chalicelib.jobs.work import Report
 from chalicelib.services.batches import BatchRepository
 
 log = logging.getLogger(__name__)

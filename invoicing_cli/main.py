@@ -198,6 +198,16 @@ def spec(output: Path) -> None:
     click.echo(f"Wrote {output}")
 
 
+@cli.command()
+def routes() -> None:
+    """Write chalicelib/api/route_table.json, which app.py registers its routes from, from the
+    routes the API modules declare (after adding, removing or changing a route)."""
+    from chalicelib.api.route_table import write
+    from chalicelib.api.wiring import ROUTE_TABLE
+
+    click.echo(f"{ROUTE_TABLE}: {'written' if write() else 'unchanged'}")
+
+
 @cli.command("run-job")
 @click.argument("job", type=click.Choice(jobs.JOB_CHOICES))
 @click.option(

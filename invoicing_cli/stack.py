@@ -184,7 +184,9 @@ class LocalStack:
             return None
         try:
             url, child = dynamodb_local.start(
-                self.work_dir / "dynamodb-local.log", data_dir=self.work_dir
+                self.work_dir / "dynamodb-local.log",
+                data_dir=self.work_dir,
+                jvm=dynamodb_local.SERVING_JVM,
             )
         except dynamodb_local.DynamoDBLocalError as exc:
             raise StackError(str(exc)) from None

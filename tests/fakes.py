@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -224,3 +225,13 @@ class InMemoryApiKeyRepository:
         stored = self._records.get((record.tenant_id, record.key_hash))
         if stored is not None and (stored.last_used_at is None or stored.last_used_at < since):
             self._records[(record.tenant_id, record.key_hash)] = replace(stored, last_used_at=now)
+
+
+class CountingMetrics:
+    """The Metrics port in memory: what was counted, by name."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] += value

@@ -20,6 +20,7 @@ from typing import Any
 import psutil
 import requests
 
+from invoicing_cli import dynamodb_local
 from tests.support import all_at_once
 
 BIN = Path(sys.executable).parent
@@ -77,9 +78,11 @@ def free_port() -> int:
 
 
 def clean_environment(**overrides: str) -> dict[str, str]:
-    """This process's environment without what would point the stack elsewhere."""
+    """This process's environment without what would point the stack elsewhere; the stack's
+    engine in the tests' small JVM (many stacks start and stop in a run)."""
     kept = {k: v for k, v in os.environ.items() if not k.startswith(_AMBIENT)}
-    return {**kept, **overrides}
+    small = {dynamodb_local.JVM_OPTIONS_VARIABLE: " ".join(dynamodb_local.SMALL_JVM)}
+    return {**kept, **small, **overrides}
 
 
 def start(

@@ -14,7 +14,7 @@ import boto3
 from chalice.test import Client
 
 from chalicelib.bootstrap import get_deps
-from chalicelib.jobs.work import Chunk
+from chalicelib.domain.work import Chunk
 from invoicing_cli.local import REGION, TABLE_NAME, local_token
 
 if TYPE_CHECKING:
@@ -208,3 +208,27 @@ def all_at_once(count: int, work: Callable[[int], T]) -> list[T]:
 
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(released, range(count)))
+
+
+def api_event(
+    path: str, resource: str, headers: dict[str, str], request_id: str
+) -> dict[str, object]:
+    """API Gateway's proxy event for a GET, as a deployed stage sends it."""
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": headers,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": "GET",
+            "path": f"/prod{path}",
+            "requestId": request_id,
+            "identity": {"sourceIp": "203.0.113.9"},
+        },
+    }

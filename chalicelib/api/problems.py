@@ -10,6 +10,7 @@ from typing import NotRequired, TypedDict
 import simplejson
 from chalice.app import Response
 
+from chalicelib.api.request_record import current_request_id
 from chalicelib.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -58,6 +59,8 @@ class ProblemBody(TypedDict):
     detail: str
     time: DateTimeText
     errors: NotRequired[list[FieldError]]
+    # On a 5xx only: the request's id (X-Request-Id), to quote when reporting it.
+    requestId: NotRequired[str]
 
 
 class ItemProblem(ProblemBody):
@@ -91,6 +94,9 @@ def problem_body(status: int, detail: str, problems: Sequence[FieldProblem] = ()
     }
     if problems:
         body["errors"] = [{"field": p.field, "message": p.message} for p in problems]
+    request_id = current_request_id() if status >= 500 else None
+    if request_id:
+        body["requestId"] = request_id
     return body
 
 

@@ -2,9 +2,8 @@
 app itself from the swagger-ui-bundle-v2 package so that it works offline and behind any proxy
 (decision 0039).
 
-The page and its files are not operations of the API: they are left out of the OpenAPI document
-(tests/integration/test_openapi.py holds the route coverage to that) and need no credential
-(security.PUBLIC_PATHS)."""
+The page and its files are described in the OpenAPI document like every other route (as HTML,
+JavaScript and CSS answers) and need no credential (security.PUBLIC_PATHS)."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from string import Template
 
 from chalice.app import Response
 
+from chalicelib.api.operations import Answer, Operation
 from chalicelib.api.problems import HttpError
 from chalicelib.api.routing import ApiBlueprint
 
@@ -27,7 +27,10 @@ STATIC = Path(__file__).parent / "static"
 # dist (source maps, other builds, the standalone layout with its URL bar).
 SWAGGER_UI_FILES = {"bundle": "swagger-ui-bundle.js", "stylesheet": "swagger-ui.css"}
 OWN_FILES = {"start": "reference.js"}
-CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+HTML = "text/html"
+JAVASCRIPT = "text/javascript"
+CSS = "text/css"
+CONTENT_TYPES = {".js": f"{JAVASCRIPT}; charset=utf-8", ".css": f"{CSS}; charset=utf-8"}
 # Swagger UI draws its icons from data: URIs in its stylesheet; all else comes from this origin.
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -53,7 +56,18 @@ class ReferenceFiles:
     assets: dict[str, Asset]  # by the digest-bearing name the page uses
 
 
-@reference.route("/docs", methods=["GET"])
+@reference.route(
+    "/docs",
+    methods=["GET"],
+    operation=Operation(
+        "getReferencePage",
+        "This API's reference, rendered for people (Swagger UI)",
+        (
+            Answer(200, "The page; no credential needed", {HTML: str}),
+            Answer(301, "Asked as /docs/: the page is at /docs", headers=("Location",)),
+        ),
+    ),
+)
 def get_reference_page() -> Response:
     """The page. API Gateway routes /docs/ here too, where the page's relative names would
     resolve one level too deep: that address is sent to /docs (relatively, for any prefix)."""
@@ -72,7 +86,16 @@ def get_reference_page() -> Response:
     )
 
 
-@reference.route("/docs/{asset}", methods=["GET"])
+@reference.route(
+    "/docs/{asset}",
+    methods=["GET"],
+    operation=Operation(
+        "getReferenceAsset",
+        "A script or stylesheet the reference page names (its name carries its digest)",
+        (Answer(200, "The file, to keep for good", {JAVASCRIPT: str, CSS: str}),),
+        refuses=(404,),
+    ),
+)
 def get_reference_asset(asset: str) -> Response:
     """One of the files the page names, or 404."""
     found = reference_files().assets.get(asset)

@@ -1,5 +1,8 @@
 """A Chalice Blueprint whose views answer domain and HTTP errors in the documented error body, and
-whose routes declare what they take and answer (operations.py), for the spec built from them."""
+whose routes declare what they take and answer (operations.py), for the spec built from them.
+
+The app does not register these blueprints: it registers stand-ins built from the route table
+(wiring.py, route_table.py) and binds the real one to itself when a route first needs it."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Chalice, Response
 
+from chalicelib.api import wiring
 from chalicelib.api.operations import Operation
 from chalicelib.api.problems import HttpError, domain_problem, http_problem
 from chalicelib.domain.errors import DomainError
@@ -21,8 +25,9 @@ _OPERATIONS: dict[Callable[..., Any], Operation] = {}
 
 
 def declared_operation(view: Callable[..., Any]) -> Operation | None:
-    """The operation the route serving `view` declared; None for a route declared without one."""
-    return _OPERATIONS.get(view)
+    """The operation the route serving `view` declared; None for a route declared without one.
+    `view` may be the app's stand-in for it (wiring.py): the real one is loaded to be asked."""
+    return _OPERATIONS.get(wiring.resolved_view(view))
 
 
 class ApiBlueprint(Blueprint):
@@ -31,6 +36,15 @@ class ApiBlueprint(Blueprint):
         self.import_name = import_name
         # The spec groups operations by blueprint: chalicelib.api.api_keys is "api-keys".
         self.tag = import_name.rsplit(".", 1)[-1].replace("_", "-")
+        # What route_table.py writes down: each route as declared, in order, and its view as
+        # the app's stand-in calls it (answering errors), by the view's name.
+        self.declared: list[wiring.RouteDeclaration] = []
+        self.views: dict[str, Callable[..., Response]] = {}
+
+    def bind(self, app: Chalice) -> None:
+        """Serve `app`'s requests (current_request, current_app) without registering routes
+        with it: the app already holds the stand-ins the route table declared."""
+        self._current_app = app
 
     def route(
         self, path: str, *, operation: Operation | None = None, **kwargs: Any
@@ -38,12 +52,18 @@ class ApiBlueprint(Blueprint):
         register = super().route(path, **kwargs)
 
         def decorator(view: View) -> View:
+            if view.__name__ in self.views:  # the route table finds a view by its name
+                raise ValueError(f"{self.import_name}: a second view named {view.__name__}")
             registered = _answering_errors(view)
             if operation is not None:
                 _OPERATIONS[registered] = operation.declared_by(
                     self.import_name, self.tag, inspect.getdoc(view)
                 )
             register(registered)
+            self.declared.append(
+                wiring.RouteDeclaration(path, registered.__name__, kwargs, inspect.getdoc(view))
+            )
+            self.views[registered.__name__] = registered
             return view
 
         return decorator

@@ -13,6 +13,7 @@ from chalice.app import Request, Response
 
 from chalicelib.api.http import if_match
 from chalicelib.api.problems import chalice_error_as_problem, domain_problem
+from chalicelib.api.request_record import note_tenant
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.values import Actor
@@ -88,6 +89,7 @@ def authenticated_requests(
         )
     except DomainError as exc:
         return domain_problem(exc)
+    note_tenant(actor.tenant_id)
     token = _current_actor.set(actor)
     try:
         return chalice_error_as_problem(get_response(request))

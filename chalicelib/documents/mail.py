@@ -4,14 +4,12 @@ document's language from jinja2 templates, with amounts and dates in its locale.
 Pure functions: nothing here sends anything. This module loads jinja2 and Babel, so import it
 inside the function that sends, never from a module imported at cold start.
 
-A tenant may replace the message's prose with its own text. That text is not a template: its
-only syntax is `{placeholder}` from a short list, so it can neither reach Python objects nor
-loop or allocate without bound; `override_problem` says what is wrong with one."""
+A tenant's own text replaces the message's prose when domain/mail.override_problem finds
+nothing wrong with it; its `{placeholder}`s are filled here."""
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -27,20 +25,10 @@ from markupsafe import Markup, escape
 from chalicelib.documents.formats import babel_locale, grouped_iban
 from chalicelib.documents.labels import FALLBACK_LANGUAGE
 from chalicelib.domain.documents import InvoiceDocument
-from chalicelib.domain.mail import MailContent
+from chalicelib.domain.mail import PLACEHOLDER, MailContent, override_problem
 from chalicelib.domain.money import round_money
 from chalicelib.domain.text import one_line
 
-MAX_OVERRIDE_LENGTH = 5000
-OVERRIDE_PLACEHOLDERS = (
-    "number",
-    "total",
-    "open_amount",
-    "due_date",
-    "client_name",
-    "seller_name",
-    "payment_reference",
-)
 _TEMPLATES = Path(__file__).parent / "templates" / "mail"
 
 # Subject lines per language; "from" is appended when the seller has a name. The languages
@@ -64,10 +52,6 @@ _SUBJECTS: dict[str, dict[str, str]] = {
 }
 LANGUAGES = tuple(_SUBJECTS)
 
-_PLACEHOLDER = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
-_TEMPLATE_SYNTAX = re.compile(r"\{[{%#]|[}%#]\}|\$\{")
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 def compose_invoice_mail(
     document: InvoiceDocument, *, text_override: str | None = None
@@ -84,35 +68,6 @@ def compose_reminder_mail(
     days_until_due = (document.invoice.due_date - today).days
     timing = {"days_left": max(days_until_due, 0), "days_overdue": max(-days_until_due, 0)}
     return _compose("reminder", document, timing, text_override)
-
-
-def override_problem(text: str) -> str | None:
-    """What makes a tenant's message text unusable, in words for the API caller; None if fine.
-
-    Callers refuse such a text (400) before storing it; at send time one that is still bad is
-    replaced by the default text rather than failing the send."""
-    if len(text) > MAX_OVERRIDE_LENGTH:
-        return f"is longer than {MAX_OVERRIDE_LENGTH} characters"
-    if not text.strip():
-        return "is empty; leave it out to send the default text"
-    if _CONTROL_CHARACTERS.search(text):
-        return "contains control characters"
-    if _TEMPLATE_SYNTAX.search(text):
-        return (
-            "uses template syntax such as {{ }} or {% %}, which is not supported; "
-            f"write placeholders as {{number}}; known placeholders: {_known_placeholders()}"
-        )
-    unknown = sorted(set(_PLACEHOLDER.findall(text)) - set(OVERRIDE_PLACEHOLDERS))
-    if unknown:
-        listed = ", ".join(f"{{{name}}}" for name in unknown)
-        return f"uses unknown placeholders {listed}; known placeholders: {_known_placeholders()}"
-    if re.search(r"[{}]", _PLACEHOLDER.sub("", text)):
-        return "has a { or } that is not part of a placeholder such as {number}"
-    return None
-
-
-def _known_placeholders() -> str:
-    return ", ".join(f"{{{name}}}" for name in OVERRIDE_PLACEHOLDERS)
 
 
 def _compose(
@@ -172,7 +127,7 @@ def _filled_override(text: str | None, facts: Mapping[str, Any]) -> str | None:
     if text is None or override_problem(text) is not None:
         return None
     lines = "\n".join(line.rstrip() for line in text.strip().splitlines())
-    return _PLACEHOLDER.sub(lambda match: str(facts[match.group(1)]), lines)
+    return PLACEHOLDER.sub(lambda match: str(facts[match.group(1)]), lines)
 
 
 def _nl2br(text: str) -> Markup:

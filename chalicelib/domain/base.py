@@ -11,6 +11,8 @@ class DomainModel(BaseModel):
 
     # Answered whole (null where unknown), so a field with a default is still always there.
     model_config = ConfigDict(
+        # Built on first use, not at import: a cold start pays for no schema (decision 0046).
+        defer_build=True,
         alias_generator=to_camel,
         populate_by_name=True,
         frozen=True,

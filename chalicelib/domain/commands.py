@@ -60,6 +60,8 @@ class Command(BaseModel):
     InvoiceRowInput)."""
 
     model_config = ConfigDict(
+        # Built on first use, not at import: a cold start pays for no schema (decision 0046).
+        defer_build=True,
         alias_generator=to_camel,
         populate_by_name=True,
         extra="ignore",

@@ -19,7 +19,7 @@ from pydantic import (
 
 from chalicelib.domain.commands import Command
 from chalicelib.domain.invoice import InvoiceStatus
-from chalicelib.domain.values import CalendarDate, CurrencyCode, Reference, ascii_number
+from chalicelib.domain.values import CalendarDate, Count, CurrencyCode, Reference, ascii_number
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -227,10 +227,10 @@ class InvoiceQuery(Command):
     ] = Field(default_factory=list)
     filters: Filters = Field(default_factory=Filters)
     sort: _Sorts = Field(default_factory=lambda: [Sort()])
-    page: Annotated[int, Field(ge=0, le=MAX_PAGE)] = 0
+    page: Annotated[Count, Field(ge=0, le=MAX_PAGE)] = 0
     # Any size from 0 is taken: 0 is the default size, and above the cap is served at the cap.
     size: Annotated[
-        int,
+        Count,
         BeforeValidator(_capped),
         Field(ge=1, le=MAX_PAGE_SIZE),
         WithJsonSchema({"type": "integer", "minimum": 0}),

@@ -13,10 +13,12 @@ from pydantic import AfterValidator, Field, model_validator
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import PaymentTermDays, TaxRate
 from chalicelib.domain.invoice import Blob
+from chalicelib.domain.languages import SUPPORTED_LANGUAGES
+from chalicelib.domain.mail import override_problem
 from chalicelib.domain.numbering import DEFAULT_FORMAT, format_problem
 from chalicelib.domain.parties import AddressInput, PaymentAccount, SellerDetails
 from chalicelib.domain.text import MailAddress, OneLineText
-from chalicelib.domain.values import CurrencyCode, Reference, ShortText
+from chalicelib.domain.values import Count, CurrencyCode, Reference, ShortText
 
 MAX_BANK_ACCOUNTS = 5
 MAX_REMINDER_STEPS = 10
@@ -71,18 +73,22 @@ def _vat_id(value: str) -> str:
 
 
 def _locale(value: str) -> str:
-    """A CLDR locale, written as a BCP 47 tag (de-DE)."""
+    """A CLDR locale of a supported language, written as a BCP 47 tag (de-DE)."""
     from babel import Locale, UnknownLocaleError
 
     try:
-        return str(Locale.parse(value.replace("-", "_"))).replace("_", "-")
+        locale = Locale.parse(value.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
         raise ValueError("not a known locale, such as en, de-DE or fr-CH") from None
+    if locale.language not in SUPPORTED_LANGUAGES:
+        raise ValueError(
+            f"documents are not written in {locale.language!r}: a locale of "
+            f"{', '.join(sorted(SUPPORTED_LANGUAGES))}"
+        )
+    return str(locale).replace("_", "-")
 
 
 def _mail_text(value: str) -> str:
-    from chalicelib.documents.mail import override_problem
-
     problem = override_problem(value)
     if problem is not None:
         raise ValueError(problem)
@@ -112,7 +118,7 @@ VatId = Annotated[str, Field(max_length=40), AfterValidator(_vat_id)]
 LocaleTag = Annotated[str, Field(max_length=35), AfterValidator(_locale)]
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
 NumberingFormat = Annotated[str, AfterValidator(_usable_format)]
-ReminderDay = Annotated[int, Field(ge=-90, le=365)]
+ReminderDay = Annotated[Count, Field(ge=-90, le=365)]
 # The tenant's own words for its emails, with placeholders such as {number} (documents/mail.py).
 MailText = Annotated[str, Field(max_length=5000), AfterValidator(_mail_text)]
 
@@ -152,7 +158,7 @@ class ReminderPolicy(DomainModel):
     steps: Annotated[
         list[ReminderDay], Field(max_length=MAX_REMINDER_STEPS), AfterValidator(_once_each_in_order)
     ] = Field(default_factory=lambda: list(DEFAULT_REMINDER_STEPS))
-    maximum: Annotated[int, Field(ge=0, le=MAX_REMINDER_STEPS)] = len(DEFAULT_REMINDER_STEPS)
+    maximum: Annotated[Count, Field(ge=0, le=MAX_REMINDER_STEPS)] = len(DEFAULT_REMINDER_STEPS)
 
 
 class TenantSettings(DomainModel):

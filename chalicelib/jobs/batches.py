@@ -6,8 +6,8 @@ from datetime import datetime
 
 from chalicelib.api.problems import error_body
 from chalicelib.domain.batches import BatchSource
+from chalicelib.domain.work import WorkItem
 from chalicelib.jobs.ports import JobPorts
-from chalicelib.jobs.work import WorkItem
 from chalicelib.services.batches import ChunkCreator, create_native_chunk, take_batch
 from chalicelib.services.compat import hyperline
 

@@ -1,22 +1,23 @@
 """The jobs' Lambda entry points: EventBridge schedules start the runs, each for the time its
 event was scheduled at (so a repeated delivery of an event is the same run), and the worker
-takes the chunks a large run queued, one message at a time."""
+takes the chunks a large run queued, one message at a time.
+
+Lambda imports this module for each job function, and app.py for the blueprint: what a run needs
+(the composition root, the domain, Powertools) is imported when one starts (decision 0046)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Rate, SQSEvent
 
-from chalicelib.bootstrap import get_deps
-from chalicelib.domain.due import Job
-from chalicelib.jobs import runs
-from chalicelib.jobs.work import Chunk, Report
+import chalicelib.runtime.snapstart  # noqa: F401  (SnapStart's hooks: the jobs load from here)
+
+if TYPE_CHECKING:
+    from chalicelib.jobs.work import Report
 
 jobs = Blueprint(__name__)
-log = logging.getLogger(__name__)
 
 # A stand-in: infra/template.json points the worker's event source at the stack's own queue.
 JOBS_QUEUE_ARN = "arn:aws:sqs:eu-west-1:000000000000:invoicing-jobs"
@@ -24,39 +25,64 @@ JOBS_QUEUE_ARN = "arn:aws:sqs:eu-west-1:000000000000:invoicing-jobs"
 
 @jobs.schedule(Rate(15, unit=Rate.MINUTES), name="recurring_job")
 def recurring_job(event: CloudWatchEvent) -> dict[str, Any]:
-    return _run(Job.RECURRING, event)
+    return _run("recurring", event)
 
 
 @jobs.schedule(Rate(5, unit=Rate.MINUTES), name="scheduled_sending_job")
 def scheduled_sending_job(event: CloudWatchEvent) -> dict[str, Any]:
-    return _run(Job.SCHEDULED, event)
+    return _run("scheduled", event)
 
 
 @jobs.schedule(Rate(15, unit=Rate.MINUTES), name="reminders_job")
 def reminders_job(event: CloudWatchEvent) -> dict[str, Any]:
-    return _run(Job.REMINDERS, event)
+    return _run("reminders", event)
 
 
 @jobs.schedule(Rate(15, unit=Rate.MINUTES), name="overdue_job")
 def overdue_job(event: CloudWatchEvent) -> dict[str, Any]:
-    return _run(Job.OVERDUE, event)
+    return _run("overdue", event)
 
 
 @jobs.on_sqs_message(queue_arn=JOBS_QUEUE_ARN, batch_size=1, name="job_worker")
 def job_worker(event: SQSEvent) -> None:
     """One chunk per message: a failure of a lone item raises, so SQS retries it and finally
     moves it to the dead-letter queue; other failures were queued again, alone."""
+    from chalicelib.bootstrap import get_deps
+    from chalicelib.domain.work import Chunk
+    from chalicelib.jobs import runs
+
     ports = get_deps().job_ports(event.context)
     for record in event:
-        report = runs.take(Chunk.from_message(record.body), ports)
-        log.info(report.summary())
+        chunk = Chunk.from_message(record.body)
+        report = runs.process(chunk, ports)
+        _told(report)  # before settling, which raises when a lone item failed again
+        runs.settle(chunk, report, ports)
 
 
-def _run(job: Job, event: CloudWatchEvent) -> dict[str, Any]:
+def _run(job: str, event: CloudWatchEvent) -> dict[str, Any]:
+    """Run `job` (a domain.due.Job's value) for the time its event was scheduled at."""
+    from chalicelib.bootstrap import get_deps
+    from chalicelib.domain.due import Job
+    from chalicelib.jobs import runs
+
     now = datetime.fromisoformat(event.time)
-    report = runs.run(job, now, get_deps().job_ports(event.context))
-    log.info(report.summary())
+    report = runs.run(Job(job), now, get_deps().job_ports(event.context))
+    _told(report)
     return outcome(report)
+
+
+def _told(report: Report) -> None:
+    """The run's summary as one structured INFO line, and its items as metrics, flushed now: one
+    EMF line per run or chunk (decision 0045)."""
+    from chalicelib.bootstrap import get_deps
+    from chalicelib.services.metrics import JOB_ITEMS_DONE, JOB_ITEMS_FAILED
+    from chalicelib.telemetry import emf_metrics, logger
+
+    logger.info(report.summary(), extra={"summary": outcome(report)})
+    metrics = get_deps().metrics
+    metrics.count(JOB_ITEMS_DONE, len(report.done))
+    metrics.count(JOB_ITEMS_FAILED, len(report.failed))
+    emf_metrics().flush(job=str(report.job))
 
 
 def outcome(report: Report) -> dict[str, Any]:

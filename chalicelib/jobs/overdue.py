@@ -7,8 +7,8 @@ from datetime import datetime
 
 from chalicelib.domain import transitions
 from chalicelib.domain.due import Job
+from chalicelib.domain.work import WorkItem, job_actor
 from chalicelib.jobs.ports import JobPorts
-from chalicelib.jobs.work import WorkItem, job_actor
 from chalicelib.services.changes import apply
 
 

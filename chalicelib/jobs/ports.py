@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.due import Job
 from chalicelib.domain.errors import RequestInProgressError
-from chalicelib.jobs.work import Chunk, WorkItem
+from chalicelib.domain.work import Chunk, WorkItem
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.ports import StoppedClock

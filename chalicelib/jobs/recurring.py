@@ -16,10 +16,11 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.values import Actor
+from chalicelib.domain.work import WorkItem, job_actor
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.sending import send_scheduled
-from chalicelib.jobs.work import WorkItem, job_actor
 from chalicelib.services.documents import DocumentPorts
+from chalicelib.services.metrics import INVOICES_ISSUED
 from chalicelib.services.ports import IssueContext
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def _invoice_periods(
         )
         if issued_counter is not None:
             counter = issued_counter.model_copy(update={"version": issued_counter.version + 1})
+            documents.invoices.metrics.count(INVOICES_ISSUED)
         created.append(stored)
 
 

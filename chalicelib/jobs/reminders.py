@@ -13,8 +13,8 @@ from chalicelib.domain.due import Job
 from chalicelib.domain.errors import NoRecipientError
 from chalicelib.domain.settings import ReminderPolicy
 from chalicelib.domain.values import Actor
+from chalicelib.domain.work import WorkItem, job_actor
 from chalicelib.jobs.ports import JobPorts
-from chalicelib.jobs.work import WorkItem, job_actor
 from chalicelib.services import delivery
 from chalicelib.services.changes import apply
 from chalicelib.services.documents import DocumentPorts

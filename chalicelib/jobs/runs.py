@@ -11,13 +11,14 @@ from itertools import islice
 
 from chalicelib.domain.due import Job
 from chalicelib.domain.errors import InvoiceNotFoundError
+from chalicelib.domain.work import Chunk, WorkItem
 from chalicelib.jobs.batches import create_queued_batch
 from chalicelib.jobs.overdue import flag_overdue
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.recurring import issue_recurring
 from chalicelib.jobs.reminders import send_due_reminder
 from chalicelib.jobs.sending import send_scheduled
-from chalicelib.jobs.work import Chunk, Report, WorkItem
+from chalicelib.jobs.work import Report
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from chalicelib.domain.due import Job
 from chalicelib.domain.errors import PreconditionFailedError
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import format_timestamp
+from chalicelib.domain.work import WorkItem, job_actor
 from chalicelib.jobs.ports import JobPorts
-from chalicelib.jobs.work import WorkItem, job_actor
 from chalicelib.services import delivery
 
 

@@ -8,9 +8,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
-
-import jwt
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.errors import (
     ApiKeyAlreadyMadeError,
@@ -21,6 +19,10 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.values import TENANT_ID_PATTERN, Actor
 from chalicelib.services.ports import ApiKeyRecord, ApiKeyRepository, Clock
+
+if TYPE_CHECKING:
+    # PyJWT pulls in cryptography: imported when a bearer token is verified, not at cold start.
+    import jwt
 
 API_KEY_PREFIX = "ik_"
 KEY_ID_LENGTH = 16  # hex digits of the key's hash (keys made before have 8)
@@ -54,6 +56,8 @@ class JwtVerifier:
         self._signing_keys = signing_keys
 
     def verify(self, token: str) -> Actor:
+        import jwt
+
         try:
             claims = self._decode(token)
         except jwt.PyJWTError as exc:
@@ -65,6 +69,8 @@ class JwtVerifier:
         )
 
     def _decode(self, token: str) -> dict[str, Any]:
+        import jwt
+
         algorithm = jwt.get_unverified_header(token).get("alg")
         key: Any
         if algorithm in _HMAC_ALGORITHMS and self._rules.secret:

@@ -15,8 +15,9 @@ from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.payments import PaymentInput
 from chalicelib.domain.values import Actor
-from chalicelib.services.changes import check_precondition, modify
+from chalicelib.services.changes import apply, check_precondition, modify
 from chalicelib.services.creating import request_invoice_id
+from chalicelib.services.metrics import INVOICES_ISSUED, PAYMENTS_RECORDED
 from chalicelib.services.ports import Added, InvoicePorts, IssueContext
 
 
@@ -69,9 +70,11 @@ def issue(
         try:
             if counter is None:
                 return ports.repo.save(changed, previous=current)
-            return ports.repo.save_issued(changed, previous=current, counter=counter)
+            issued = ports.repo.save_issued(changed, previous=current, counter=counter)
         except ConcurrentModificationError:
             continue
+        ports.metrics.count(INVOICES_ISSUED)
+        return issued
     raise ConcurrentModificationError(invoice_id)
 
 
@@ -109,7 +112,10 @@ def create_issued(
         except ConcurrentModificationError:
             continue  # the counter moved: take the next number again
         # Found under the request's name: made by an earlier try of this very request.
-        return Added(added.invoice, created=True) if by_request else added
+        answered = Added(added.invoice, created=True) if by_request else added
+        if answered.created:
+            ports.metrics.count(INVOICES_ISSUED)
+        return answered
     raise ConcurrentModificationError(invoice_id or "new invoice")
 
 
@@ -147,7 +153,12 @@ def add_payment(
     expected_version: int | None = None,
 ) -> Invoice:
     change = partial(payments.add_payment, payment=payment, today=ports.today(actor.tenant_id))
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    paid, written = apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    )
+    if written:
+        ports.metrics.count(PAYMENTS_RECORDED)
+    return paid
 
 
 def remove_payment(

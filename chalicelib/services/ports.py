@@ -17,6 +17,7 @@ from chalicelib.domain.mail import OutgoingMail
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.services.metrics import Metrics, NoMetrics
 from chalicelib.services.retry import RetryPolicy
 
 
@@ -342,6 +343,7 @@ class InvoicePorts:
     settings: TenantSettingsRepository
     defaults: InvoiceDefaults = field(default_factory=InvoiceDefaults)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    metrics: Metrics = field(default_factory=NoMetrics)
 
     def defaults_for(self, tenant_id: str) -> InvoiceDefaults:
         """The tenant's defaults (currency, payment terms, timezone), read at most a minute ago."""

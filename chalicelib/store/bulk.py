@@ -6,13 +6,13 @@ botocore parses a DynamoDB answer by walking every attribute value against the s
 about 0.7 ms for a 3 KB invoice; boto3's TypeDeserializer then walks them again. The JSON already
 is the attribute-value form botocore hands back (numbers stay text, and invoices hold no binary
 values), so a read marked `raw_answers()` skips the walk: a `before-parse` hook loads the body
-with `json.loads` and leaves the parser an empty object. The mark is per thread, so only reads
+with msgspec's decoder (faster than `json.loads`; the same values) and leaves the parser an empty
+object. The mark is per thread, so only reads
 made inside it are affected, on the app's one client (its call counting and hooks still see
 them)."""
 
 from __future__ import annotations
 
-import json
 import queue
 import re
 import threading
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from chalicelib.domain.errors import UnreadableInvoiceError
 from chalicelib.domain.invoice import Invoice
@@ -75,29 +77,32 @@ def _take_raw(
         return
     if not isinstance(body, bytes) or _BINARY.search(body):
         return
-    customized_response_dict.update(json.loads(body))
+    customized_response_dict.update(msgspec.json.decode(body))
     response_dict["body"] = b"{}"
 
 
 def plain(value: Mapping[str, Any]) -> Any:
-    """One DynamoDB attribute value as Python, as boto3's TypeDeserializer gives it (numbers as
-    exact Decimals), in one dispatch per value."""
-    for kind, content in value.items():  # exactly one
-        if kind == "S" or kind == "BOOL":
-            return content
-        if kind == "N":
-            return Decimal(content)
-        if kind == "M":
-            return {name: plain(inner) for name, inner in content.items()}
-        if kind == "L":
-            return [plain(inner) for inner in content]
-        if kind == "NULL":
-            return None
-        if kind == "SS":
-            return set(content)
-        if kind == "NS":
-            return {Decimal(number) for number in content}
-        raise ValueError(f"an attribute of type {kind} is not read in bulk")
+    """One DynamoDB attribute value (a mapping of exactly one type to its content) as Python,
+    as boto3's TypeDeserializer gives it (numbers as exact Decimals): the types an invoice holds
+    most, looked up first."""
+    if "S" in value:
+        return value["S"]
+    if "N" in value:
+        return Decimal(value["N"])
+    if "M" in value:
+        return {name: plain(inner) for name, inner in value["M"].items()}
+    if "L" in value:
+        return [plain(inner) for inner in value["L"]]
+    if "BOOL" in value:
+        return value["BOOL"]
+    if "NULL" in value:
+        return None
+    if "SS" in value:
+        return set(value["SS"])
+    if "NS" in value:
+        return {Decimal(number) for number in value["NS"]}
+    if value:
+        raise ValueError(f"an attribute of type {next(iter(value))} is not read in bulk")
     raise ValueError("an attribute value names no type")
 
 

@@ -37,10 +37,18 @@ _SHORT_LIVED_XML = (
     "<Tagging><TagSet><Tag><Key>retention</Key><Value>short</Value></Tag></TagSet></Tagging>"
 )
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+# What S3 answers for a missing key when the caller may not list the bucket (decision 0042).
+_DENIED = frozenset({"AccessDenied", "403", "Forbidden"})
 # S3's smallest part but the last is 5 MiB; larger parts make fewer requests, and a few in flight
 # keep the upload beside the reads that make the export.
 _PART_BYTES = 8 * 1024 * 1024
 _PARALLEL_PARTS = 4
+
+
+class DocumentStoreAccessDeniedError(Exception):
+    """S3 refused a read. Without s3:ListBucket on the bucket that is also how it answers for a
+    key that does not exist, so the store cannot tell "missing" from "forbidden": a deployment
+    fault, never a 404. Not a DomainError, so it is logged and answered as the unexpected 500."""
 
 
 class S3Documents:
@@ -51,6 +59,10 @@ class S3Documents:
     def _client(self) -> S3Client:
         # Made on first use, so requests that never touch S3 never pay for the client.
         return boto3.session.Session().client("s3", config=_CLIENT_CONFIG)
+
+    def connect(self) -> None:
+        """Build the client now: before a SnapStart snapshot (runtime/snapstart.py)."""
+        _ = self._client
 
     def keep_export(
         self, tenant_id: str, export: KeptExport, parts: Iterable[bytes], *, filename: str
@@ -128,8 +140,14 @@ class S3Documents:
             try:
                 response = self._client.get_object(Bucket=self._bucket, Key=key)
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in _MISSING:
+                code = exc.response.get("Error", {}).get("Code")
+                if code in _MISSING:
                     return None
+                if code in _DENIED:
+                    raise DocumentStoreAccessDeniedError(
+                        f"S3 refused GetObject on {key} in {self._bucket}: a missing key looks "
+                        "like this unless the function may s3:ListBucket on the bucket"
+                    ) from exc
                 raise
             return response["Body"].read()
 

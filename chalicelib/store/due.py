@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.due import Job
 from chalicelib.domain.values import format_timestamp
-from chalicelib.jobs.work import WorkItem
+from chalicelib.domain.work import WorkItem
 from chalicelib.store import keys
 from chalicelib.store.dynamo import throttling_as_unavailable
 

@@ -35,9 +35,26 @@ CLIENT_CONFIG = Config(
 )
 
 
+class CallCounter:
+    """The DynamoDB calls this process's clients made (as tests/support.DynamoCalls counts them:
+    one per operation, whatever its retries), read before and after a request to log what it
+    cost; Lambda handles one request at a time per process."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def sent(self, **_: Any) -> None:
+        self.count += 1
+
+
+dynamodb_calls = CallCounter()
+
+
 def dynamodb_client() -> DynamoDBClient:
     # AWS_ENDPOINT_URL (read by boto3 itself) points this at the local emulator.
-    return boto3.session.Session().client("dynamodb", config=CLIENT_CONFIG)
+    client = boto3.session.Session().client("dynamodb", config=CLIENT_CONFIG)
+    client.meta.events.register("before-call.dynamodb", dynamodb_calls.sent)
+    return client
 
 
 def to_item(attributes: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:

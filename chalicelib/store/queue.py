@@ -14,7 +14,7 @@ from botocore.config import Config
 
 from chalicelib.domain.due import Job
 from chalicelib.domain.errors import TemporarilyUnavailableError
-from chalicelib.jobs.work import Chunk, WorkItem
+from chalicelib.domain.work import Chunk, WorkItem
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

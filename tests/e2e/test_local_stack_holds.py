@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from invoicing_cli.dynamodb_local import SMALL_JVM
 from tests import local_stack
 from tests.local_stack import (
     BIN,
@@ -46,7 +47,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def test_the_stack_serves_dynamodb_from_dynamodb_local(stack: Stack) -> None:
     banner = stack.output.read_text()
     assert "DynamoDB: DynamoDB Local on http://127.0.0.1:" in banner
-    assert any("DynamoDBLocal.jar" in " ".join(p.cmdline()) for p in stack.processes())
+    commands = [p.cmdline() for p in stack.processes()]
+    (engine,) = [command for command in commands if "DynamoDBLocal.jar" in " ".join(command)]
+    # The tests' stacks ask for the small JVM (DYNAMODB_LOCAL_JVM_OPTIONS); `make run`'s is bigger.
+    assert engine[1 : 1 + len(SMALL_JVM)] == list(SMALL_JVM)
 
 
 def test_fifty_clients_at_once_get_no_reset_connection_and_no_5xx(stack: Stack) -> None:

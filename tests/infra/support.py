@@ -1,4 +1,4 @@
-"""Build the prod stage as `make package` does, and read the template it produces."""
+"""Build a stage as `make package` does, and read the template it produces."""
 
 from __future__ import annotations
 
@@ -8,17 +8,21 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from invoicing_cli import lambda_package
+
 REPO = Path(__file__).resolve().parents[2]
 MERGE_TEMPLATE = REPO / "infra" / "template.json"
+LOCK = REPO / "requirements.lock"
+SAM = REPO / ".cache" / "sam-cli" / "bin" / "sam"  # the Makefile's $(SAM)
 BIN = Path(sys.executable).parent
 STAGE = "prod"
+STAGES = ("dev", "prod")
 REGION = "eu-west-1"
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 POLICY_FILES = sorted((REPO / ".chalice").glob("policy-*.json"))
@@ -35,6 +39,10 @@ class Package:
     """What `chalice package` leaves in its output folder: sam.json beside deployment.zip."""
 
     sam_json: Path
+
+    @property
+    def zip_path(self) -> Path:
+        return self.sam_json.with_name("deployment.zip")
 
     @cached_property
     def template(self) -> dict[str, Any]:
@@ -64,6 +72,19 @@ class Package:
             elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 yield name, properties["PolicyDocument"]
 
+    def grants(self, function: str) -> dict[str, set[str]]:
+        """What the function's own role allows: each action with the resources it may act on,
+        each resource written as its JSON (the intrinsics the policy files use)."""
+        role = self.functions()[function]["Role"]["Fn::GetAtt"][0]
+        allowed: dict[str, set[str]] = {}
+        for policy in self.resources[role]["Properties"].get("Policies", []):
+            for statement in _as_list(policy["PolicyDocument"]["Statement"]):
+                assert statement["Effect"] == "Allow", statement
+                for action in _as_list(statement["Action"]):
+                    resources = allowed.setdefault(action, set())
+                    resources.update(json.dumps(r) for r in _as_list(statement["Resource"]))
+        return allowed
+
 
 def sam_merge(defaults: Any, own: Any) -> Any:
     """SAM's Globals rule: maps merge key by key, lists concatenate, otherwise the resource wins."""
@@ -83,9 +104,12 @@ def _is_intrinsic(value: Mapping[str, Any]) -> bool:
     return len(value) == 1 and (key == "Ref" or key.startswith("Fn::"))
 
 
-def chalice_package(work_dir: Path, wheels: Path | None) -> None:
-    """Package a copy of the app into work_dir/out, keeping chalice's requirements.txt out of the
-    repo. `wheels` keeps chalice's dependency zip between runs (named by a hash of the
+def chalice_package(
+    work_dir: Path, wheels: Path | None, stage: str = STAGE, *, lean: bool = True
+) -> None:
+    """Package a copy of the app into work_dir/out as `make package` does (the locked
+    requirements, then invoicing_cli.lambda_package), keeping chalice's requirements.txt out of
+    the repo. `wheels` keeps chalice's dependency zip between runs (named by a hash of the
     requirements, so a stale one is never used): a cold build spends ~20 s downloading wheels."""
     project = work_dir / "project"
     deployments = project / ".chalice" / "deployments"
@@ -96,13 +120,12 @@ def chalice_package(work_dir: Path, wheels: Path | None) -> None:
     )
     for config in [REPO / ".chalice" / "config.json", *POLICY_FILES]:
         shutil.copy2(config, project / ".chalice")
-    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
-    (project / "requirements.txt").write_text("\n".join(pyproject["project"]["dependencies"]))
+    shutil.copy2(LOCK, project / "requirements.txt")
     if wheels is not None:
         _copy_zips(wheels, deployments)
     out = work_dir / "out"
     result = subprocess.run(
-        [BIN / "chalice", "package", "--stage", STAGE, "--merge-template", MERGE_TEMPLATE, out],
+        [BIN / "chalice", "package", "--stage", stage, "--merge-template", MERGE_TEMPLATE, out],
         cwd=project,
         env=_offline_aws_environment(),
         capture_output=True,
@@ -114,6 +137,8 @@ def chalice_package(work_dir: Path, wheels: Path | None) -> None:
         raise PackagingError(f"{result.stdout}\n{result.stderr}")
     if wheels is not None:
         _copy_zips(deployments, wheels)
+    if lean:
+        lambda_package.finish(out)
 
 
 def _copy_zips(source: Path, target: Path) -> None:

@@ -1,13 +1,11 @@
-"""The prod stage as `make package` builds it: a template cfn-lint and CloudFormation accept, wired
-to its own table, bucket and log group, with IAM grants that reach nothing else."""
+"""Both stages as `make package` builds them: templates cfn-lint (every rule) and `sam validate
+--lint` accept, wired to their own table, bucket and log group, with IAM grants that reach
+nothing else."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,13 +13,12 @@ from typing import Any
 import pytest
 
 from invoicing_cli.api_server import NoRouteError
+from tests.infra.conftest import sam_validate
 from tests.infra.support import (
-    BIN,
     MERGE_TEMPLATE,
     POLICY_FILES,
+    STAGES,
     Package,
-    PackagingError,
-    chalice_package,
     wildcard_data_grants,
 )
 
@@ -36,50 +33,6 @@ GATEWAY_CONTEXT = {
 }
 
 
-@pytest.fixture(scope="session")
-def package(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Package:
-    """Packaged once per run: xdist workers share one build instead of each downloading wheels."""
-    cache = getattr(request.config, "cache", None)
-    wheels = cache.mkdir("invoicing-chalice-deployments") if cache is not None else None
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker is None:
-        built = tmp_path_factory.mktemp("infra")
-        _build(built, wheels)
-        return Package(built / "out" / "sam.json")
-    run_dir = tmp_path_factory.getbasetemp().parent  # this run's directory, shared by its workers
-    built = run_dir / "infra-package"
-    with (run_dir / "infra-package.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not built.exists():
-            scratch = run_dir / f"infra-package-{worker}"
-            _build(scratch, wheels)
-            scratch.rename(built)  # only a complete build takes the shared name
-    return Package(built / "out" / "sam.json")
-
-
-def _build(work_dir: Path, wheels: Path | None) -> None:
-    try:
-        chalice_package(work_dir, wheels)
-    except PackagingError as exc:
-        pytest.fail(f"chalice package failed:\n{exc}")
-
-
-@pytest.fixture(scope="session")
-def cfn_lint_findings(package: Package) -> list[dict[str, Any]]:
-    """cfn-lint run as `make package` runs it, so a green test means a green `make package`."""
-    result = subprocess.run(
-        [BIN / "cfn-lint", "--format", "json", package.sam_json],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    findings: list[dict[str, Any]] = json.loads(result.stdout or "[]")
-    if result.returncode != 0 and not findings:
-        pytest.fail(f"cfn-lint failed without findings:\n{result.stderr}")
-    return findings
-
-
 def _describe(findings: list[dict[str, Any]]) -> str:
     return "\n".join(
         f"{f['Rule']['Id']} {'/'.join(map(str, f['Location']['Path']))}: {f['Message']}"
@@ -92,10 +45,17 @@ def test_cfn_lint_reports_no_errors(cfn_lint_findings: list[dict[str, Any]]) -> 
     assert not errors, _describe(errors)
 
 
-def test_cfn_lint_reports_nothing_that_would_stop_make_package(
+def test_cfn_lint_with_every_rule_finds_nothing_in_either_stage(
     cfn_lint_findings: list[dict[str, Any]],
 ) -> None:
     assert not cfn_lint_findings, _describe(cfn_lint_findings)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_sam_validate_lint_accepts_the_stage(packages: dict[str, Package], stage: str) -> None:
+    result = sam_validate(packages[stage])
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert "is a valid SAM Template" in result.stdout + result.stderr
 
 
 def test_every_function_runs_on_python_3_12_or_newer(package: Package) -> None:
@@ -192,7 +152,7 @@ def gateway_body(response: dict[str, Any]) -> dict[str, Any]:
 def test_deployment_zip_holds_the_app_and_its_dependencies_within_lambda_limits(
     package: Package,
 ) -> None:
-    with zipfile.ZipFile(package.sam_json.with_name("deployment.zip")) as deployment:
+    with zipfile.ZipFile(package.zip_path) as deployment:
         entries = deployment.infolist()
     names = {entry.filename for entry in entries}
     assert {"app.py", "chalicelib/__init__.py", "pydantic/__init__.py", "jwt/__init__.py"} <= names

@@ -13,9 +13,9 @@ import pytest
 from moto.ses.models import ses_backends
 
 from chalicelib.domain.due import Job
+from chalicelib.domain.work import Chunk, WorkItem
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.runs import ChunkFailedError
-from chalicelib.jobs.work import Chunk, WorkItem
 from chalicelib.store import keys
 from invoicing_cli.local import REGION, TABLE_NAME
 from tests.figures import exact_json

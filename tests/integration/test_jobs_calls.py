@@ -19,8 +19,9 @@ from chalicelib.domain.commands import InvoiceFields
 from chalicelib.domain.due import Job
 from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
 from chalicelib.domain.values import Actor
+from chalicelib.domain.work import Chunk
 from chalicelib.jobs import runs
-from chalicelib.jobs.work import Chunk, Report
+from chalicelib.jobs.work import Report
 from chalicelib.store import keys
 from chalicelib.store.queue import SqsChunkQueue
 from invoicing_cli.local import TABLE_NAME

@@ -589,6 +589,8 @@ REFUSALS = {
         "size far below zero": post({"size": -1e30}, "size"),
         "page negative, GET": get("/dynamic-search?page=-1", "page"),
         "page past the last there can be": post({"page": 100_001}, "page"),
+        "page a boolean, POST": post({"page": False}, "page", ("not a boolean",)),
+        "size a boolean, POST": post({"size": True}, "size", ("not a boolean",)),
     },
     "search": {
         "six terms, page": get(f"/page?search={'+'.join(SIX_TERMS)}", "search"),

@@ -134,12 +134,15 @@ def test_a_put_replaces_the_whole_document(acme: Api) -> None:
         ({"defaultCurrency": "EURO"}, "defaultCurrency"),
         ({"paymentTermDays": 366}, "paymentTermDays"),
         ({"locale": "xx-YY"}, "locale"),
+        ({"locale": "ja-JP"}, "locale"),  # known to CLDR, but no document is written in it
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
         ({"timezone": "../../etc/passwd"}, "timezone"),
         ({"address": {"country": "Germany"}}, "address.country"),
         ({"reminderPolicy": {"steps": [1, 1]}}, "reminderPolicy.steps"),
         ({"reminderPolicy": {"steps": [400]}}, "reminderPolicy.steps[0]"),
         ({"reminderPolicy": {"steps": [1], "maximum": 11}}, "reminderPolicy.maximum"),
+        ({"reminderPolicy": {"steps": [True]}}, "reminderPolicy.steps[0]"),
+        ({"reminderPolicy": {"maximum": False}}, "reminderPolicy.maximum"),
     ],
 )  # fmt: skip
 def test_a_setting_that_breaks_its_rules_is_a_400_naming_it_and_changes_nothing(

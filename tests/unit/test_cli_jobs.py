@@ -16,9 +16,9 @@ import pytest
 
 from chalicelib.domain.batches import Batch, ItemResult, ItemStatus
 from chalicelib.domain.due import Job
+from chalicelib.domain.work import Chunk, WorkItem
 from chalicelib.jobs import runs
 from chalicelib.jobs.ports import JobPorts, OnceGuard
-from chalicelib.jobs.work import Chunk, WorkItem
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from invoicing_cli import jobs

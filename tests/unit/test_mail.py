@@ -10,15 +10,10 @@ from typing import Any
 import pytest
 
 from chalicelib.documents.formats import grouped_iban
-from chalicelib.documents.mail import (
-    LANGUAGES,
-    MAX_OVERRIDE_LENGTH,
-    compose_invoice_mail,
-    compose_reminder_mail,
-    override_problem,
-)
+from chalicelib.documents.mail import LANGUAGES, compose_invoice_mail, compose_reminder_mail
 from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.mail import MAX_OVERRIDE_LENGTH, override_problem
 from chalicelib.domain.parties import PartyDetails, PaymentAccount, SellerDetails
 
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)

@@ -25,6 +25,7 @@ from openapi_pydantic import (
     Response,
     Schema,
     SecurityScheme,
+    Server,
     Tag,
 )
 
@@ -35,6 +36,7 @@ from chalicelib.api.idempotency import (
     UNKEPT_ROUTES,
     WRITE_METHODS,
 )
+from chalicelib.api.observability import REQUEST_ID_HEADER
 from chalicelib.api.openapi import examples, parts
 from chalicelib.api.openapi.links import LinkTable
 from chalicelib.api.openapi.schemas import Mode, SchemaSet
@@ -50,6 +52,11 @@ DESCRIPTION = (
     " error answers `{title, detail, time}`, and `errors` for the fields at fault. Amounts are"
     " exact JSON numbers."
 )
+
+# Relative to where the document is read (RFC 3986): under a stage prefix (/prod/openapi.json)
+# or behind a proxy, every path is the deployment's own, so the reference page's "Try it out"
+# calls the API that served it.
+SERVED_HERE = Server(url=".", description="The deployment that serves this document")
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ def openapi_document(app: Chalice) -> dict[str, Any]:
     document = OpenAPI(
         openapi="3.1.0",
         info=Info(title=TITLE, version=VERSION, description=DESCRIPTION),
+        servers=[SERVED_HERE],
         paths=paths,
         components=_components(schemas, links),
         security=parts.ANY_CREDENTIAL,
@@ -172,6 +180,7 @@ def _answer(
     names = list(answer.headers)
     if route.idempotent:
         names.append(REPLAYED_HEADER)
+    names.append(REQUEST_ID_HEADER)  # every answer carries it (api/observability.py)
     return Response(
         description=answer.description,
         headers={name: _ref(f"#/components/headers/{name}") for name in names} or None,
@@ -253,9 +262,8 @@ def _problem_responses(schemas: SchemaSet) -> dict[str, Response | Reference]:
             description=meaning,
             headers={
                 name: _ref(f"#/components/headers/{name}")
-                for name in parts.REFUSAL_HEADERS.get(status, ())
-            }
-            or None,
+                for name in (*parts.REFUSAL_HEADERS.get(status, ()), REQUEST_ID_HEADER)
+            },
             content={
                 "application/json": MediaType.model_validate(
                     {"schema": _schema(problem), "examples": examples.problem()}

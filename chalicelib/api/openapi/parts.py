@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.api.idempotency import KEY_PATTERN, REPLAYED_HEADER
+from chalicelib.api.observability import REQUEST_ID_HEADER
 
 # security.credentials: a bearer JWT, or an API key in x-api-key or alone in Authorization.
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
@@ -66,6 +67,13 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "integer", "minimum": 0},
     },
     "WWW-Authenticate": {"description": "The scheme to use", "required": True, "schema": _STRING},
+    # api/observability.py: API Gateway's request id, or one made where there is none.
+    REQUEST_ID_HEADER: {
+        "description": "The request's id, as its log line names it (and a 5xx body's"
+        " `requestId`): quote it when reporting a problem",
+        "required": True,
+        "schema": _STRING,
+    },
 }
 
 IDEMPOTENCY_KEY = {

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, RootModel, ValidationError, model_validator
+from pydantic import ConfigDict, Field, RootModel, ValidationError, model_validator
 
 from chalicelib.domain.clients import Client
 from chalicelib.domain.commands import (
@@ -42,7 +42,13 @@ class HevnEntry(Command):
         return f"hevn:{self.contract_id}:{self.period}"
 
 
-class HevnBatchInput(RootModel[Annotated[list[HevnEntry], Field(min_length=1)]]):
+# Unparametrized, so that the class is built on first use like every model (decision 0046):
+# RootModel[X] would build X's whole schema when this module is imported.
+class HevnBatchInput(RootModel):  # type: ignore[type-arg]
+    model_config = ConfigDict(defer_build=True)
+
+    root: Annotated[list[HevnEntry], Field(min_length=1)]
+
     @model_validator(mode="before")
     @classmethod
     def at_most_max_entries(cls, data: Any) -> Any:

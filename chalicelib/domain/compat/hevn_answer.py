@@ -24,6 +24,8 @@ INVOICES_PATH = "/api/v1/invoices"  # where the native API reads an invoice and 
 
 class _Answer(BaseModel):
     model_config = ConfigDict(
+        # Built on first use, not at import: a cold start pays for no schema (decision 0046).
+        defer_build=True,
         alias_generator=to_camel,
         populate_by_name=True,
         frozen=True,

@@ -76,7 +76,9 @@ class _Body(BaseModel):
     documents that the native invoice has no use for (display flags, payment method and bank
     account ids, the invoicing entity) are accepted and left out."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        defer_build=True, extra="ignore", str_strip_whitespace=True, frozen=True
+    )
 
 
 class HyperlineLineItem(_Body):

@@ -165,6 +165,8 @@ LeanpayTime = Annotated[datetime, PlainSerializer(_seconds, return_type=DateTime
 
 class _Answer(BaseModel):
     model_config = ConfigDict(
+        # Built on first use, not at import: a cold start pays for no schema (decision 0046).
+        defer_build=True,
         alias_generator=to_camel,
         populate_by_name=True,
         frozen=True,

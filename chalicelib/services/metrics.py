@@ -1,0 +1,55 @@
+"""The Metrics port: use cases count what they did (an invoice issued, a payment recorded, an
+email sent) through it, and the composition root decides where counts go (decision 0045)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from chalicelib.domain.errors import DeliveryFailedError
+
+if TYPE_CHECKING:
+    from chalicelib.domain.mail import OutgoingMail
+    from chalicelib.services.ports import Mailer
+
+INVOICES_ISSUED = "InvoicesIssued"
+PAYMENTS_RECORDED = "PaymentsRecorded"
+EMAILS_SENT = "EmailsSent"
+EMAILS_REFUSED = "EmailsRefused"
+JOB_ITEMS_DONE = "JobItemsDone"
+JOB_ITEMS_FAILED = "JobItemsFailed"
+SERVER_ERRORS = "ServerErrors"
+
+
+class Metrics(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+class NoMetrics:
+    """Counts nothing: ports built without a Metrics adapter (most tests)."""
+
+    def count(self, name: str, value: int = 1) -> None:  # noqa: ARG002
+        return None
+
+
+class CountedMailer:
+    """A Mailer that counts the emails sent and those the mail service refused."""
+
+    def __init__(self, mailer: Mailer, metrics: Metrics) -> None:
+        self._mailer = mailer
+        self._metrics = metrics
+
+    def connect(self) -> None:
+        """Connects the wrapped mailer now where it can (SesMailer, before a SnapStart snapshot:
+        runtime/snapstart.py reaches it through `deps.mailer`)."""
+        connect = getattr(self._mailer, "connect", None)
+        if callable(connect):
+            connect()
+
+    def send(self, mail: OutgoingMail) -> str:
+        try:
+            message_id = self._mailer.send(mail)
+        except DeliveryFailedError:
+            self._metrics.count(EMAILS_REFUSED)
+            raise
+        self._metrics.count(EMAILS_SENT)
+        return message_id
