@@ -6,13 +6,10 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.api.problems import error_body
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.jobs.ports import JobPorts
-from chalicelib.services.authentication import JwtRules, JwtVerifier
-from chalicelib.services.batches import BatchPorts
-from chalicelib.services.documents import DocumentPorts
-from chalicelib.services.metrics import CountedMailer, Metrics
-from chalicelib.services.ports import (
+from chalicelib.ports import (
     ApiKeyRepository,
     ClientRepository,
     ContractRepository,
@@ -22,9 +19,14 @@ from chalicelib.services.ports import (
     InvoiceRepository,
     InvoiceSearch,
     Mailer,
+    Metrics,
     SystemClock,
     TenantSettingsRepository,
 )
+from chalicelib.services.authentication import JwtRules, JwtVerifier
+from chalicelib.services.batches import BatchPorts
+from chalicelib.services.documents import DocumentPorts
+from chalicelib.services.metrics import CountedMailer
 from chalicelib.store.api_keys import DynamoApiKeyRepository
 from chalicelib.store.batches import DynamoBatchRepository
 from chalicelib.store.clients import DynamoClientRepository
@@ -76,6 +78,7 @@ class Deps:
             once=self.idempotency,
             lambda_context=lambda_context,
             batches=self.batch_ports,
+            describe_error=error_body,
         )
 
     @property

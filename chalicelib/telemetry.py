@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools import Metrics as PowertoolsMetrics
@@ -19,7 +20,7 @@ logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE))
 
 
 class EmfMetrics:
-    """The Metrics port (services/ports.py) as CloudWatch embedded metrics: counts gather in
+    """The Metrics port (chalicelib/ports.py) as CloudWatch embedded metrics: counts gather in
     Powertools' set and leave as one EMF line when `flush` is called."""
 
     def __init__(self, namespace: str, service: str) -> None:
@@ -45,3 +46,18 @@ def emf_metrics() -> EmfMetrics:
         namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE),
         service=os.environ.get("POWERTOOLS_SERVICE_NAME", SERVICE),
     )
+
+
+class CallCounter:
+    """The DynamoDB calls this process's clients made (as tests/support.DynamoCalls counts them:
+    one per operation, whatever its retries), read before and after a request to log what it
+    cost; Lambda handles one request at a time per process."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def sent(self, **_: Any) -> None:
+        self.count += 1
+
+
+dynamodb_calls = CallCounter()

@@ -116,8 +116,8 @@ def api_key() -> None:
 def create_key(tenant: str, name: str | None, port: int, table: str | None) -> None:
     """Print a new API key for a tenant; only its hash is stored."""
     from chalicelib.domain.errors import InvalidInputError
+    from chalicelib.ports import SystemClock
     from chalicelib.services.authentication import create_api_key
-    from chalicelib.services.ports import SystemClock
     from chalicelib.store.api_keys import DynamoApiKeyRepository
 
     repo = DynamoApiKeyRepository(*_dynamodb_for(port, table))

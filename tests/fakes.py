@@ -18,7 +18,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.services.ports import Added, ApiKeyRecord, IssueContext, Page, StoredSettings
+from chalicelib.ports import Added, ApiKeyRecord, IssueContext, Page, StoredSettings
 
 
 class FixedClock:

@@ -20,8 +20,8 @@ from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.commands import Command
 from chalicelib.domain.values import DateTimeText, format_timestamp
+from chalicelib.ports import ApiKeyRecord
 from chalicelib.services import authentication as service
-from chalicelib.services.ports import ApiKeyRecord
 
 api_keys = ApiBlueprint(__name__)
 

@@ -25,9 +25,9 @@ from chalicelib.domain.batches import (
 )
 from chalicelib.domain.commands import Command, NewInvoice
 from chalicelib.domain.values import DateTimeText, format_timestamp
+from chalicelib.ports import Added
 from chalicelib.services import batches as service
 from chalicelib.services.batches import ItemOutcome
-from chalicelib.services.ports import Added
 
 # A queued batch of 1,000 invoices of a few rows each; well under Lambda's 6 MB request limit.
 MAX_BATCH_BODY_BYTES = 5 * 1024 * 1024

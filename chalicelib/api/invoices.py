@@ -53,11 +53,8 @@ from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.invoice import Invoice
 from chalicelib.services import exports
 from chalicelib.services import invoices as service
-from chalicelib.store.dynamo import MAX_TRANSACTION_ITEMS
 
 MAX_IDS = 100  # one BatchGetItem
-# Deleted all or none in one transaction, which also carries the tenant's figures.
-MAX_DELETE_IDS = MAX_TRANSACTION_ITEMS - 1
 
 invoices = ApiBlueprint(__name__)
 
@@ -285,8 +282,9 @@ def delete_invoice(invoiceId: str) -> Response:
 )
 def delete_invoice_list() -> Response:
     """`ids` is optional, as documented: without it nothing is deleted."""
-    ids = _ids(invoices.current_request, required=False, most=MAX_DELETE_IDS)
-    service.delete_invoices(ids, actor=current_actor(), ports=get_deps().ports)
+    ports = get_deps().ports
+    ids = _ids(invoices.current_request, required=False, most=ports.repo.max_atomic)
+    service.delete_invoices(ids, actor=current_actor(), ports=ports)
     return no_content()
 
 

@@ -13,8 +13,7 @@ from chalice.app import Request, Response
 from chalicelib.api.problems import problem
 from chalicelib.api.request_record import RequestRecord, recording
 from chalicelib.services.metrics import SERVER_ERRORS
-from chalicelib.store.dynamo import dynamodb_calls
-from chalicelib.telemetry import emf_metrics, logger
+from chalicelib.telemetry import dynamodb_calls, emf_metrics, logger
 
 REQUEST_ID_HEADER = "X-Request-Id"
 

@@ -18,8 +18,8 @@ from chalicelib.api.operations import Answer, Param, json_answer
 from chalicelib.api.representations import invoice_json
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import DateTimeText, format_timestamp
+from chalicelib.ports import Page
 from chalicelib.services.exports import Export
-from chalicelib.services.ports import Page
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 50

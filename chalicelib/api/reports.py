@@ -26,8 +26,8 @@ from chalicelib.bootstrap import Deps, get_deps
 from chalicelib.domain.aggregates import InvoiceStats
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import DateTimeText
+from chalicelib.ports import DocumentStore, InvoiceIndex, InvoicePorts
 from chalicelib.services import reports as service
-from chalicelib.services.ports import DocumentStore, InvoiceIndex, InvoicePorts
 
 reports = ApiBlueprint(__name__)
 

@@ -28,8 +28,8 @@ from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.search import MAX_PAGE, InvoiceQuery, SortField
 from chalicelib.domain.values import DateTimeText
+from chalicelib.ports import SearchResult
 from chalicelib.services.exports import export_csv
-from chalicelib.services.ports import SearchResult
 from chalicelib.services.search import search_invoices
 
 search = ApiBlueprint(__name__)

@@ -17,8 +17,8 @@ from chalicelib.api.request_record import note_tenant
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.values import Actor
+from chalicelib.ports import InvoicePorts
 from chalicelib.services.authentication import authenticate
-from chalicelib.services.ports import InvoicePorts
 
 # Liveness, and the API's own description and the page rendering it: nothing of any tenant.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/{asset}"})

@@ -17,8 +17,8 @@ from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.ports import StoredSettings
 from chalicelib.services import settings as service
-from chalicelib.services.ports import StoredSettings
 
 settings = ApiBlueprint(__name__)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.api.problems import error_body
 from chalicelib.domain.batches import BatchSource
 from chalicelib.domain.work import WorkItem
 from chalicelib.jobs.ports import JobPorts
@@ -20,12 +19,12 @@ CREATORS: dict[BatchSource, ChunkCreator] = {
 
 def create_queued_batch(item: WorkItem, now: datetime, ports: JobPorts) -> bool:  # noqa: ARG001
     """`item` names the batch (its invoice_id is the batch's id); `now` is when it was queued."""
-    if ports.batches is None:
+    if ports.batches is None or ports.describe_error is None:
         raise RuntimeError("the worker was built without the batches' ports")
     return take_batch(
         item.tenant_id,
         item.invoice_id,
         ports=ports.batches,
-        describe=error_body,
+        describe=ports.describe_error,
         creators=CREATORS,
     )

@@ -4,17 +4,17 @@ found, the queue that carries chunks to workers, and a once-only guard for email
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.due import Job
-from chalicelib.domain.errors import RequestInProgressError
+from chalicelib.domain.errors import DomainError, RequestInProgressError
 from chalicelib.domain.work import Chunk, WorkItem
+from chalicelib.ports import StoppedClock
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
-from chalicelib.services.ports import StoppedClock
 from chalicelib.time_limits import JOB_FUNCTIONS, context_or_time_left
 
 
@@ -52,6 +52,9 @@ class JobPorts:
     # the local ticker) the jobs' configured time limit stands in.
     lambda_context: Any = None
     batches: BatchPorts | None = None  # for queued batches of invoices (Job.BATCH)
+    # A failed batch item's error as the API answers it (api/problems.error_body, given by the
+    # composition root so that the jobs do not import the HTTP layer).
+    describe_error: Callable[[DomainError], Mapping[str, Any]] | None = None
 
     def run_once(self, tenant_id: str, key: str, work: Callable[[], dict[str, Any]]) -> bool:
         """Run `work` unless another worker ran it or is running it now; whether it ran here."""

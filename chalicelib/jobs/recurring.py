@@ -19,9 +19,9 @@ from chalicelib.domain.values import Actor
 from chalicelib.domain.work import WorkItem, job_actor
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.sending import send_scheduled
+from chalicelib.ports import IssueContext
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.metrics import INVOICES_ISSUED
-from chalicelib.services.ports import IssueContext
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from chalicelib.domain.errors import (
     InvalidInputError,
 )
 from chalicelib.domain.values import TENANT_ID_PATTERN, Actor
-from chalicelib.services.ports import ApiKeyRecord, ApiKeyRepository, Clock
+from chalicelib.ports import ApiKeyRecord, ApiKeyRepository, Clock
 
 if TYPE_CHECKING:
     # PyJWT pulls in cryptography: imported when a bearer token is verified, not at cold start.

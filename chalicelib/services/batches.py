@@ -33,6 +33,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.files import batch_items_path
 from chalicelib.domain.values import Actor, new_id
+from chalicelib.ports import ClientRepository, DocumentStore, InvoicePorts
 from chalicelib.services.creating import (
     Outcome,
     answer_lost_fails_whole,
@@ -41,7 +42,6 @@ from chalicelib.services.creating import (
     refuse_oversized,
     whole_batch_error,
 )
-from chalicelib.services.ports import ClientRepository, DocumentStore, InvoicePorts
 
 WORKER_CHUNK = 100  # one read and two transactions per chunk
 

@@ -14,7 +14,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
-from chalicelib.services.ports import InvoicePorts
+from chalicelib.ports import InvoicePorts
 
 
 class Change(Protocol):

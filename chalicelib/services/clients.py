@@ -8,8 +8,8 @@ from chalicelib.domain.clients import Client, ClientInput, new_client, replaced_
 from chalicelib.domain.derived_ids import made_by_request
 from chalicelib.domain.errors import ClientNotFoundError, ConcurrentModificationError
 from chalicelib.domain.values import Actor
-from chalicelib.services.ports import ClientRepository, Clock, Page
-from chalicelib.services.retry import RetryPolicy
+from chalicelib.ports import ClientRepository, Clock, Page
+from chalicelib.retry import RetryPolicy
 from chalicelib.services.versioned import write_over
 
 

@@ -13,8 +13,8 @@ from chalicelib.domain.errors import (
     InvalidInputError,
 )
 from chalicelib.domain.values import Actor
-from chalicelib.services.ports import ClientRepository, Clock, ContractRepository, Page
-from chalicelib.services.retry import RetryPolicy
+from chalicelib.ports import ClientRepository, Clock, ContractRepository, Page
+from chalicelib.retry import RetryPolicy
 from chalicelib.services.versioned import write_over
 
 

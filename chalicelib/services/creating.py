@@ -21,7 +21,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
-from chalicelib.services.ports import Added, InvoicePorts
+from chalicelib.ports import Added, InvoicePorts
 
 Outcome = Added | DomainError
 # What becomes of a new draft before it is first stored (an import: issued elsewhere, paid).

@@ -20,8 +20,8 @@ from chalicelib.domain.invoice import Blob, BlobType, Invoice
 from chalicelib.domain.parties import SellerDetails
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor, is_well_formed_id, new_id
+from chalicelib.ports import ClientRepository, DocumentStore, InvoicePorts, Mailer
 from chalicelib.services.changes import apply, modify, read
-from chalicelib.services.ports import ClientRepository, DocumentStore, InvoicePorts, Mailer
 
 LINK_SECONDS = 15 * 60  # a link to a file lives a quarter of an hour
 UPLOAD_SECONDS = 15 * 60

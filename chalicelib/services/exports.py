@@ -16,7 +16,7 @@ from chalicelib.domain.export import InvoiceCsv
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.values import Actor, new_id
-from chalicelib.services.ports import DocumentStore, InvoicePorts, InvoiceSearch, KeptExport
+from chalicelib.ports import DocumentStore, InvoicePorts, InvoiceSearch, KeptExport
 
 # Lambda's synchronous response is at most 6 MB, the body JSON-escaped inside it; the rest of
 # the envelope (status, headers) fits in the margin.

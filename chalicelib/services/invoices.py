@@ -10,9 +10,9 @@ from chalicelib.domain.commands import InvoiceFields, NewInvoice, RowInput
 from chalicelib.domain.errors import ConcurrentModificationError, DomainError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
+from chalicelib.ports import Added, InvoicePorts, Page
 from chalicelib.services.changes import check_precondition, modify, read
 from chalicelib.services.creating import create_invoices
-from chalicelib.services.ports import Added, InvoicePorts, Page
 
 
 def create_invoice(fields: NewInvoice, *, actor: Actor, ports: InvoicePorts) -> Added:

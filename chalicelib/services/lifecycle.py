@@ -15,10 +15,10 @@ from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.payments import PaymentInput
 from chalicelib.domain.values import Actor
+from chalicelib.ports import Added, InvoicePorts, IssueContext
 from chalicelib.services.changes import apply, check_precondition, modify
 from chalicelib.services.creating import request_invoice_id
 from chalicelib.services.metrics import INVOICES_ISSUED, PAYMENTS_RECORDED
-from chalicelib.services.ports import Added, InvoicePorts, IssueContext
 
 
 def mark_as_sent(

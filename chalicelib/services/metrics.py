@@ -1,15 +1,15 @@
-"""The Metrics port: use cases count what they did (an invoice issued, a payment recorded, an
-email sent) through it, and the composition root decides where counts go (decision 0045)."""
+"""The names of what use cases count through the Metrics port (chalicelib/ports.py), and a
+mailer that counts what it sends; the composition root decides where counts go (decision 0045)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import DeliveryFailedError
 
 if TYPE_CHECKING:
     from chalicelib.domain.mail import OutgoingMail
-    from chalicelib.services.ports import Mailer
+    from chalicelib.ports import Mailer, Metrics
 
 INVOICES_ISSUED = "InvoicesIssued"
 PAYMENTS_RECORDED = "PaymentsRecorded"
@@ -18,17 +18,6 @@ EMAILS_REFUSED = "EmailsRefused"
 JOB_ITEMS_DONE = "JobItemsDone"
 JOB_ITEMS_FAILED = "JobItemsFailed"
 SERVER_ERRORS = "ServerErrors"
-
-
-class Metrics(Protocol):
-    def count(self, name: str, value: int = 1) -> None: ...
-
-
-class NoMetrics:
-    """Counts nothing: ports built without a Metrics adapter (most tests)."""
-
-    def count(self, name: str, value: int = 1) -> None:  # noqa: ARG002
-        return None
 
 
 class CountedMailer:

@@ -10,8 +10,8 @@ from chalicelib.domain import aggregates
 from chalicelib.domain.aggregates import InvoiceStats
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
+from chalicelib.ports import DocumentStore, InvoiceIndex, InvoicePorts, Page
 from chalicelib.services.exports import Export, export_list
-from chalicelib.services.ports import DocumentStore, InvoiceIndex, InvoicePorts, Page
 
 Render = Callable[[list[Invoice]], str]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.domain import aggregates
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.values import Actor
-from chalicelib.services.ports import InvoicePorts, InvoiceSearch, SearchResult
+from chalicelib.ports import InvoicePorts, InvoiceSearch, SearchResult
 
 # Filters whose matches the tenant's figures count (kept by status and currency).
 _COUNTED_FILTERS = frozenset({"status", "currency"})

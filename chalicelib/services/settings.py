@@ -11,8 +11,8 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.domain.files import logo_path
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor, new_id
+from chalicelib.ports import StoredSettings, TenantSettingsRepository
 from chalicelib.services.documents import DocumentPorts, Upload
-from chalicelib.services.ports import StoredSettings, TenantSettingsRepository
 from chalicelib.services.versioned import write_over
 
 MAX_LOGO_BYTES = 512 * 1024

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from chalicelib.domain.errors import ConcurrentModificationError, PreconditionFailedError
-from chalicelib.services.retry import RetryPolicy
+from chalicelib.retry import RetryPolicy
 
 
 class Versioned(Protocol):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.domain.values import format_timestamp
-from chalicelib.services.ports import ApiKeyRecord
+from chalicelib.ports import ApiKeyRecord
 from chalicelib.store import keys
 from chalicelib.store.dynamo import error_code, key, throttling_as_unavailable
 

@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.errors import TemporarilyUnavailableError
-from chalicelib.services.ports import KeptExport
+from chalicelib.ports import KeptExport
 from chalicelib.store import keys
 
 if TYPE_CHECKING:

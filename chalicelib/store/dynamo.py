@@ -18,6 +18,7 @@ from botocore.exceptions import (
 )
 
 from chalicelib.domain.errors import TemporarilyUnavailableError
+from chalicelib.telemetry import dynamodb_calls
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -33,21 +34,6 @@ _deserializer = TypeDeserializer()
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5
 )
-
-
-class CallCounter:
-    """The DynamoDB calls this process's clients made (as tests/support.DynamoCalls counts them:
-    one per operation, whatever its retries), read before and after a request to log what it
-    cost; Lambda handles one request at a time per process."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def sent(self, **_: Any) -> None:
-        self.count += 1
-
-
-dynamodb_calls = CallCounter()
 
 
 def dynamodb_client() -> DynamoDBClient:

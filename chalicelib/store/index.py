@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import is_well_formed_id
-from chalicelib.services.ports import Page
+from chalicelib.ports import Page
 from chalicelib.store import keys
 from chalicelib.store.bulk import enable_raw_answers, invoices_in_order, query_pages
 from chalicelib.store.dynamo import throttling_as_unavailable

@@ -24,7 +24,7 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import is_well_formed_id
-from chalicelib.services.ports import Added, IssueContext, Page
+from chalicelib.ports import Added, IssueContext, Page
 from chalicelib.store import keys
 from chalicelib.store.bulk import Partition, enable_raw_answers, every_item, raw_answers, readable
 from chalicelib.store.clients import DynamoClientRepository

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.documents.mime import mime_message
 from chalicelib.domain.errors import DeliveryFailedError, TemporarilyUnavailableError
 from chalicelib.domain.mail import OutgoingMail
-from chalicelib.services.ports import Clock, SystemClock
+from chalicelib.ports import Clock, SystemClock
 
 if TYPE_CHECKING:
     from mypy_boto3_ses import SESClient

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from chalicelib.domain.base import TenantRecord
 from chalicelib.domain.errors import ConcurrentModificationError, NotFoundError
 from chalicelib.domain.values import is_well_formed_id
-from chalicelib.services.ports import Page
+from chalicelib.ports import Page
 from chalicelib.store import keys
 from chalicelib.store.dynamo import (
     MAX_BATCH_GET_KEYS,

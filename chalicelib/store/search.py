@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.ordering import ordered
 from chalicelib.domain.search import InvoiceQuery, Sort, SortField
-from chalicelib.services.ports import SearchResult
+from chalicelib.ports import SearchResult
 from chalicelib.store import sorting
 from chalicelib.store.bulk import invoices_in_order
 from chalicelib.store.dynamo import throttling_as_unavailable

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.domain.errors import ConcurrentModificationError
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.services.ports import StoredSettings
+from chalicelib.ports import StoredSettings
 from chalicelib.store.dynamo import error_code, throttling_as_unavailable
 from chalicelib.store.items import settings_item, settings_key, settings_of
 

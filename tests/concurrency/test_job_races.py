@@ -19,8 +19,8 @@ from chalicelib.domain.mail import OutgoingMail
 from chalicelib.jobs import runs
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.jobs.work import Report
+from chalicelib.ports import KeptExport
 from chalicelib.services.documents import DocumentPorts
-from chalicelib.services.ports import KeptExport
 from chalicelib.store.due import DynamoDueWork
 from invoicing_cli.local import MAIL_FROM, local_token
 

@@ -9,8 +9,8 @@ import jwt
 import pytest
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.ports import SystemClock
 from chalicelib.services.authentication import create_api_key
-from chalicelib.services.ports import SystemClock
 from invoicing_cli.local import LOCAL_JWT_SECRET, TABLE_NAME, local_token
 from tests.support import Api
 

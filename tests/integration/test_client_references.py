@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.ports import SystemClock
 from chalicelib.services.authentication import create_api_key
-from chalicelib.services.ports import SystemClock
 from tests.support import Api, Reply, stored_items
 
 pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")  # the import's dates are written as of then

@@ -12,8 +12,8 @@ import pytest
 from moto.ses.models import ses_backends
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.ports import SystemClock
 from chalicelib.services.authentication import create_api_key
-from chalicelib.services.ports import SystemClock
 from invoicing_cli.local import REGION
 from tests.documented import assert_documented
 from tests.support import Api, Reply, stored_items

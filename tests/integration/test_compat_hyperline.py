@@ -16,8 +16,8 @@ import pytest
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.due import Job
+from chalicelib.ports import SystemClock
 from chalicelib.services.authentication import create_api_key
-from chalicelib.services.ports import SystemClock
 from chalicelib.store.batches import DynamoBatchRepository
 from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
 from tests.documented import assert_documented

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.ports import SystemClock
 from chalicelib.services.authentication import create_api_key
-from chalicelib.services.ports import SystemClock
 from chalicelib.store.invoices import DynamoInvoiceRepository
 from tests.documented import assert_documented
 from tests.figures import exact_json

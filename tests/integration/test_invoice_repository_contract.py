@@ -18,7 +18,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
 from chalicelib.domain.values import Actor
-from chalicelib.services.ports import InvoiceRepository
+from chalicelib.ports import InvoiceRepository
 from chalicelib.store.invoices import DynamoInvoiceRepository
 from invoicing_cli.dynamodb_local import LocalTable
 from invoicing_cli.local import TABLE_NAME

@@ -15,7 +15,7 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.domain.files import blob_of
 from chalicelib.domain.invoice import BlobType
 from chalicelib.domain.values import new_id
-from chalicelib.services.ports import StoredSettings
+from chalicelib.ports import StoredSettings
 from invoicing_cli.local import BUCKET_NAME
 from tests.support import Api, Reply
 

@@ -18,6 +18,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from chalicelib.domain.errors import AuthenticationError, InvalidInputError
 from chalicelib.domain.values import Actor
+from chalicelib.ports import ApiKeyRecord
 from chalicelib.services.authentication import (
     JwtRules,
     JwtVerifier,
@@ -26,7 +27,6 @@ from chalicelib.services.authentication import (
     hash_api_key,
     verify_api_key,
 )
-from chalicelib.services.ports import ApiKeyRecord
 from tests.fakes import FixedClock, InMemoryApiKeyRepository
 
 SECRET = "unit-test-secret-" + "0123456789abcdef" * 4  # 64 bytes: long enough for HS512 too

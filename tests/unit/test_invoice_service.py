@@ -16,9 +16,9 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.values import Actor
+from chalicelib.ports import InvoicePorts, InvoiceRepository
+from chalicelib.retry import RetryPolicy
 from chalicelib.services import invoices as service
-from chalicelib.services.ports import InvoicePorts, InvoiceRepository
-from chalicelib.services.retry import RetryPolicy
 from tests.fakes import FixedClock, InMemoryInvoiceRepository, InMemoryTenantSettings
 
 ACME = Actor(tenant_id="acme", user_id="alice")

@@ -13,9 +13,9 @@ from chalicelib.domain.errors import DeliveryFailedError
 from chalicelib.domain.mail import MailContent, OutgoingMail
 from chalicelib.domain.payments import PaymentInput
 from chalicelib.domain.values import Actor
+from chalicelib.ports import InvoicePorts
 from chalicelib.services import invoices, lifecycle
 from chalicelib.services.metrics import CountedMailer
-from chalicelib.services.ports import InvoicePorts
 from tests.fakes import (
     CountingMetrics,
     FixedClock,

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from chalicelib.services import retry
-from chalicelib.services.retry import RetryPolicy
+from chalicelib import retry
+from chalicelib.retry import RetryPolicy
 
 
 def test_tries_counts_the_attempts_from_zero() -> None:

@@ -11,8 +11,8 @@ from chalicelib.domain.compat.heffl import HefflInvoiceInput
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
+from chalicelib.ports import ClientRepository, InvoicePorts
 from chalicelib.services import invoices, lifecycle
-from chalicelib.services.ports import ClientRepository, InvoicePorts
 
 
 def create_invoice(

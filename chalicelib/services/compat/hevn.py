@@ -25,9 +25,9 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
+from chalicelib.ports import ClientRepository, ContractRepository, InvoicePorts
 from chalicelib.services import creating, lifecycle
 from chalicelib.services.creating import Outcome
-from chalicelib.services.ports import ClientRepository, ContractRepository, InvoicePorts
 
 
 def invoice_contracts(

@@ -27,9 +27,9 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
+from chalicelib.ports import ClientRepository, InvoicePorts
 from chalicelib.services.changes import read
 from chalicelib.services.creating import Finish, create_invoices
-from chalicelib.services.ports import ClientRepository, InvoicePorts
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,18 @@ from chalicelib.domain.mail import OutgoingMail
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.services.metrics import Metrics, NoMetrics
-from chalicelib.services.retry import RetryPolicy
+from chalicelib.retry import RetryPolicy
+
+
+class Metrics(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+class NoMetrics:
+    """Counts nothing: ports built without a Metrics adapter (most tests)."""
+
+    def count(self, name: str, value: int = 1) -> None:  # noqa: ARG002
+        return None
 
 
 class Clock(Protocol):
