@@ -71,27 +71,38 @@ class Deps:
         return self.ports.repo
 
     def job_ports(self, lambda_context: Any = None) -> JobPorts:
+        """The jobs' ports for one invocation (its Lambda context), from adapters built once."""
         return JobPorts(
             documents=self.document_ports,
-            due=DynamoDueWork(self.dynamodb, self.settings.table_name),
-            queue=SqsChunkQueue(self.settings.jobs_queue_url),
+            due=self.due_work,
+            queue=self.chunk_queue,
             once=self.idempotency,
             lambda_context=lambda_context,
             batches=self.batch_ports,
             describe_error=error_body,
         )
 
-    @property
+    # Built on first use and kept, like everything here: an adapter (and its AWS client) is
+    # built once per process, never per request (tests/integration/test_call_budget.py).
+    @functools.cached_property
+    def chunk_queue(self) -> SqsChunkQueue:
+        return SqsChunkQueue(self.settings.jobs_queue_url)
+
+    @functools.cached_property
+    def due_work(self) -> DynamoDueWork:
+        return DynamoDueWork(self.dynamodb, self.settings.table_name)
+
+    @functools.cached_property
     def batch_ports(self) -> BatchPorts:
         return BatchPorts(
             invoices=self.ports,
             batches=DynamoBatchRepository(self.dynamodb, self.settings.table_name),
             files=self.documents,
-            queue=SqsChunkQueue(self.settings.jobs_queue_url),
+            queue=self.chunk_queue,
             clients=self.clients,
         )
 
-    @property
+    @functools.cached_property
     def document_ports(self) -> DocumentPorts:
         return DocumentPorts(
             invoices=self.ports,

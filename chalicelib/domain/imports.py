@@ -64,10 +64,9 @@ def issued_as(
     # (a historic import would otherwise remind every late customer at the next run).
     plan = due.next_reminder_at(sent, issuing.settings.reminder_policy, now)
     invoice = sent.model_copy(update={"updated": now, "next_reminder_at": plan})
-    today = due.local_date(now, invoice.timezone)
     invoice = transitions.flag_overdue(invoice, actor=actor, now=now)  # if already past due
     for payment in state.payments:
-        invoice = payments.add_payment(invoice, payment, actor=actor, now=now, today=today)
+        invoice = payments.add_payment(invoice, payment, actor=actor, now=now)
     if state.paid_at is not None and invoice.status != InvoiceStatus.PAID:
         invoice = payments.mark_as_paid(
             invoice,
@@ -75,6 +74,5 @@ def issued_as(
             method=PaymentMethod.OTHER,
             actor=actor,
             now=now,
-            today=today,
         )
     return invoice, counter

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 
 from chalicelib.domain.commands import Command
+from chalicelib.domain.due import local_date
 from chalicelib.domain.errors import (
     CreditBalanceError,
     FieldProblem,
@@ -64,9 +65,7 @@ def balance(invoice: Invoice) -> Decimal:
     return invoice.total - invoice.paid
 
 
-def add_payment(
-    invoice: Invoice, payment: PaymentInput, *, actor: Actor, now: datetime, today: date
-) -> Invoice:
+def add_payment(invoice: Invoice, payment: PaymentInput, *, actor: Actor, now: datetime) -> Invoice:
     ensure_allowed(invoice, Action.ADD_PAYMENT)
     # Written in the currency's minor units (10.5 EUR as 10.50), as every other amount is.
     amount = round_money(payment.amount, invoice.currency)
@@ -88,7 +87,7 @@ def add_payment(
         f"Payment {transaction.id} of {amount} {invoice.currency} added",
         actor=actor,
         now=now,
-        **_payment_state(invoice, transactions, today),
+        **_payment_state(invoice, transactions, now),
     )
 
 
@@ -99,7 +98,6 @@ def mark_as_paid(
     method: PaymentMethod,
     actor: Actor,
     now: datetime,
-    today: date,
 ) -> Invoice:
     """Record one payment for whatever is still open, then PAID. A negative balance (a credit
     owed to the client) is refused: a payment is never negative."""
@@ -125,12 +123,12 @@ def mark_as_paid(
         f"Marked as paid with payment {settling.id} of {open_amount} {invoice.currency}",
         actor=actor,
         now=now,
-        **_payment_state(invoice, transactions, today),
+        **_payment_state(invoice, transactions, now),
     )
 
 
 def remove_payment(
-    invoice: Invoice, transaction_id: str, *, actor: Actor, now: datetime, today: date
+    invoice: Invoice, transaction_id: str, *, actor: Actor, now: datetime
 ) -> Invoice:
     ensure_allowed(invoice, Action.REMOVE_PAYMENT)
     kept = [t for t in invoice.transactions if t.id != transaction_id]
@@ -142,11 +140,11 @@ def remove_payment(
         f"Payment {transaction_id} removed",
         actor=actor,
         now=now,
-        **_payment_state(invoice, kept, today),
+        **_payment_state(invoice, kept, now),
     )
 
 
-def unmark_as_paid(invoice: Invoice, *, actor: Actor, now: datetime, today: date) -> Invoice:
+def unmark_as_paid(invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice:
     """Undo the payment that settled the invoice (its latest); earlier payments stay recorded."""
     ensure_allowed(invoice, Action.UNMARK_AS_PAID)
     return record(
@@ -155,7 +153,7 @@ def unmark_as_paid(invoice: Invoice, *, actor: Actor, now: datetime, today: date
         "Unmarked as paid",
         actor=actor,
         now=now,
-        **_payment_state(invoice, invoice.transactions[:-1], today),
+        **_payment_state(invoice, invoice.transactions[:-1], now),
     )
 
 
@@ -169,10 +167,11 @@ def paid_excluding_tax(invoice: Invoice, paid: Decimal) -> Decimal:
 
 
 def _payment_state(
-    invoice: Invoice, transactions: list[Transaction], today: date
+    invoice: Invoice, transactions: list[Transaction], now: datetime
 ) -> dict[str, object]:
     """What follows from a set of payments: paid, status and datePaid. Settled means payments
-    exist and add up to the total; an invoice without payments is PAID only when marked so."""
+    exist and add up to the total; an invoice without payments is PAID only when marked so. A
+    reopened invoice is OVERDUE when its due date has passed in its own timezone."""
     paid = functools.reduce(
         lambda total, t: total + t.amount, transactions, round_money(ZERO, invoice.currency)
     )
@@ -180,7 +179,7 @@ def _payment_state(
     if settled:
         status = InvoiceStatus.PAID
     elif invoice.status == InvoiceStatus.PAID:
-        status = open_status(invoice.due_date, today)
+        status = open_status(invoice.due_date, local_date(now, invoice.timezone))
     else:
         status = invoice.status
     return {

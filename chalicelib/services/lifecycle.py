@@ -152,7 +152,7 @@ def add_payment(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> Invoice:
-    change = partial(payments.add_payment, payment=payment, today=ports.today(actor.tenant_id))
+    change = partial(payments.add_payment, payment=payment)
     paid, written = apply(
         invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
     )
@@ -169,9 +169,7 @@ def remove_payment(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> Invoice:
-    change = partial(
-        payments.remove_payment, transaction_id=transaction_id, today=ports.today(actor.tenant_id)
-    )
+    change = partial(payments.remove_payment, transaction_id=transaction_id)
     return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
 
 
@@ -184,14 +182,12 @@ def mark_as_paid(
     ports: InvoicePorts,
     expected_version: int | None = None,
 ) -> Invoice:
-    change = partial(
-        payments.mark_as_paid, paid_on=paid_on, method=method, today=ports.today(actor.tenant_id)
-    )
+    change = partial(payments.mark_as_paid, paid_on=paid_on, method=method)
     return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
 
 
 def unmark_as_paid(
     invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
 ) -> Invoice:
-    change = partial(payments.unmark_as_paid, today=ports.today(actor.tenant_id))
+    change = partial(payments.unmark_as_paid)
     return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)

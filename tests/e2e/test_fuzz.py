@@ -253,6 +253,7 @@ def linked_machine(url: str, steps: Counter[str], failures: list[str]) -> Any:
         def setup(self) -> None:
             tenant = f"{TENANT}-scenario-{next(scenarios)}"
             self.auth = {"Authorization": f"Bearer {local_token(tenant)}"}
+            self.deleted: set[str] = set()
 
         def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
             # A fresh Idempotency-Key on every write: a key drawn twice in one scenario would
@@ -267,6 +268,15 @@ def linked_machine(url: str, steps: Counter[str], failures: list[str]) -> Any:
 
         def validate_response(self, response: Any, case: Case[Any], **kwargs: Any) -> None:
             steps[case.operation.label] += 1
+            named = set((case.path_parameters or {}).values())
+            if case.method.upper() == "DELETE" and 200 <= response.status_code < 300:
+                self.deleted |= named
+            # The documented paths do not nest (DELETE /invoices/{id}, GET /invoices/find/{id}),
+            # so Schemathesis' created-resource check cannot tell that a step in this scenario
+            # deleted what a later step asks for (FUZZ_SEED=1424729888): gone is the answer.
+            if response.status_code == 404 and named & self.deleted:
+                assert response.json()["title"] == "Not Found", response.text
+                return
             try:
                 super().validate_response(response, case, **kwargs)
             except FailureGroup as failure:

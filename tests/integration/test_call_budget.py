@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import traceback
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from chalicelib.api.idempotency import READ_ONLY_ROUTES
@@ -30,7 +32,7 @@ from tests.integration import test_api_keys_api as api_keys_api
 from tests.integration import test_batches_api as batches_api
 from tests.integration import test_compat_hyperline as compat_hyperline
 from tests.integration import test_documents_calls as documents_calls
-from tests.support import Api, DynamoCalls, Reply, api_path, api_routes, filled
+from tests.support import Api, DynamoCalls, Reply, api_path, api_routes, drain_jobs, filled
 
 BASE = "/api/v1/invoices"
 CLIENTS = "/api/v1/clients"
@@ -618,3 +620,40 @@ def test_importing_the_app_loads_no_library_that_only_some_requests_need() -> No
         "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
     )
     assert printed_by_a_fresh_process(probe) == "[]"
+
+
+def test_no_adapter_is_built_per_request(
+    acme: Api, globex: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each AWS client is built once per process (the composition root keeps its adapters):
+    100 requests of every kind, queued batches and PDFs included, build no client after the
+    first ones; another tenant's requests share them and still see nothing of acme's."""
+    built: list[str] = []
+    make_client: Any = boto3.session.Session.client
+
+    def counted(self: boto3.session.Session, service: str, *args: Any, **kwargs: Any) -> Any:
+        # The app's clients only: the test's own (reading the queue) are not adapters.
+        if any("/chalicelib/" in frame.filename for frame in traceback.extract_stack()):
+            built.append(service)
+        return make_client(self, service, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", counted)
+    get_deps.cache_clear()
+
+    def twenty_requests(n: int) -> None:
+        for _ in range(4):
+            made = acme.post(BASE, {"currency": "EUR", "rows": [ROW]}).json()
+            assert acme.get(f"{BASE}/find/{made['id']}").status == 200
+            assert globex.get(f"{BASE}/find/{made['id']}").status == 404
+            queued = acme.post(f"{BASE}/batch?async=true", {"invoices": [{"rows": [ROW]}]})
+            assert queued.status == 202, queued.body
+            sent = acme.request("PATCH", f"{BASE}/{made['id']}/mark-as-sent", None)
+            assert sent.status == 200, (n, sent.body)
+        assert drain_jobs(acme) == 4
+
+    twenty_requests(0)
+    first = Counter(built)
+    for n in range(1, 5):
+        twenty_requests(n)
+    assert Counter(built) == first
+    assert all(count == 1 for count in first.values()), first

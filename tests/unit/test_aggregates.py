@@ -61,7 +61,12 @@ def issued(invoice: Invoice) -> Invoice:
 
 def pay(invoice: Invoice, amount: str, today: date = BEFORE_DUE) -> Invoice:
     payment = PaymentInput.model_validate({"amount": amount})
-    return payments.add_payment(invoice, payment, actor=ALICE, now=NOW, today=today)
+    return payments.add_payment(invoice, payment, actor=ALICE, now=on(today))
+
+
+def on(today: date) -> datetime:
+    """NOW's time of day on `today` (the invoices here are in UTC)."""
+    return datetime.combine(today, NOW.timetz())
 
 
 def flagged_overdue(invoice: Invoice) -> Invoice:
@@ -185,10 +190,9 @@ class TestDelta:
             paid_on=None,
             method=PaymentMethod.CASH,
             actor=ALICE,
-            now=NOW,
-            today=BEFORE_DUE,
+            now=on(BEFORE_DUE),
         )
-        after = payments.unmark_as_paid(before, actor=ALICE, now=NOW, today=AFTER_DUE)
+        after = payments.unmark_as_paid(before, actor=ALICE, now=on(AFTER_DUE))
         assert delta(before, after) == {
             "count#PAID#EUR": -1,
             "count#OVERDUE#EUR": 1,
@@ -200,7 +204,7 @@ class TestDelta:
     def test_removing_a_payment_gives_it_back_to_outstanding(self) -> None:
         before = pay(issued(draft()), "19.00")
         transaction = before.transactions[0].id
-        after = payments.remove_payment(before, transaction, actor=ALICE, now=NOW, today=BEFORE_DUE)
+        after = payments.remove_payment(before, transaction, actor=ALICE, now=on(BEFORE_DUE))
         assert delta(before, after) == {"outstanding#EUR": D("19.00"), "paid#EUR": D("-19.00")}
 
     def test_cancelling_an_issued_invoice_keeps_what_was_paid(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -61,12 +61,18 @@ def _payment(amount: str, **extra: Any) -> PaymentInput:
     return PaymentInput.model_validate({"amount": amount, **extra})
 
 
+def _on(today: date) -> datetime:
+    """NOW's time of day on `today`: the invoices here are in UTC, so it is their day too."""
+    return datetime.combine(today, NOW.timetz())
+
+
 def _pay(invoice: Invoice, amount: str, *, today: date = BEFORE_DUE, **extra: Any) -> Invoice:
-    return payments.add_payment(invoice, _payment(amount, **extra), actor=BOB, now=NOW, today=today)
+    payment = _payment(amount, **extra)
+    return payments.add_payment(invoice, payment, actor=BOB, now=_on(today))
 
 
 def _remove(invoice: Invoice, transaction_id: str, *, today: date = BEFORE_DUE) -> Invoice:
-    return payments.remove_payment(invoice, transaction_id, actor=BOB, now=NOW, today=today)
+    return payments.remove_payment(invoice, transaction_id, actor=BOB, now=_on(today))
 
 
 def _mark_paid(
@@ -75,12 +81,12 @@ def _mark_paid(
     method: PaymentMethod = PaymentMethod.BANK_TRANSFER,
 ) -> Invoice:
     return payments.mark_as_paid(
-        invoice, paid_on=paid_on, method=method, actor=BOB, now=NOW, today=BEFORE_DUE
+        invoice, paid_on=paid_on, method=method, actor=BOB, now=_on(BEFORE_DUE)
     )
 
 
 def _unmark(invoice: Invoice, *, today: date = BEFORE_DUE) -> Invoice:
-    return payments.unmark_as_paid(invoice, actor=BOB, now=NOW, today=today)
+    return payments.unmark_as_paid(invoice, actor=BOB, now=_on(today))
 
 
 def _amounts(invoice: Invoice) -> tuple[str, str]:
@@ -237,6 +243,19 @@ def test_removing_an_unknown_payment_is_refused() -> None:
 
     with pytest.raises(TransactionNotFoundError, match="no payment nope"):
         _remove(paid, "nope")
+
+
+@pytest.mark.parametrize(
+    ("timezone", "reopened"), [("UTC", S.SENT), ("Pacific/Auckland", S.OVERDUE)]
+)
+def test_the_due_date_passes_in_the_invoices_own_timezone(
+    timezone: str, reopened: InvoiceStatus
+) -> None:
+    """At 13:00 UTC on the due date it is already the next day in Auckland: no settings are
+    read to know which day it is, the invoice says."""
+    marked = _mark_paid(_issued()).model_copy(update={"timezone": timezone})
+    now = datetime.combine(ON_DUE, time(13), tzinfo=UTC)
+    assert payments.unmark_as_paid(marked, actor=BOB, now=now).status is reopened
 
 
 @pytest.mark.parametrize(

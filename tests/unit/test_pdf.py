@@ -88,7 +88,7 @@ def _issued(
 
 def _paid(invoice: Invoice, amount: str) -> Invoice:
     payment = payments.PaymentInput.model_validate({"amount": amount})
-    return payments.add_payment(invoice, payment, actor=ALICE, now=NOW, today=TODAY)
+    return payments.add_payment(invoice, payment, actor=ALICE, now=NOW)
 
 
 def _document(invoice: Invoice, locale: str = "de-DE", **parts: Any) -> InvoiceDocument:
