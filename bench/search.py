@@ -60,14 +60,13 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
 from chalicelib.domain.values import Actor, new_id
 from chalicelib.store.items import index_attributes
-from invoicing_cli import processes
 from invoicing_cli.dynamodb_local import (
     ENDPOINT_VARIABLE,
     SERVING_JVM,
+    SMALL_JVM,
     require_answer,
     run_dynamodb_local,
 )
-from invoicing_cli.dynamodb_local import start as start_dynamodb_local
 from invoicing_cli.local import PROJECT_DIR, REGION
 from invoicing_cli.resources import create_table_request
 from tests.figures import exact_json, expected_stats, load_straight
@@ -839,7 +838,8 @@ def dynamodb_local(*, as_served: bool = False) -> Iterator[tuple[str, str]]:
         return
     with tempfile.TemporaryDirectory(prefix="bench-search-") as directory:
         log = Path(directory) / "dynamodb-local.log"
-        with _engine(log, as_served=as_served) as url:
+        jvm, data_dir = (SERVING_JVM, log.parent) if as_served else (SMALL_JVM, None)
+        with run_dynamodb_local(log, jvm=jvm, data_dir=data_dir) as url:
             versions = [
                 line.split(":", 1)[1].strip()
                 for line in log.read_text(errors="replace").splitlines()
@@ -848,19 +848,6 @@ def dynamodb_local(*, as_served: bool = False) -> Iterator[tuple[str, str]]:
             version = versions[-1] if versions else "(version not logged)"
             how = "as `make run` runs it" if as_served else "in memory"
             yield url, f"DynamoDB Local {version} {how}, on the same machine"
-
-
-@contextmanager
-def _engine(log: Path, *, as_served: bool) -> Iterator[str]:
-    if not as_served:
-        with run_dynamodb_local(log) as url:
-            yield url
-        return
-    url, child = start_dynamodb_local(log, data_dir=log.parent, jvm=SERVING_JVM)
-    try:
-        yield url
-    finally:
-        processes.stop([child])
 
 
 @contextmanager

@@ -112,10 +112,14 @@ def jvm_options(default: tuple[str, ...]) -> tuple[str, ...]:
 
 @contextmanager
 def run_dynamodb_local(
-    log_path: Path, jar: Path = JAR, jvm: tuple[str, ...] = SMALL_JVM
+    log_path: Path,
+    jar: Path = JAR,
+    jvm: tuple[str, ...] = SMALL_JVM,
+    data_dir: Path | None = None,
 ) -> Iterator[str]:
-    """DynamoDB Local in memory until the block ends; yields its endpoint URL."""
-    url, child = start(log_path, jar=jar, jvm=jvm)
+    """DynamoDB Local until the block ends (its data in `data_dir`, in memory without one);
+    yields its endpoint URL."""
+    url, child = start(log_path, data_dir=data_dir, jar=jar, jvm=jvm)
     try:
         yield url
     finally:

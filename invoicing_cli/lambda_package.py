@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib.api import reference
 from chalicelib.domain.languages import SUPPORTED_LANGUAGES
 
 # botocore's models for the services the app calls (store/), and STS, which a credential chain
@@ -23,8 +24,8 @@ BOTOCORE_SERVICES = frozenset({"dynamodb", "s3", "ses", "sqs", "sts"})
 # Babel's CLDR data for the languages documents are written in (the settings refuse any other),
 # each with all its regional variants.
 BABEL_LANGUAGES = SUPPORTED_LANGUAGES
-# Swagger UI's files that GET /docs serves (api/reference.py SWAGGER_UI_FILES).
-SWAGGER_UI_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css"})
+# Swagger UI's files that GET /docs serves, as the page names them.
+SWAGGER_UI_FILES = frozenset(reference.SWAGGER_UI_FILES.values())
 # fontTools' font-building and conversion tools: fpdf2 reads and subsets fonts, it builds none.
 FONTTOOLS_UNUSED = ("cu2qu", "qu2cu", "ufoLib", "voltLib", "mtiLib", "merge")
 # fontTools' Cython builds are optional speed-ups of modules shipped beside them as Python (curve

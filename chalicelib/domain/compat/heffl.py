@@ -10,8 +10,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PlainValidator,
     ValidationInfo,
@@ -20,6 +18,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import (
     MAX_ROWS,
     Command,
@@ -183,15 +182,8 @@ def _heffl_field(field: str) -> str:
     return _HEFFL_FIELDS.get(field, field)
 
 
-class _Answer(BaseModel):
-    model_config = ConfigDict(
-        # Built on first use, not at import: a cold start pays for no schema (decision 0046).
-        defer_build=True,
-        alias_generator=to_camel,
-        populate_by_name=True,
-        frozen=True,
-        json_schema_serialization_defaults_required=True,
-    )
+class _Answer(DomainModel):
+    """A vendor's answer: camelCase, immutable, every field answered, as every domain model."""
 
 
 class HefflLineItemAnswer(_Answer):

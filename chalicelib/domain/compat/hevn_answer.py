@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from pydantic import BaseModel, ConfigDict, GetPydanticSchema
-from pydantic.alias_generators import to_camel
+from pydantic import GetPydanticSchema
 
+from chalicelib.domain.base import DomainModel
 from chalicelib.domain.clients import Client
 from chalicelib.domain.compat.hevn import EntryOutcome
 from chalicelib.domain.contracts import Contract, ContractPaymentAccount
@@ -22,15 +22,8 @@ from chalicelib.domain.values import Timestamp
 INVOICES_PATH = "/api/v1/invoices"  # where the native API reads an invoice and its PDF
 
 
-class _Answer(BaseModel):
-    model_config = ConfigDict(
-        # Built on first use, not at import: a cold start pays for no schema (decision 0046).
-        defer_build=True,
-        alias_generator=to_camel,
-        populate_by_name=True,
-        frozen=True,
-        json_schema_serialization_defaults_required=True,
-    )
+class _Answer(DomainModel):
+    """A vendor's answer: camelCase, immutable, every field answered, as every domain model."""
 
 
 class HevnAddress(_Answer):

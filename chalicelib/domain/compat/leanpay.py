@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
-from pydantic.alias_generators import to_camel
+from pydantic import Field, PlainSerializer
 
+from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import Command, NewInvoice, RowInput
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.imports import ImportedState, imported
@@ -163,15 +163,8 @@ def _seconds(value: datetime) -> str:
 LeanpayTime = Annotated[datetime, PlainSerializer(_seconds, return_type=DateTimeText)]
 
 
-class _Answer(BaseModel):
-    model_config = ConfigDict(
-        # Built on first use, not at import: a cold start pays for no schema (decision 0046).
-        defer_build=True,
-        alias_generator=to_camel,
-        populate_by_name=True,
-        frozen=True,
-        json_schema_serialization_defaults_required=True,
-    )
+class _Answer(DomainModel):
+    """A vendor's answer: camelCase, immutable, every field answered, as every domain model."""
 
 
 class DueDateAnswer(_Answer):
