@@ -1,8 +1,11 @@
-"""The composition root: builds clients and adapters on first use, never at import time."""
+"""The composition root: builds clients and adapters on first use, never at import time, and
+hands the HTTP layer its use cases bound to them (decision 0049)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +45,12 @@ from chalicelib.store.queue import SqsChunkQueue
 from chalicelib.store.search import DynamoInvoiceSearch
 from chalicelib.store.settings import DynamoTenantSettingsRepository
 from chalicelib.telemetry import emf_metrics
+from chalicelib.use_cases import Adapters, UseCases
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from chalicelib.settings import Settings
+    from chalicelib.config import Settings
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,16 @@ class Deps:
             mail_from=self.settings.mail_from,
         )
 
+    @functools.cached_property
+    def use_cases(self) -> UseCases:
+        """The use cases bound to these adapters, each area on its first request."""
+        return UseCases(self)
+
 
 @functools.cache
 def get_deps() -> Deps:
     # pydantic-settings is imported here, on first use, not when app.py is (decision 0046).
-    from chalicelib.settings import Settings
+    from chalicelib.config import Settings
 
     settings = Settings()  # filled from the environment
     client = dynamodb_client()
@@ -151,6 +160,29 @@ def get_deps() -> Deps:
         jwt_verifier=_jwt_verifier(settings),
         metrics=metrics,
     )
+
+
+# What `use` put in place of the adapters' own use cases, innermost last.
+_used: list[UseCases] = []
+
+
+def use_cases() -> UseCases:
+    """What the HTTP layer calls: every area's use cases, bound once to the adapters this process
+    built (or to the ones `use` gives)."""
+    return _used[-1] if _used else get_deps().use_cases
+
+
+@contextmanager
+def use(adapters: Adapters) -> Iterator[UseCases]:
+    """Serve every request inside the block over `adapters` instead of AWS's: how a test runs the
+    HTTP layer, middleware included, over in-memory fakes (tests/unit/test_views_with_fakes.py).
+    Yields the use cases it bound, whose use cases a test may replace one by one."""
+    cases = UseCases(adapters)
+    _used.append(cases)
+    try:
+        yield cases
+    finally:
+        _used.remove(cases)
 
 
 def _jwt_verifier(settings: Settings) -> JwtVerifier:

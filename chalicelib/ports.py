@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -10,6 +10,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from chalicelib.domain.aggregates import Figures
 from chalicelib.domain.clients import Client
 from chalicelib.domain.contracts import Contract
+from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults, defaults_with
@@ -73,6 +74,17 @@ class IssueContext:
 
 
 @dataclass(frozen=True)
+class CreditContext:
+    """What issuing a credit note reads, in one call: the invoice, its tenant's counter and
+    settings, and the credit note a retried request named, if an earlier try made it."""
+
+    invoice: Invoice
+    counter: InvoiceCounter
+    settings: TenantSettings
+    made: CreditNote | None = None
+
+
+@dataclass(frozen=True)
 class Added:
     """What writing a new invoice came to: stored now, or found already stored under its id."""
 
@@ -125,6 +137,28 @@ class InvoiceRepository(Protocol):
     ) -> Invoice:
         """Write the invoice and the counter that gave it its number in one transaction, each
         only at the version read, so a number is never used twice and never skipped."""
+        ...
+
+    def get_for_credit(
+        self, tenant_id: str, invoice_id: str, *, note_id: str | None = None
+    ) -> CreditContext | None:
+        """The invoice with its tenant's counter and settings, and the credit note `note_id`
+        names if it is stored, in one read; None when the tenant has no such invoice."""
+        ...
+
+    def save_credited(
+        self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter, note: CreditNote
+    ) -> Invoice:
+        """Write the new credit note (only where nothing has its id), the counter that numbered
+        it (only at the version read) and the invoice it credits (only over `previous`, its
+        figures moved with it) in one transaction, or nothing: ConcurrentModificationError when
+        another writer got there first, InvoiceNotFoundError when the invoice is gone."""
+        ...
+
+    def get_credit_note(self, tenant_id: str, note_id: str) -> CreditNote | None: ...
+
+    def get_credit_notes(self, tenant_id: str, note_ids: Sequence[str]) -> list[CreditNote]:
+        """The tenant's credit notes among `note_ids`, in the order given."""
         ...
 
     def get_for_new_issue(self, tenant_id: str) -> tuple[InvoiceCounter, TenantSettings]:
@@ -362,3 +396,18 @@ class InvoicePorts:
     def today(self, tenant_id: str) -> date:
         """Today in the tenant's timezone: what "due" and "overdue" are measured against."""
         return self.defaults_for(tenant_id).today(self.clock.now())
+
+
+class OnceGuard(Protocol):
+    def run_once(
+        self,
+        tenant_id: str,
+        key: str,
+        fingerprint: str,
+        work: Callable[[], dict[str, Any]],
+        lambda_context: Any = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Runs `work` once per tenant and key (an Idempotency-Key, a job's claim); returns its
+        result and whether that is a replay. Raises RequestInProgressError while another caller
+        runs it."""
+        ...

@@ -58,18 +58,28 @@ def verify_sender(ses: SESClient, address: str) -> None:
 
 def create_resources(dynamodb: DynamoDBClient, s3: S3Client, names: ResourceNames) -> None:
     """Create the table (with its TTL) and the bucket, as the template declares them."""
-    dynamodb.create_table(**create_table_request(names.table))
+    create_table(dynamodb, names.table)
+    create_bucket(s3, names.bucket)
+
+
+def create_table(dynamodb: DynamoDBClient, name: str) -> None:
+    """The table, with its TTL, as the template declares it."""
+    dynamodb.create_table(**create_table_request(name))
     ttl = template_resource(TABLE_RESOURCE)["Properties"].get("TimeToLiveSpecification")
     if ttl:
         dynamodb.update_time_to_live(
-            TableName=names.table,
+            TableName=name,
             TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
         )
+
+
+def create_bucket(s3: S3Client, name: str) -> None:
+    """The documents bucket, in the client's region."""
     region = s3.meta.region_name
     if region == "us-east-1":  # the one region S3 refuses a location constraint for
-        s3.create_bucket(Bucket=names.bucket)
+        s3.create_bucket(Bucket=name)
     else:
         s3.create_bucket(
-            Bucket=names.bucket,
+            Bucket=name,
             CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
         )

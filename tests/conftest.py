@@ -10,12 +10,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 import requests
 from chalice.test import Client
-from moto import mock_aws
 
 from chalicelib.bootstrap import get_deps
 from invoicing_cli.api_server import build_server, stage_config
@@ -30,20 +27,19 @@ from invoicing_cli.local import (
     BUCKET_NAME,
     JOBS_QUEUE_NAME,
     LOCAL_JWT_SECRET,
-    MAIL_FROM,
     PROJECT_DIR,
     REGION,
     TABLE_NAME,
 )
 from invoicing_cli.resources import (
     TABLE_RESOURCE,
-    ResourceNames,
     create_jobs_queue,
-    create_resources,
     create_table_request,
     template_resource,
-    verify_sender,
 )
+from tests.botocore_speed import one_alias_cache, one_model_loader
+from tests.moto_account import Accounts, ResourceClients
+from tests.moto_speed import quicker_moto
 from tests.support import Api, DynamoCalls
 
 # The clock: a run moved by TEST_AS_OF (make test-as-of), a test pinned by @pytest.mark.now.
@@ -51,26 +47,15 @@ pytest_plugins = ["tests.clock"]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def one_model_loader_per_worker() -> Iterator[None]:
-    """botocore parses its JSON service models once per session, and every test makes new
-    sessions (moto resets boto3's default one, the app builds its own): share one loader, so
-    each model is parsed once per worker instead of once per test (a third of a test's setup)."""
-    original = botocore.session.create_loader
-    loaders: dict[str | None, botocore.loaders.Loader] = {}
-
-    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
-        if search_path_string not in loaders:
-            loaders[search_path_string] = original(search_path_string)
-        return loaders[search_path_string]
-
-    botocore.session.create_loader = shared_loader
-    yield
-    botocore.session.create_loader = original
+def quicker_aws_emulation() -> Iterator[None]:
+    """botocore and moto answering as they do, without work they repeated for nothing in every
+    session and on every item (tests/botocore_speed.py, tests/moto_speed.py)."""
+    with one_model_loader(), one_alias_cache(), quicker_moto():
+        yield
 
 
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fake credentials, never real ones, and the settings the app reads; fresh deps per test."""
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials in the region the app runs in, never real ones nor another endpoint."""
     for name in (
         "AWS_PROFILE",
         "AWS_ENDPOINT_URL",
@@ -81,6 +66,12 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials, never real ones, and the settings the app reads; fresh deps per test."""
+    fake_credentials(monkeypatch)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("BUCKET_NAME", BUCKET_NAME)
     monkeypatch.setenv("AUTH_JWT_SECRET", LOCAL_JWT_SECRET)
@@ -89,18 +80,20 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_deps.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def moto_accounts() -> Accounts:
+    """What makes each test's emulated account (tests/moto_account.py), once per worker."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fake_credentials(monkeypatch)
+        return Accounts(ResourceClients.made())
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def aws(monkeypatch: pytest.MonkeyPatch, moto_accounts: Accounts) -> Iterator[None]:
     """moto in process, with the table and bucket created from infra/template.json, and the
     jobs' queue."""
-    with mock_aws():
-        create_resources(
-            boto3.client("dynamodb"), boto3.client("s3"), ResourceNames(TABLE_NAME, BUCKET_NAME)
-        )
-        verify_sender(boto3.client("ses"), MAIL_FROM)
-        monkeypatch.setenv(
-            "JOBS_QUEUE_URL", create_jobs_queue(boto3.client("sqs"), JOBS_QUEUE_NAME)
-        )
+    with moto_accounts.fresh() as jobs_queue_url:
+        monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue_url)
         get_deps.cache_clear()
         yield
 

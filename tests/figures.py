@@ -4,9 +4,11 @@ GET /invoices/count-by-status and GET /invoices/stats must answer at every momen
 
 - countByStatus: every status, zeros included.
 - totalInvoiced: totals of SENT, OVERDUE and PAID invoices.
-- totalOutstanding: total - paid of SENT and OVERDUE invoices.
-- totalOverdue: total - paid of OVERDUE invoices.
+- totalOutstanding: total - paid - credited of SENT and OVERDUE invoices.
+- totalOverdue: total - paid - credited of OVERDUE invoices.
 - totalPaid: paid of every invoice that left DRAFT, cancelled ones included.
+- totalCredited: what credit notes credited (credited.totalWithTax) of SENT, OVERDUE and PAID
+  invoices: the invoices totalInvoiced counts, so net invoiced is their difference (issue 21).
 - currency: the tenant's one currency, or the default currency (EUR) when it has amounts in
   several; byCurrency, the same four totals per currency, only then. A currency counts when some
   invoice in it has an amount in one of the four totals (drafts have none, nor does a cancelled
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 STATUSES = ("DRAFT", "SCHEDULED", "SENT", "OVERDUE", "PAID", "CANCELLED")
 DEFAULT_CURRENCY = "EUR"
 MINOR_UNITS = {"EUR": 2, "USD": 2, "GBP": 2, "JPY": 0, "KWD": 3}
-TOTALS = ("totalInvoiced", "totalOutstanding", "totalOverdue", "totalPaid")
+TOTALS = ("totalInvoiced", "totalOutstanding", "totalOverdue", "totalPaid", "totalCredited")
 ZERO = Decimal(0)
 
 
@@ -52,13 +54,15 @@ def expected_stats(invoices: list[dict[str, Any]]) -> dict[str, Any]:
     for invoice in invoices:
         status = invoice["status"]
         total, paid = Decimal(str(invoice["total"])), Decimal(str(invoice["paid"]))
+        credited = Decimal(str(invoice["credited"]["totalWithTax"]))
         sums = by_currency.setdefault(invoice["currency"], dict.fromkeys(TOTALS, ZERO))
         if status in ("SENT", "OVERDUE", "PAID"):
             sums["totalInvoiced"] += total
+            sums["totalCredited"] += credited
         if status in ("SENT", "OVERDUE"):
-            sums["totalOutstanding"] += total - paid
+            sums["totalOutstanding"] += total - paid - credited
         if status == "OVERDUE":
-            sums["totalOverdue"] += total - paid
+            sums["totalOverdue"] += total - paid - credited
         if status != "DRAFT":
             sums["totalPaid"] += paid
     currencies = sorted(c for c, sums in by_currency.items() if any(sums.values()))

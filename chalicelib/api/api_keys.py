@@ -17,11 +17,10 @@ from chalicelib.api.operations import (
 )
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.commands import Command
 from chalicelib.domain.values import DateTimeText, format_timestamp
 from chalicelib.ports import ApiKeyRecord
-from chalicelib.services import authentication as service
 
 api_keys = ApiBlueprint(__name__)
 
@@ -67,7 +66,7 @@ def api_key_json(record: ApiKeyRecord) -> ApiKeyAnswer:
     ),
 )
 def list_api_keys() -> Response:
-    found = service.list_api_keys(actor=current_actor(), repo=get_deps().api_keys)
+    found = use_cases().api_keys.list(actor=current_actor())
     return json_response([api_key_json(record) for record in found])
 
 
@@ -89,14 +88,9 @@ def list_api_keys() -> Response:
 def create_api_key() -> Response:
     request = api_keys.current_request
     given = json_body(request, ApiKeyInput) if body_bytes(request).strip() else ApiKeyInput()
-    deps, actor = get_deps(), current_actor()
-    key, record = service.new_api_key(
-        actor.tenant_id,
-        created_by=actor.user_id,
-        repo=deps.api_keys,
-        clock=deps.ports.clock,
-        name=given.name,
-        request=actor.request,
+    actor = current_actor()
+    key, record = use_cases().api_keys.create(
+        actor.tenant_id, created_by=actor.user_id, name=given.name, request=actor.request
     )
     answer: NewApiKeyAnswer = {**api_key_json(record), "key": key}
     return json_response(answer, status=201)
@@ -113,5 +107,5 @@ def create_api_key() -> Response:
     ),
 )
 def revoke_api_key(keyId: str) -> Response:
-    service.revoke_api_key(keyId, actor=current_actor(), repo=get_deps().api_keys)
+    use_cases().api_keys.revoke(keyId, actor=current_actor())
     return no_content()

@@ -14,7 +14,7 @@ from chalicelib.api.problems import ItemProblem, error_body
 from chalicelib.api.representations import InvoiceJson, invoice_json
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.batches import (
     MAX_QUEUED_INVOICES,
     MAX_SYNC_INVOICES,
@@ -26,7 +26,6 @@ from chalicelib.domain.batches import (
 from chalicelib.domain.commands import Command, NewInvoice
 from chalicelib.domain.values import DateTimeText, format_timestamp
 from chalicelib.ports import Added
-from chalicelib.services import batches as service
 from chalicelib.services.batches import ItemOutcome
 
 # A queued batch of 1,000 invoices of a few rows each; well under Lambda's 6 MB request limit.
@@ -101,16 +100,12 @@ QUEUED = json_answer(
 def create_invoice_batch() -> Response:
     request = batches.current_request
     body = validated(BatchRequest, parsed_json(request, limit=MAX_BATCH_BODY_BYTES))
-    deps = get_deps()
+    cases = use_cases().batches
     if query_flag(request, "async") or len(body.invoices) > MAX_SYNC_INVOICES:
-        batch, _ = service.queue_invoices(
-            body.invoices, atomic=body.atomic, actor=current_actor(), ports=deps.batch_ports
-        )
+        batch, _ = cases.queue(body.invoices, atomic=body.atomic, actor=current_actor())
         location = {"Location": f"batches/{batch.id}"}
         return json_response(batch_json(batch), status=202, headers=location)
-    outcomes = service.create_batch(
-        body.invoices, atomic=body.atomic, actor=current_actor(), ports=deps.ports
-    )
+    outcomes = cases.create(body.invoices, atomic=body.atomic, actor=current_actor())
     return json_response(sync_json(outcomes))
 
 
@@ -125,7 +120,7 @@ def create_invoice_batch() -> Response:
     ),
 )
 def get_invoice_batch(batchId: str) -> Response:
-    batch = service.get_batch(batchId, actor=current_actor(), ports=get_deps().batch_ports)
+    batch = use_cases().batches.get(batchId, actor=current_actor())
     return json_response(batch_json(batch))
 
 

@@ -17,9 +17,8 @@ from chalicelib.api.operations import (
 from chalicelib.api.paging import PAGE_QUERY, page_answer, page_params, page_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.clients import Client, ClientInput
-from chalicelib.services import clients as service
 
 clients = ApiBlueprint(__name__)
 
@@ -50,10 +49,7 @@ def _client_response(client: Client, status: int = 200) -> Response:
 )
 def create_client() -> Response:
     given = json_body(clients.current_request, ClientInput)
-    deps = get_deps()
-    created = service.create_client(
-        given, actor=current_actor(), repo=deps.clients, clock=deps.ports.clock
-    )
+    created = use_cases().clients.create(given, actor=current_actor())
     return _client_response(created, status=201)
 
 
@@ -70,9 +66,7 @@ def create_client() -> Response:
 )
 def list_clients() -> Response:
     limit, cursor = page_params(clients.current_request)
-    page = service.list_clients(
-        actor=current_actor(), repo=get_deps().clients, limit=limit, cursor=cursor
-    )
+    page = use_cases().clients.list(actor=current_actor(), limit=limit, cursor=cursor)
     return page_response(page, limit, "clients", client_json)
 
 
@@ -82,7 +76,7 @@ def list_clients() -> Response:
     operation=Operation("getClient", "Read a client", (CLIENT,), refuses=(404,)),
 )
 def get_client(clientId: str) -> Response:
-    found = service.get_client(clientId, actor=current_actor(), repo=get_deps().clients)
+    found = use_cases().clients.get(clientId, actor=current_actor())
     return _client_response(found)
 
 
@@ -101,14 +95,8 @@ def get_client(clientId: str) -> Response:
 def replace_client(clientId: str) -> Response:
     request = clients.current_request
     given = json_body(request, ClientInput)
-    deps = get_deps()
-    replaced = service.replace_client(
-        clientId,
-        given,
-        actor=current_actor(),
-        repo=deps.clients,
-        clock=deps.ports.clock,
-        expected_version=if_match(request),
+    replaced = use_cases().clients.replace(
+        clientId, given, actor=current_actor(), expected_version=if_match(request)
     )
     return _client_response(replaced)
 
@@ -125,10 +113,7 @@ def replace_client(clientId: str) -> Response:
     ),
 )
 def delete_client(clientId: str) -> Response:
-    service.delete_client(
-        clientId,
-        actor=current_actor(),
-        repo=get_deps().clients,
-        expected_version=if_match(clients.current_request),
+    use_cases().clients.delete(
+        clientId, actor=current_actor(), expected_version=if_match(clients.current_request)
     )
     return no_content()

@@ -17,9 +17,8 @@ from chalicelib.api.operations import (
 from chalicelib.api.paging import PAGE_QUERY, page_answer, page_params, page_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.contracts import Contract, ContractInput
-from chalicelib.services import contracts as service
 
 contracts = ApiBlueprint(__name__)
 
@@ -51,14 +50,7 @@ def _contract_response(contract: Contract, status: int = 200) -> Response:
 )
 def create_contract() -> Response:
     given = json_body(contracts.current_request, ContractInput)
-    deps = get_deps()
-    created = service.create_contract(
-        given,
-        actor=current_actor(),
-        repo=deps.contracts,
-        clients=deps.clients,
-        clock=deps.ports.clock,
-    )
+    created = use_cases().contracts.create(given, actor=current_actor())
     return _contract_response(created, status=201)
 
 
@@ -75,9 +67,7 @@ def create_contract() -> Response:
 )
 def list_contracts() -> Response:
     limit, cursor = page_params(contracts.current_request)
-    page = service.list_contracts(
-        actor=current_actor(), repo=get_deps().contracts, limit=limit, cursor=cursor
-    )
+    page = use_cases().contracts.list(actor=current_actor(), limit=limit, cursor=cursor)
     return page_response(page, limit, "contracts", contract_json)
 
 
@@ -87,7 +77,7 @@ def list_contracts() -> Response:
     operation=Operation("getContract", "Read a contract", (CONTRACT,), refuses=(404,)),
 )
 def get_contract(contractId: str) -> Response:
-    found = service.get_contract(contractId, actor=current_actor(), repo=get_deps().contracts)
+    found = use_cases().contracts.get(contractId, actor=current_actor())
     return _contract_response(found)
 
 
@@ -106,15 +96,8 @@ def get_contract(contractId: str) -> Response:
 def replace_contract(contractId: str) -> Response:
     request = contracts.current_request
     given = json_body(request, ContractInput)
-    deps = get_deps()
-    replaced = service.replace_contract(
-        contractId,
-        given,
-        actor=current_actor(),
-        repo=deps.contracts,
-        clients=deps.clients,
-        clock=deps.ports.clock,
-        expected_version=if_match(request),
+    replaced = use_cases().contracts.replace(
+        contractId, given, actor=current_actor(), expected_version=if_match(request)
     )
     return _contract_response(replaced)
 
@@ -131,10 +114,7 @@ def replace_contract(contractId: str) -> Response:
     ),
 )
 def delete_contract(contractId: str) -> Response:
-    service.delete_contract(
-        contractId,
-        actor=current_actor(),
-        repo=get_deps().contracts,
-        expected_version=if_match(contracts.current_request),
+    use_cases().contracts.delete(
+        contractId, actor=current_actor(), expected_version=if_match(contracts.current_request)
     )
     return no_content()

@@ -20,12 +20,10 @@ from chalicelib.api.representations import (
 )
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor, write_context
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.commands import Command
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.values import AcceptedTimestamp, DateTimeText
-from chalicelib.services import delivery as service
-from chalicelib.services import lifecycle
 from chalicelib.services.documents import Upload
 
 delivery = ApiBlueprint(__name__)
@@ -116,9 +114,7 @@ def given_pdf(form: Form) -> Upload | None:
 )
 def send_invoice(invoiceId: str) -> Response:
     form = optional_form(delivery.current_request, SEND_FIELDS)
-    invoice = service.send_invoice(
-        invoiceId, given_pdf(form), actor=current_actor(), ports=get_deps().document_ports
-    )
+    invoice = use_cases().documents.send(invoiceId, given_pdf(form), actor=current_actor())
     return invoice_response(invoice)
 
 
@@ -133,9 +129,7 @@ def send_invoice(invoiceId: str) -> Response:
     ),
 )
 def send_reminder(invoiceId: str) -> Response:
-    invoice = service.send_reminder(
-        invoiceId, actor=current_actor(), ports=get_deps().document_ports
-    )
+    invoice = use_cases().documents.send_reminder(invoiceId, actor=current_actor())
     return invoice_response(invoice)
 
 
@@ -158,12 +152,8 @@ def send_reminder(invoiceId: str) -> Response:
 def schedule_invoice(invoiceId: str) -> Response:
     form = optional_form(delivery.current_request, SCHEDULE_FIELDS)
     fields = validated(ScheduleFields, dict(form.fields))
-    invoice = service.schedule_invoice(
-        invoiceId,
-        fields.send_at,
-        given_pdf(form),
-        actor=current_actor(),
-        ports=get_deps().document_ports,
+    invoice = use_cases().documents.schedule(
+        invoiceId, fields.send_at, given_pdf(form), actor=current_actor()
     )
     return invoice_response(invoice)
 
@@ -181,4 +171,4 @@ def schedule_invoice(invoiceId: str) -> Response:
 )
 def unschedule_invoice(invoiceId: str) -> Response:
     request = delivery.current_request
-    return invoice_response(lifecycle.unschedule(invoiceId, **write_context(request)))
+    return invoice_response(use_cases().lifecycle.unschedule(invoiceId, **write_context(request)))

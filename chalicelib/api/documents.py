@@ -24,12 +24,11 @@ from chalicelib.api.representations import (
 )
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.commands import Command
 from chalicelib.domain.invoice import Blob
 from chalicelib.domain.values import DateTimeText, ShortText, Timestamp, format_timestamp
-from chalicelib.services import documents as service
 from chalicelib.services.documents import Link, Upload
 
 documents = ApiBlueprint(__name__)
@@ -121,8 +120,7 @@ def link_response(link: Link, **extra: object) -> Response:
     ),
 )
 def generate_pdf(invoiceId: str) -> Response:
-    deps = get_deps()
-    invoice = service.generate_pdf(invoiceId, actor=current_actor(), ports=deps.document_ports)
+    invoice = use_cases().documents.generate_pdf(invoiceId, actor=current_actor())
     return invoice_response(invoice)
 
 
@@ -139,13 +137,13 @@ def generate_pdf(invoiceId: str) -> Response:
 def get_pdf(invoiceId: str) -> Response:
     """A short-lived link to the PDF; the PDF itself when the caller accepts only PDF."""
     request = documents.current_request
-    ports = get_deps().document_ports
+    cases = use_cases().documents
     if _wants_pdf(request):
-        blob, data = service.pdf_bytes(invoiceId, actor=current_actor(), ports=ports)
+        blob, data = cases.pdf_bytes(invoiceId, actor=current_actor())
         disposition = content_disposition("inline", blob.name)
         headers = {"Content-Type": "application/pdf", "Content-Disposition": disposition}
         return Response(body=data, status_code=200, headers=dict(headers))
-    link = service.pdf_link(invoiceId, actor=current_actor(), ports=ports)
+    link = cases.pdf_link(invoiceId, actor=current_actor())
     return link_response(link)
 
 
@@ -173,9 +171,7 @@ def upload_attachments(invoiceId: str) -> Response:
         max_bytes=MAX_REQUEST_FILE_BYTES,
     )
     uploads = uploads_in(form, "files")
-    invoice = service.add_attachments(
-        invoiceId, uploads, actor=current_actor(), ports=get_deps().document_ports
-    )
+    invoice = use_cases().documents.add_attachments(invoiceId, uploads, actor=current_actor())
     return invoice_response(invoice)
 
 
@@ -190,9 +186,7 @@ def upload_attachments(invoiceId: str) -> Response:
     ),
 )
 def get_attachment(invoiceId: str, blobId: str) -> Response:
-    blob, link = service.attachment_link(
-        invoiceId, blobId, actor=current_actor(), ports=get_deps().document_ports
-    )
+    blob, link = use_cases().documents.attachment_link(invoiceId, blobId, actor=current_actor())
     return link_response(link, **blob.model_dump(mode="json", by_alias=True))
 
 
@@ -207,9 +201,7 @@ def get_attachment(invoiceId: str, blobId: str) -> Response:
     ),
 )
 def delete_attachment(invoiceId: str, blobId: str) -> Response:
-    invoice = service.remove_attachment(
-        invoiceId, blobId, actor=current_actor(), ports=get_deps().document_ports
-    )
+    invoice = use_cases().documents.remove_attachment(invoiceId, blobId, actor=current_actor())
     return invoice_response(invoice)
 
 
@@ -226,12 +218,8 @@ def delete_attachment(invoiceId: str, blobId: str) -> Response:
 )
 def attachment_upload_url(invoiceId: str) -> Response:
     asked = json_body(documents.current_request, UploadUrlRequest)
-    form = service.attachment_upload_form(
-        invoiceId,
-        asked.name,
-        asked.content_type,
-        actor=current_actor(),
-        ports=get_deps().document_ports,
+    form = use_cases().documents.attachment_upload_form(
+        invoiceId, asked.name, asked.content_type, actor=current_actor()
     )
     form["expiresAt"] = format_timestamp(form["expiresAt"])
     return json_response(form, status=201)
@@ -250,7 +238,7 @@ def attachment_upload_url(invoiceId: str) -> Response:
 )
 def register_upload(invoiceId: str, blobId: str) -> Response:
     given = json_body(documents.current_request, RegisterUpload)
-    invoice = service.register_upload(
-        invoiceId, blobId, given.name, actor=current_actor(), ports=get_deps().document_ports
+    invoice = use_cases().documents.register_upload(
+        invoiceId, blobId, given.name, actor=current_actor()
     )
     return invoice_response(invoice)

@@ -21,7 +21,7 @@ from chalicelib.api.problems import (
     invalid_request,
 )
 from chalicelib.api.security import PUBLIC_PATHS, acting_for_request, current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.errors import DomainError, FieldProblem
 from chalicelib.time_limits import API_FUNCTION, context_or_time_left
 
@@ -69,7 +69,7 @@ def _once(
     request: Request, key: str, printed: str, get_response: Callable[[Request], Response]
 ) -> Response:
     try:
-        stored, replayed = get_deps().idempotency.run_once(
+        stored, replayed = use_cases().guards.run_once(
             current_actor().tenant_id,
             key,
             printed,

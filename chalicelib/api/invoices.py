@@ -42,7 +42,7 @@ from chalicelib.api.representations import (
 )
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor, write_context
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.commands import (
     MAX_COMMENT_LENGTH,
     InvoiceFields,
@@ -51,8 +51,6 @@ from chalicelib.domain.commands import (
 )
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.invoice import Invoice
-from chalicelib.services import exports
-from chalicelib.services import invoices as service
 
 MAX_IDS = 100  # one BatchGetItem
 
@@ -109,7 +107,7 @@ def create_empty_invoice() -> Response:
     operation=Operation("findInvoice", "Read one invoice", (INVOICE_ANSWER,), refuses=(404, 409)),
 )
 def find_invoice(invoiceId: str) -> Response:
-    invoice = service.get_invoice(invoiceId, actor=current_actor(), ports=get_deps().ports)
+    invoice = use_cases().invoices.get(invoiceId, actor=current_actor())
     return invoice_response(invoice)
 
 
@@ -156,16 +154,11 @@ def find_invoice_list() -> Response:
 )
 def find_all_invoices() -> Response:
     """Every invoice of the tenant, as documented; a page of them with `limit` or `cursor`."""
-    request, deps = invoices.current_request, get_deps()
+    request, cases = invoices.current_request, use_cases().invoices
     if not pages_asked(request):
-        everything = exports.every_invoice(
-            render=invoices_text, actor=current_actor(), ports=deps.ports, documents=deps.documents
-        )
-        return export_response(everything)
+        return export_response(cases.every(render=invoices_text, actor=current_actor()))
     limit, cursor = page_params(request)
-    page = service.list_invoices(
-        actor=current_actor(), ports=deps.ports, limit=limit, cursor=cursor
-    )
+    page = cases.list(actor=current_actor(), limit=limit, cursor=cursor)
     return page_response(page, limit, "find-all")
 
 
@@ -184,7 +177,8 @@ def find_all_invoices() -> Response:
 def update_invoice(invoiceId: str) -> Response:
     request = invoices.current_request
     fields = json_body(request, InvoiceFields)
-    return invoice_response(service.update_invoice(invoiceId, fields, **write_context(request)))
+    invoice = use_cases().invoices.update(invoiceId, fields, **write_context(request))
+    return invoice_response(invoice)
 
 
 @invoices.route(
@@ -201,7 +195,8 @@ def update_invoice(invoiceId: str) -> Response:
 def link_opportunity(invoiceId: str, opportunityId: str) -> Response:
     request = invoices.current_request
     fields = validated(InvoiceFields, {"opportunityId": opportunityId})
-    return invoice_response(service.update_invoice(invoiceId, fields, **write_context(request)))
+    invoice = use_cases().invoices.update(invoiceId, fields, **write_context(request))
+    return invoice_response(invoice)
 
 
 @invoices.route(
@@ -219,7 +214,7 @@ def link_opportunity(invoiceId: str, opportunityId: str) -> Response:
 def add_row(invoiceId: str) -> Response:
     request = invoices.current_request
     row = json_body(request, InvoiceRowInput)
-    return invoice_response(service.add_row(invoiceId, row, **write_context(request)))
+    return invoice_response(use_cases().invoices.add_row(invoiceId, row, **write_context(request)))
 
 
 @invoices.route(
@@ -231,7 +226,8 @@ def add_row(invoiceId: str) -> Response:
 )
 def remove_row(invoiceId: str, rowId: str) -> Response:
     request = invoices.current_request
-    return invoice_response(service.remove_row(invoiceId, rowId, **write_context(request)))
+    invoice = use_cases().invoices.remove_row(invoiceId, rowId, **write_context(request))
+    return invoice_response(invoice)
 
 
 @invoices.route(
@@ -250,7 +246,8 @@ def remove_row(invoiceId: str, rowId: str) -> Response:
 def add_comment(invoiceId: str) -> Response:
     request = invoices.current_request
     text = _comment_text(request)
-    return invoice_response(service.add_comment(invoiceId, text, **write_context(request)))
+    invoice = use_cases().invoices.add_comment(invoiceId, text, **write_context(request))
+    return invoice_response(invoice)
 
 
 @invoices.route(
@@ -265,7 +262,7 @@ def add_comment(invoiceId: str) -> Response:
     ),
 )
 def delete_invoice(invoiceId: str) -> Response:
-    service.delete_invoice(invoiceId, **write_context(invoices.current_request))
+    use_cases().invoices.delete(invoiceId, **write_context(invoices.current_request))
     return no_content()
 
 
@@ -282,22 +279,22 @@ def delete_invoice(invoiceId: str) -> Response:
 )
 def delete_invoice_list() -> Response:
     """`ids` is optional, as documented: without it nothing is deleted."""
-    ports = get_deps().ports
-    ids = _ids(invoices.current_request, required=False, most=ports.repo.max_atomic)
-    service.delete_invoices(ids, actor=current_actor(), ports=ports)
+    cases = use_cases().invoices
+    ids = _ids(invoices.current_request, required=False, most=cases.most_deleted_at_once)
+    cases.delete_many(ids, actor=current_actor())
     return no_content()
 
 
 def _created(fields: NewInvoice, *, location_prefix: str) -> Response:
     """201 with a Location relative to the request's own URL, so it holds behind any base path;
     200 with the invoice its externalId already names, which is not created again."""
-    added = service.create_invoice(fields, actor=current_actor(), ports=get_deps().ports)
+    added = use_cases().invoices.create(fields, actor=current_actor())
     location = f"{location_prefix}{added.invoice.id}"
     return invoice_response(added.invoice, status=201 if added.created else 200, location=location)
 
 
 def _found(ids: list[str]) -> Response:
-    found = service.find_invoices(ids, actor=current_actor(), ports=get_deps().ports)
+    found = use_cases().invoices.find(ids, actor=current_actor())
     return json_response([invoice_json(invoice) for invoice in found])
 
 

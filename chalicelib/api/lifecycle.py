@@ -9,10 +9,10 @@ from chalicelib.api.operations import Operation, Param, json_request, no_content
 from chalicelib.api.representations import INVOICE_CHANGE_REFUSALS, invoice_answer, invoice_response
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import write_context
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.commands import Command
 from chalicelib.domain.invoice import PaymentMethod
 from chalicelib.domain.payments import PaymentDate, PaymentInput
-from chalicelib.services import lifecycle as service
 
 lifecycle = ApiBlueprint(__name__)
 # A move the invoice's status may forbid (409), of an invoice that may not be there (404).
@@ -37,7 +37,7 @@ class MarkAsPaidQuery(Command):
 )
 def mark_as_sent(invoiceId: str) -> Response:
     request = lifecycle.current_request
-    return invoice_response(service.mark_as_sent(invoiceId, **write_context(request)))
+    return invoice_response(use_cases().lifecycle.mark_as_sent(invoiceId, **write_context(request)))
 
 
 @lifecycle.route(
@@ -53,7 +53,7 @@ def mark_as_sent(invoiceId: str) -> Response:
 )
 def cancel_invoice(invoiceId: str) -> Response:
     request = lifecycle.current_request
-    return invoice_response(service.cancel(invoiceId, **write_context(request)))
+    return invoice_response(use_cases().lifecycle.cancel(invoiceId, **write_context(request)))
 
 
 @lifecycle.route(
@@ -71,7 +71,8 @@ def cancel_invoice(invoiceId: str) -> Response:
 def add_payment(invoiceId: str) -> Response:
     request = lifecycle.current_request
     payment = json_body(request, PaymentInput)
-    return invoice_response(service.add_payment(invoiceId, payment, **write_context(request)))
+    invoice = use_cases().lifecycle.add_payment(invoiceId, payment, **write_context(request))
+    return invoice_response(invoice)
 
 
 @lifecycle.route(
@@ -87,7 +88,7 @@ def add_payment(invoiceId: str) -> Response:
 )
 def remove_payment(invoiceId: str, transactionId: str) -> Response:
     request = lifecycle.current_request
-    service.remove_payment(invoiceId, transactionId, **write_context(request))
+    use_cases().lifecycle.remove_payment(invoiceId, transactionId, **write_context(request))
     return no_content()
 
 
@@ -111,7 +112,7 @@ def mark_as_paid(invoiceId: str) -> Response:
     request = lifecycle.current_request
     given = {name: query_str(request, name) for name in ("date", "paymentMethod")}
     query = validated(MarkAsPaidQuery, {k: v for k, v in given.items() if v is not None})
-    invoice = service.mark_as_paid(
+    invoice = use_cases().lifecycle.mark_as_paid(
         invoiceId, paid_on=query.date, method=query.payment_method, **write_context(request)
     )
     return invoice_response(invoice)
@@ -130,4 +131,5 @@ def mark_as_paid(invoiceId: str) -> Response:
 )
 def unmark_as_paid(invoiceId: str) -> Response:
     request = lifecycle.current_request
-    return invoice_response(service.unmark_as_paid(invoiceId, **write_context(request)))
+    invoice = use_cases().lifecycle.unmark_as_paid(invoiceId, **write_context(request))
+    return invoice_response(invoice)

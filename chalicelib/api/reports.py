@@ -22,12 +22,10 @@ from chalicelib.api.paging import (
 )
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import Deps, get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.aggregates import InvoiceStats
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import DateTimeText
-from chalicelib.ports import DocumentStore, InvoiceIndex, InvoicePorts
-from chalicelib.services import reports as service
 
 reports = ApiBlueprint(__name__)
 
@@ -49,7 +47,7 @@ class DateRange(TypedDict):
     ),
 )
 def count_by_status() -> Response:
-    return json_response(service.count_by_status(actor=current_actor(), ports=get_deps().ports))
+    return json_response(use_cases().reports.count_by_status(actor=current_actor()))
 
 
 @reports.route(
@@ -62,7 +60,7 @@ def count_by_status() -> Response:
     ),
 )
 def invoice_stats() -> Response:
-    stats = service.invoice_stats(actor=current_actor(), ports=get_deps().ports)
+    stats = use_cases().reports.stats(actor=current_actor())
     return json_response(stats.model_dump(mode="python", by_alias=True, exclude_none=True))
 
 
@@ -76,7 +74,7 @@ def invoice_stats() -> Response:
     ),
 )
 def invoice_date_range() -> Response:
-    earliest, latest = service.invoice_date_range(actor=current_actor(), index=get_deps().index)
+    earliest, latest = use_cases().reports.date_range(actor=current_actor())
     answer: DateRange = {"min": _wire_date(earliest), "max": _wire_date(latest)}
     return json_response(answer)
 
@@ -94,16 +92,14 @@ def invoice_date_range() -> Response:
 )
 def invoices_by_opportunity(opportunityId: str) -> Response:
     """The opportunity's invoices by invoice date, all of them; a page with `limit`/`cursor`."""
-    request, deps = reports.current_request, get_deps()
+    request, cases = reports.current_request, use_cases().reports
     if not pages_asked(request):
-        every = service.every_by_opportunity(
-            opportunityId, render=invoices_text, actor=current_actor(), **_whole_list(deps)
+        every = cases.every_by_opportunity(
+            opportunityId, render=invoices_text, actor=current_actor()
         )
         return export_response(every)
     limit, cursor = page_params(request)
-    page = service.by_opportunity(
-        opportunityId, actor=current_actor(), index=deps.index, limit=limit, cursor=cursor
-    )
+    page = cases.by_opportunity(opportunityId, actor=current_actor(), limit=limit, cursor=cursor)
     return page_response(page, limit, f"{quote(opportunityId, safe='')}")
 
 
@@ -120,29 +116,13 @@ def invoices_by_opportunity(opportunityId: str) -> Response:
 )
 def invoices_with_recurring_agreements() -> Response:
     """Invoices that carry a recurring agreement, next due first: all of them, or a page."""
-    request, deps = reports.current_request, get_deps()
+    request, cases = reports.current_request, use_cases().reports
     if not pages_asked(request):
-        every = service.every_with_recurring_agreement(
-            render=invoices_text, actor=current_actor(), **_whole_list(deps)
-        )
+        every = cases.every_with_recurring_agreement(render=invoices_text, actor=current_actor())
         return export_response(every)
     limit, cursor = page_params(request)
-    page = service.with_recurring_agreements(
-        actor=current_actor(), index=deps.index, limit=limit, cursor=cursor
-    )
+    page = cases.with_recurring_agreements(actor=current_actor(), limit=limit, cursor=cursor)
     return page_response(page, limit, "with-recurring-drafts")
-
-
-class _WholeList(TypedDict):
-    """What a whole list reads from, and keeps itself in when larger than a response."""
-
-    ports: InvoicePorts
-    index: InvoiceIndex
-    documents: DocumentStore
-
-
-def _whole_list(deps: Deps) -> _WholeList:
-    return {"ports": deps.ports, "index": deps.index, "documents": deps.documents}
 
 
 def _wire_date(value: date | None) -> str | None:

@@ -23,14 +23,12 @@ from chalicelib.api.problems import HttpError, invalid_request
 from chalicelib.api.representations import InvoiceJson, invoice_json
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.search import MAX_PAGE, InvoiceQuery, SortField
 from chalicelib.domain.values import DateTimeText
 from chalicelib.ports import SearchResult
-from chalicelib.services.exports import export_csv
-from chalicelib.services.search import search_invoices
 
 search = ApiBlueprint(__name__)
 _DIRECTIONS = {"ASC": True, "DESC": False}
@@ -184,16 +182,8 @@ def csv_export() -> Response:
     text as a JSON string, as documented, or the CSV itself for `Accept: text/csv`."""
     request = search.current_request
     query = _as_asked(_query_from_parameters(request))
-    deps = get_deps()
     as_csv = prefers(request, "text/csv", over="application/json")
-    export = export_csv(
-        query,
-        as_json=not as_csv,
-        actor=current_actor(),
-        ports=deps.ports,
-        search=deps.search,
-        documents=deps.documents,
-    )
+    export = use_cases().search.export_csv(query, as_json=not as_csv, actor=current_actor())
     headers = {"Content-Disposition": content_disposition("attachment", export.filename)}
     return export_response(export, headers if as_csv else None, counted_as="rows")
 
@@ -265,8 +255,7 @@ def _parameter(field: str, names: dict[str, str]) -> str:
 
 
 def _page(query: InvoiceQuery) -> Response:
-    deps = get_deps()
-    result = search_invoices(query, actor=current_actor(), ports=deps.ports, search=deps.search)
+    result = use_cases().search.page(query, actor=current_actor())
     return json_response(spring_page(result, query))
 
 

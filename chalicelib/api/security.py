@@ -14,11 +14,9 @@ from chalice.app import Request, Response
 from chalicelib.api.http import if_match
 from chalicelib.api.problems import chalice_error_as_problem, domain_problem
 from chalicelib.api.request_record import note_tenant
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.values import Actor
-from chalicelib.ports import InvoicePorts
-from chalicelib.services.authentication import authenticate
 
 # Liveness, and the API's own description and the page rendering it: nothing of any tenant.
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/docs/{asset}"})
@@ -44,17 +42,12 @@ def acting_for_request(request: str) -> Iterator[None]:
 
 class WriteContext(TypedDict):
     actor: Actor
-    ports: InvoicePorts
     expected_version: int | None
 
 
 def write_context(request: Request) -> WriteContext:
-    """Who changes an invoice, with what, and the version their If-Match pins (if any)."""
-    return {
-        "actor": current_actor(),
-        "ports": get_deps().ports,
-        "expected_version": if_match(request),
-    }
+    """Who changes an invoice, and the version their If-Match pins (if any)."""
+    return {"actor": current_actor(), "expected_version": if_match(request)}
 
 
 def credentials(request: Request) -> list[str]:
@@ -79,14 +72,8 @@ def authenticated_requests(
     """Chalice HTTP middleware: authenticate, run the view, and keep every error in our body."""
     if request.context.get("resourcePath") in PUBLIC_PATHS:
         return chalice_error_as_problem(get_response(request))
-    deps = get_deps()
     try:
-        actor = authenticate(
-            credentials(request),
-            jwt_verifier=deps.jwt_verifier,
-            api_keys=deps.api_keys,
-            clock=deps.ports.clock,
-        )
+        actor = use_cases().guards.authenticate(credentials(request))
     except DomainError as exc:
         return domain_problem(exc)
     note_tenant(actor.tenant_id)

@@ -14,7 +14,7 @@ from chalicelib.api.operations import MULTIPART, Body, Operation, json_answer, j
 from chalicelib.api.problems import invalid_request
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.errors import FieldProblem
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.ports import StoredSettings
@@ -40,7 +40,7 @@ def settings_response(stored: StoredSettings) -> Response:
     operation=Operation("getSettings", "Read the tenant's settings", (SETTINGS,)),
 )
 def get_settings() -> Response:
-    found = service.get_settings(actor=current_actor(), repo=get_deps().tenant_settings)
+    found = use_cases().settings.get(actor=current_actor())
     return settings_response(found)
 
 
@@ -59,11 +59,8 @@ def get_settings() -> Response:
 def replace_settings() -> Response:
     request = settings.current_request
     given = json_body(request, TenantSettings)
-    saved = service.replace_settings(
-        given,
-        actor=current_actor(),
-        repo=get_deps().tenant_settings,
-        expected_version=if_match(request),
+    saved = use_cases().settings.replace(
+        given, actor=current_actor(), expected_version=if_match(request)
     )
     return settings_response(saved)
 
@@ -87,11 +84,8 @@ def put_logo() -> Response:
     files = uploads_in(form, "file")
     if len(files) != 1:
         raise invalid_request(FieldProblem("file", "send the logo as one file part named file"))
-    saved = service.set_logo(
-        files[0],
-        actor=current_actor(),
-        ports=get_deps().document_ports,
-        expected_version=if_match(request),
+    saved = use_cases().settings.set_logo(
+        files[0], actor=current_actor(), expected_version=if_match(request)
     )
     return settings_response(saved)
 
@@ -104,9 +98,7 @@ def put_logo() -> Response:
     ),
 )
 def delete_logo() -> Response:
-    saved = service.remove_logo(
-        actor=current_actor(),
-        repo=get_deps().tenant_settings,
-        expected_version=if_match(settings.current_request),
+    saved = use_cases().settings.remove_logo(
+        actor=current_actor(), expected_version=if_match(settings.current_request)
     )
     return settings_response(saved)

@@ -24,9 +24,9 @@ from markupsafe import Markup, escape
 
 from chalicelib.documents.formats import babel_locale, grouped_iban
 from chalicelib.documents.labels import FALLBACK_LANGUAGE
+from chalicelib.documents.pdf_payment import open_amount
 from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.mail import PLACEHOLDER, MailContent, override_problem
-from chalicelib.domain.money import round_money
 from chalicelib.domain.text import one_line
 
 _TEMPLATES = Path(__file__).parent / "templates" / "mail"
@@ -105,7 +105,7 @@ def _facts(document: InvoiceDocument, locale: Locale) -> dict[str, Any]:
         "due_date": format_date(invoice.due_date, format="long", locale=locale),
         "total": money(invoice.total_with_tax),
         "paid": money(invoice.paid) if invoice.paid else "",
-        "open_amount": money(round_money(invoice.total_with_tax - invoice.paid, invoice.currency)),
+        "open_amount": money(open_amount(invoice)),  # less what credit notes credited
         "client_name": (document.client.name if document.client else None) or "",
         "seller_name": seller.name or "",
         "payment_reference": document.payment_reference or "",

@@ -12,6 +12,7 @@ from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.money import ZERO, round_money
 from chalicelib.domain.parties import PaymentAccount
+from chalicelib.domain.payments import balance
 from chalicelib.domain.text import one_line_problem
 
 EPC_CURRENCY = "EUR"
@@ -35,8 +36,9 @@ class EpcTransfer:
 
 
 def open_amount(invoice: Invoice) -> Decimal:
-    """What the client still owes: the total with tax less what was paid."""
-    return round_money(invoice.total_with_tax - invoice.paid, invoice.currency)
+    """What the client still owes: the total with tax less what was paid and what credit notes
+    credited (payments.balance)."""
+    return round_money(balance(invoice), invoice.currency)
 
 
 def payment_account(document: InvoiceDocument) -> PaymentAccount | None:

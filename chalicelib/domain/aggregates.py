@@ -1,5 +1,7 @@
-"""A tenant's figures (counts by status, amounts invoiced, outstanding, overdue and paid): what
-each invoice contributes, so that every write can keep them in step in its own transaction."""
+"""A tenant's figures (counts by status, amounts invoiced, outstanding, overdue, paid and
+credited): what each invoice contributes, so that every write can keep them in step in its own
+transaction. Credited counts where invoiced does, so net invoiced (invoiced - credited) is read
+with them in the same one call."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ Figures = dict[str, Decimal]
 _S = InvoiceStatus
 _ISSUED = frozenset({_S.SENT, _S.OVERDUE, _S.PAID})
 _OPEN = frozenset({_S.SENT, _S.OVERDUE})
-MEASURES = ("invoiced", "outstanding", "overdue", "paid")
+MEASURES = ("invoiced", "outstanding", "overdue", "paid", "credited")
 
 
 def contribution(invoice: Invoice | None) -> Figures:
@@ -26,12 +28,14 @@ def contribution(invoice: Invoice | None) -> Figures:
         return {}
     currency, status = invoice.currency, invoice.status
     figures = {f"count#{status}#{currency}": Decimal(1)}
-    unpaid = invoice.total - invoice.paid
+    credited = invoice.credited.total_with_tax
+    unpaid = invoice.total - invoice.paid - credited  # what neither payments nor credits cover
     amounts = {
         "invoiced": invoice.total if status in _ISSUED else ZERO,
         "outstanding": unpaid if status in _OPEN else ZERO,
         "overdue": unpaid if status == _S.OVERDUE else ZERO,
         "paid": invoice.paid if status != _S.DRAFT else ZERO,
+        "credited": credited if status in _ISSUED else ZERO,
     }
     figures |= {f"{measure}#{currency}": amount for measure, amount in amounts.items() if amount}
     return figures
@@ -57,6 +61,8 @@ class Totals(DomainModel):
     total_outstanding: Decimal
     total_overdue: Decimal
     total_paid: Decimal
+    # What credit notes credited of the invoices in totalInvoiced: net invoiced is the difference.
+    total_credited: Decimal
 
 
 class InvoiceStats(DomainModel):
@@ -68,6 +74,7 @@ class InvoiceStats(DomainModel):
     total_outstanding: Decimal
     total_overdue: Decimal
     total_paid: Decimal
+    total_credited: Decimal
     currency: str
     by_currency: dict[str, Totals] | None = Field(default=None)
 
@@ -121,4 +128,5 @@ def _totals(figures: Mapping[str, Decimal], currency: str) -> Totals:
         total_outstanding=amount("outstanding"),
         total_overdue=amount("overdue"),
         total_paid=amount("paid"),
+        total_credited=amount("credited"),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -24,6 +24,11 @@ class InvoiceNotFoundError(NotFoundError):
         super().__init__(f"{noun} not found: {listed}")
 
 
+class CreditNoteNotFoundError(NotFoundError):
+    def __init__(self, credit_note_id: str) -> None:
+        super().__init__(f"Credit note not found: {credit_note_id}")
+
+
 class RowNotFoundError(NotFoundError):
     def __init__(self, invoice_id: str, row_id: str) -> None:
         super().__init__(f"Invoice {invoice_id} has no row {row_id}")
@@ -34,7 +39,15 @@ class ConflictError(DomainError):
 
 
 class ConcurrentModificationError(ConflictError):
-    def __init__(self, entity_id: str, *, noun: str = "Invoice") -> None:
+    """A write over a version another writer moved on (or where another was first). `found` holds,
+    by id, what the store found in the write's place as it refused it, where it read that: a new
+    invoice's id taken is answered with the one stored. It goes stale at once under contention,
+    so a retry reads again (services/optimistic.py)."""
+
+    def __init__(
+        self, entity_id: str, *, noun: str = "Invoice", found: Mapping[str, object] | None = None
+    ) -> None:
+        self.found: Mapping[str, object] = found or {}
         super().__init__(
             f"{noun} {entity_id} was changed by another request at the same time; "
             "read it again and retry"
@@ -90,6 +103,16 @@ class CreditBalanceError(ConflictError):
             f"Cannot mark invoice {invoice_id} as paid: it leaves {balance} {currency} open, a "
             "credit owed to the client, and a payment is never negative; credits are settled "
             "by credit notes"
+        )
+
+
+class SettledByCreditNotesError(ConflictError):
+    """Unmarking as paid an invoice its credit notes cover without the payment it would undo."""
+
+    def __init__(self, invoice_id: str) -> None:
+        super().__init__(
+            f"Cannot unmark invoice {invoice_id} as paid: its credit notes cover it even without "
+            "its last payment, so it stays PAID"
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from chalicelib.domain.base import DomainModel
+from chalicelib.domain.credited import RATE_AMOUNTS, TOTALS, CreditedSummary
 from chalicelib.domain.money import (
     ZERO,
     DiscountType,
@@ -73,6 +74,7 @@ class EventType(StrEnum):
     PDF_GENERATED = "PDF_GENERATED"
     ATTACHMENT_ADDED = "ATTACHMENT_ADDED"
     ATTACHMENT_REMOVED = "ATTACHMENT_REMOVED"
+    CREDITED = "CREDITED"  # a credit note was issued on it
 
 
 class BlobType(StrEnum):
@@ -215,6 +217,9 @@ class Invoice(DomainModel):
     sent_mails: list[str] = Field(default_factory=list)
     reminders: list[Reminder] = Field(default_factory=list)
     transactions: list[Transaction] = Field(default_factory=list)
+    # What its credit notes credited, and the notes (issue 21): what is open is what neither
+    # payments nor credit notes cover.
+    credited: CreditedSummary = Field(default_factory=CreditedSummary)
     attachments: list[Blob] = Field(default_factory=list)
     pdf: Blob | None = None
     # The caller's own fields, kept and answered as sent (commands.CustomFields bounds them).
@@ -261,6 +266,8 @@ class Invoice(DomainModel):
         for name, amounts in (("rows", _STORED_ROW_AMOUNTS), ("transactions", ("amount",))):
             if isinstance(attributes.get(name), list):
                 data[name] = [_scaled(part, amounts, currency) for part in attributes[name]]
+        if "credited" in attributes:
+            data["credited"] = _scaled_credited(attributes["credited"], currency)
         return cls.model_validate(data)
 
     def in_minor_units(self) -> Invoice:
@@ -281,6 +288,7 @@ class Invoice(DomainModel):
             update={
                 "rows": rows,
                 "transactions": transactions,
+                "credited": self.credited.in_minor_units(self.currency),
                 **{name: scaled(getattr(self, name)) for name in _INVOICE_AMOUNTS},
             }
         )
@@ -303,6 +311,12 @@ _ROW_AMOUNTS = ("discount_amount", "total", "tax_amount", "total_with_tax")
 # The same, by the names they are stored under.
 _STORED_INVOICE_AMOUNTS = tuple(Invoice.model_fields[n].alias or n for n in _INVOICE_AMOUNTS)
 _STORED_ROW_AMOUNTS = tuple(InvoiceRow.model_fields[n].alias or n for n in _ROW_AMOUNTS)
+_STORED_CREDITED = (
+    ("creditNotes", ("totalWithTax",)),
+    ("rows", _STORED_ROW_AMOUNTS),  # a row credited has a row's amounts, by the same names
+    ("rates", RATE_AMOUNTS),  # one word each: their own aliases
+)
+_STORED_CREDITED_TOTALS = tuple(CreditedSummary.model_fields[n].alias or n for n in TOTALS)
 
 
 def _scaled(stored: Any, amounts: tuple[str, ...], currency: str) -> Any:
@@ -314,3 +328,14 @@ def _scaled(stored: Any, amounts: tuple[str, ...], currency: str) -> Any:
         n: round_money(stored[n], currency) for n in amounts if type(stored.get(n)) is Decimal
     }
     return {**stored, **scaled}
+
+
+def _scaled_credited(stored: Any, currency: str) -> Any:
+    """The stored credited summary with its amounts in the currency's minor units."""
+    data = _scaled(stored, _STORED_CREDITED_TOTALS, currency)
+    if not isinstance(data, dict):
+        return data
+    for name, amounts in _STORED_CREDITED:
+        if isinstance(data.get(name), list):
+            data[name] = [_scaled(part, amounts, currency) for part in data[name]]
+    return data

@@ -34,9 +34,9 @@ from chalicelib.domain.invoice import (
     InvoiceStatus,
     RecurringAgreement,
 )
-from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.money import ZERO, invoice_totals, round_money
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.state_machine import Action, ensure_allowed
 from chalicelib.domain.values import LATEST_DATE, Actor, new_id
 
 # What an issued invoice says: frozen once it leaves DRAFT (DESIGN.md section 5).

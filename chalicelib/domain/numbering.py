@@ -11,6 +11,7 @@ from pydantic import Field
 from chalicelib.domain.base import DomainModel
 
 DEFAULT_FORMAT = "INV-{YYYY}-{SEQ:04}"
+CREDIT_NOTE_FORMAT = "CN-{YYYY}-{SEQ:04}"  # credit notes' own series (domain/credit_notes.py)
 _TOKEN = re.compile(r"\{(YYYY|YY|MM|SEQ)(?::0([1-9]))?\}")
 _LITERAL = re.compile(r"[A-Za-z0-9 ._/#-]*")
 _YEARLESS_SERIES = "ALL"

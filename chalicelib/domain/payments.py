@@ -1,5 +1,6 @@
 """Payments: each one recorded as a transaction; `paid` follows, and the invoice is PAID exactly
-when its payments reach its total."""
+when its payments and its credit notes together cover its total (a credit note issued may be what
+settles it)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 
 from chalicelib.domain.commands import Command
+from chalicelib.domain.credit_notes import fully_covered, open_amount
+from chalicelib.domain.credited import CreditedSummary, CreditNoteReference
 from chalicelib.domain.due import local_date
 from chalicelib.domain.errors import (
     CreditBalanceError,
     FieldProblem,
     InvalidInputError,
     PaymentExceedsBalanceError,
+    SettledByCreditNotesError,
     TransactionNotFoundError,
 )
 from chalicelib.domain.events import record
@@ -27,8 +31,8 @@ from chalicelib.domain.invoice import (
     PaymentMethod,
     Transaction,
 )
-from chalicelib.domain.lifecycle import Action, ensure_allowed, open_status
 from chalicelib.domain.money import ZERO, minor_units, prorate, round_money
+from chalicelib.domain.state_machine import Action, ensure_allowed, open_status
 from chalicelib.domain.values import (
     AcceptedTimestamp,
     Actor,
@@ -62,7 +66,33 @@ class PaymentInput(Command):
 
 
 def balance(invoice: Invoice) -> Decimal:
-    return invoice.total - invoice.paid
+    """What is open: the total less what was paid and what credit notes credited."""
+    return open_amount(invoice.total_with_tax, invoice.paid, invoice.credited.total_with_tax)
+
+
+def credited(
+    invoice: Invoice,
+    note: CreditNoteReference,
+    summary: CreditedSummary,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> Invoice:
+    """The invoice once the credit note `note` is issued on it, `summary` its credits since:
+    PAID (as of now) when its payments and credit notes now cover it."""
+    currency = invoice.currency
+    changes: dict[str, object] = {"credited": summary}
+    covered = fully_covered(invoice.total_with_tax, invoice.paid, summary.total_with_tax)
+    if covered and invoice.status != InvoiceStatus.PAID:
+        changes |= {"status": InvoiceStatus.PAID, "date_paid": now}
+    return record(
+        invoice,
+        EventType.CREDITED,
+        f"Credit note {note.credit_note_number} of {note.total_with_tax} {currency} issued",
+        actor=actor,
+        now=now,
+        **changes,
+    )
 
 
 def add_payment(invoice: Invoice, payment: PaymentInput, *, actor: Actor, now: datetime) -> Invoice:
@@ -102,10 +132,10 @@ def mark_as_paid(
     """Record one payment for whatever is still open, then PAID. A negative balance (a credit
     owed to the client) is refused: a payment is never negative."""
     ensure_allowed(invoice, Action.MARK_AS_PAID)
-    open_amount = balance(invoice)
-    if open_amount < 0:
-        raise CreditBalanceError(invoice.id, open_amount, invoice.currency)
-    if not open_amount:
+    unpaid = balance(invoice)
+    if unpaid < 0:
+        raise CreditBalanceError(invoice.id, unpaid, invoice.currency)
+    if not unpaid:
         return record(
             invoice,
             EventType.MARKED_AS_PAID,
@@ -115,12 +145,12 @@ def mark_as_paid(
             status=InvoiceStatus.PAID,
             date_paid=paid_on or now,
         )
-    settling = _transaction(invoice, open_amount, paid_on or now, method, actor, now)
+    settling = _transaction(invoice, unpaid, paid_on or now, method, actor, now)
     transactions = [*invoice.transactions, settling]
     return record(
         invoice,
         EventType.MARKED_AS_PAID,
-        f"Marked as paid with payment {settling.id} of {open_amount} {invoice.currency}",
+        f"Marked as paid with payment {settling.id} of {unpaid} {invoice.currency}",
         actor=actor,
         now=now,
         **_payment_state(invoice, transactions, now),
@@ -145,15 +175,14 @@ def remove_payment(
 
 
 def unmark_as_paid(invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice:
-    """Undo the payment that settled the invoice (its latest); earlier payments stay recorded."""
+    """Undo the payment that settled the invoice (its latest); earlier payments stay recorded.
+    Refused when its credit notes still cover it without that payment: it would stay PAID."""
     ensure_allowed(invoice, Action.UNMARK_AS_PAID)
+    state = _payment_state(invoice, invoice.transactions[:-1], now)
+    if state["status"] == InvoiceStatus.PAID:
+        raise SettledByCreditNotesError(invoice.id)
     return record(
-        invoice,
-        EventType.UNMARKED_AS_PAID,
-        "Unmarked as paid",
-        actor=actor,
-        now=now,
-        **_payment_state(invoice, invoice.transactions[:-1], now),
+        invoice, EventType.UNMARKED_AS_PAID, "Unmarked as paid", actor=actor, now=now, **state
     )
 
 
@@ -170,12 +199,12 @@ def _payment_state(
     invoice: Invoice, transactions: list[Transaction], now: datetime
 ) -> dict[str, object]:
     """What follows from a set of payments: paid, status and datePaid. Settled means payments
-    exist and add up to the total; an invoice without payments is PAID only when marked so. A
-    reopened invoice is OVERDUE when its due date has passed in its own timezone."""
+    and credit notes exist and cover the total; an invoice with neither is PAID only when marked
+    so. A reopened invoice is OVERDUE when its due date has passed in its own timezone."""
     paid = functools.reduce(
         lambda total, t: total + t.amount, transactions, round_money(ZERO, invoice.currency)
     )
-    settled = bool(transactions) and paid == invoice.total
+    settled = fully_covered(invoice.total_with_tax, paid, invoice.credited.total_with_tax)
     if settled:
         status = InvoiceStatus.PAID
     elif invoice.status == InvoiceStatus.PAID:
@@ -187,8 +216,16 @@ def _payment_state(
         "paid": paid,
         "paid_excluding_tax": paid_excluding_tax(invoice, paid),
         "status": status,
-        "date_paid": transactions[-1].date if settled else None,
+        "date_paid": _settled_on(invoice, transactions, now) if settled else None,
     }
+
+
+def _settled_on(invoice: Invoice, transactions: list[Transaction], now: datetime) -> datetime:
+    """When it came to be paid: its last payment's date; with none, covered by credit notes
+    alone, the day it was first found so."""
+    if transactions:
+        return transactions[-1].date
+    return invoice.date_paid or now
 
 
 def _transaction(

@@ -8,14 +8,14 @@ import functools
 import zoneinfo
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import PaymentTermDays, TaxRate
 from chalicelib.domain.invoice import Blob
 from chalicelib.domain.languages import SUPPORTED_LANGUAGES
 from chalicelib.domain.mail import override_problem
-from chalicelib.domain.numbering import DEFAULT_FORMAT, format_problem
+from chalicelib.domain.numbering import CREDIT_NOTE_FORMAT, DEFAULT_FORMAT, format_problem
 from chalicelib.domain.parties import AddressInput, PaymentAccount, SellerDetails
 from chalicelib.domain.text import MailAddress, OneLineText
 from chalicelib.domain.values import Count, CurrencyCode, Reference, ShortText
@@ -177,6 +177,9 @@ class TenantSettings(DomainModel):
     locale: LocaleTag = "en"
     timezone: Timezone = "UTC"
     numbering_format: NumberingFormat = DEFAULT_FORMAT
+    # Credit notes count in a series of their own (issue 21): never the invoices' format, or a
+    # credit note would bear the very number of an invoice.
+    credit_note_numbering_format: NumberingFormat = CREDIT_NOTE_FORMAT
     reminder_policy: ReminderPolicy = Field(default_factory=ReminderPolicy)
     tax_rates: Annotated[
         list[TaxRateSetting], Field(max_length=MAX_TAX_RATES), AfterValidator(_each_id_once)
@@ -185,6 +188,17 @@ class TenantSettings(DomainModel):
     reminder_mail_text: MailText | None = None
     # Set by its own endpoint (PUT /settings/logo); a PUT of the settings keeps it.
     logo: Blob | None = Field(default=None, json_schema_extra={"readOnly": True})
+
+    @field_validator("credit_note_numbering_format")
+    @classmethod
+    def not_the_invoices_format(cls, number_format: str, info: ValidationInfo) -> str:
+        stored = isinstance(info.context, dict) and info.context.get("stored")  # text.STORED
+        if not stored and number_format == info.data.get("numbering_format"):
+            raise ValueError(
+                "must differ from numberingFormat: credit notes are numbered in a series of "
+                "their own, such as CN-{YYYY}-{SEQ:04}"
+            )
+        return number_format
 
     def tax_rate(self, rate_id: str) -> TaxRateSetting | None:
         return next((rate for rate in self.tax_rates if rate.id == rate_id), None)

@@ -10,10 +10,10 @@ from typing import Any
 from chalicelib.domain import due
 from chalicelib.domain.events import record
 from chalicelib.domain.invoice import Blob, EventType, Invoice, InvoiceStatus, Reminder
-from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.numbering import InvoiceCounter, next_number
 from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.settings import ReminderPolicy, TenantSettings
+from chalicelib.domain.state_machine import Action, ensure_allowed
 from chalicelib.domain.values import Actor
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from chalicelib.domain.due import Job
 from chalicelib.domain.errors import DomainError, RequestInProgressError
 from chalicelib.domain.work import Chunk, WorkItem
-from chalicelib.ports import StoppedClock
+from chalicelib.ports import OnceGuard, StoppedClock
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.time_limits import JOB_FUNCTIONS, context_or_time_left
@@ -26,20 +26,6 @@ class DueWork(Protocol):
 
 class ChunkQueue(Protocol):
     def send(self, chunks: Iterable[Chunk], *, delay_seconds: int = 0) -> int: ...
-
-
-class OnceGuard(Protocol):
-    def run_once(
-        self,
-        tenant_id: str,
-        key: str,
-        fingerprint: str,
-        work: Callable[[], dict[str, Any]],
-        lambda_context: Any = None,
-    ) -> tuple[dict[str, Any], bool]:
-        """Runs `work` once per tenant and key; returns its result and whether that is a replay.
-        Raises RequestInProgressError while another caller runs it."""
-        ...
 
 
 @dataclass(frozen=True)

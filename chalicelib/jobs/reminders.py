@@ -16,7 +16,7 @@ from chalicelib.domain.values import Actor
 from chalicelib.domain.work import WorkItem, job_actor
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.services import delivery
-from chalicelib.services.changes import apply
+from chalicelib.services.changes import apply, find
 from chalicelib.services.documents import DocumentPorts
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def send_due_reminder(item: WorkItem, now: datetime, ports: JobPorts) -> bool:
     documents = ports.at(now)
     actor = job_actor(item, Job.REMINDERS)
-    invoice = documents.invoices.repo.get(item.tenant_id, item.invoice_id)
+    invoice = find(item.invoice_id, actor=actor, ports=documents.invoices)
     if invoice is None:
         return False
     policy = documents.invoices.settings.recent(item.tenant_id).reminder_policy

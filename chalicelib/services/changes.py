@@ -5,16 +5,13 @@ request's change carries its name, so a retry finds it made rather than making i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from chalicelib.domain.errors import (
-    ConcurrentModificationError,
-    InvoiceNotFoundError,
-    PreconditionFailedError,
-)
+from chalicelib.domain.errors import InvoiceNotFoundError, PreconditionFailedError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
 from chalicelib.ports import InvoicePorts
+from chalicelib.services.optimistic import until_written
 
 
 class Change(Protocol):
@@ -23,8 +20,12 @@ class Change(Protocol):
     def __call__(self, invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice: ...
 
 
+def find(invoice_id: str, *, actor: Actor, ports: InvoicePorts) -> Invoice | None:
+    return ports.repo.get(actor.tenant_id, invoice_id)
+
+
 def read(invoice_id: str, *, actor: Actor, ports: InvoicePorts) -> Invoice:
-    invoice = ports.repo.get(actor.tenant_id, invoice_id)
+    invoice = find(invoice_id, actor=actor, ports=ports)
     if invoice is None:
         raise InvoiceNotFoundError([invoice_id])
     return invoice
@@ -36,18 +37,9 @@ def check_precondition(invoice: Invoice, expected_version: int | None) -> None:
         raise PreconditionFailedError(invoice.id, expected_version, invoice.version)
 
 
-def modify(
-    invoice_id: str,
-    change: Change,
-    *,
-    actor: Actor,
-    ports: InvoicePorts,
-    expected_version: int | None = None,
-) -> Invoice:
-    invoice, _ = apply(
-        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
-    )
-    return invoice
+class Applied(NamedTuple):
+    invoice: Invoice
+    written: bool  # False: the change left it as it was, or a retried request found it made
 
 
 def apply(
@@ -57,19 +49,19 @@ def apply(
     actor: Actor,
     ports: InvoicePorts,
     expected_version: int | None = None,
-) -> tuple[Invoice, bool]:
-    """`modify`, also telling whether anything was written: a change that returns the invoice
-    it was given writes nothing, and so does a retried request that finds its change made."""
-    for _ in ports.retry.tries():
+) -> Applied:
+    """`change` written over the invoice as stored now: a change that returns the invoice it was
+    given writes nothing, and so does a retried request that finds its change made."""
+
+    def attempt() -> Applied:
         current = read(invoice_id, actor=actor, ports=ports)
         if current.is_written_by(actor.request):
-            return current, False
+            return Applied(current, written=False)
         check_precondition(current, expected_version)
         changed = change(current, actor=actor, now=ports.clock.now())
         if changed is current:
-            return current, False
-        try:
-            return ports.repo.save(changed.as_written_by(actor.request), previous=current), True
-        except ConcurrentModificationError:
-            continue
-    raise ConcurrentModificationError(invoice_id)
+            return Applied(current, written=False)
+        saved = ports.repo.save(changed.as_written_by(actor.request), previous=current)
+        return Applied(saved, written=True)
+
+    return until_written(attempt, retry=ports.retry, name=("Invoice", invoice_id))

@@ -10,7 +10,7 @@ from chalicelib.domain.errors import ClientNotFoundError, ConcurrentModification
 from chalicelib.domain.values import Actor
 from chalicelib.ports import ClientRepository, Clock, Page
 from chalicelib.retry import RetryPolicy
-from chalicelib.services.versioned import write_over
+from chalicelib.services.optimistic import write_over
 
 
 def create_client(

@@ -15,7 +15,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.values import Actor
 from chalicelib.ports import ClientRepository, Clock, ContractRepository, Page
 from chalicelib.retry import RetryPolicy
-from chalicelib.services.versioned import write_over
+from chalicelib.services.optimistic import write_over
 
 
 def create_contract(

@@ -7,13 +7,13 @@ after the request and its place, so a retry finds what the first try made."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from chalicelib.domain import invoicing
 from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.derived_ids import request_id
 from chalicelib.domain.errors import (
-    ConcurrentModificationError,
     DomainError,
     FieldProblem,
     InvalidInputError,
@@ -22,6 +22,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
 from chalicelib.ports import Added, InvoicePorts
+from chalicelib.services.optimistic import until_written
 
 Outcome = Added | DomainError
 # What becomes of a new draft before it is first stored (an import: issued elsewhere, paid).
@@ -139,20 +140,21 @@ def _written(
     ports: InvoicePorts,
 ) -> dict[str, Outcome]:
     """Each new invoice as written, or as found stored already under its id."""
-    maybe = [invoice.id for invoice in may_exist]
-    for _ in ports.retry.tries():
+
+    # After a lost race, any of them may have been created meanwhile: look for all of them.
+    looked_for = itertools.chain([may_exist], itertools.repeat(new))
+
+    def attempt() -> dict[str, Outcome]:
+        maybe = [invoice.id for invoice in next(looked_for)]
         stored = {i.id: i for i in ports.repo.get_many(tenant_id, maybe)} if maybe else {}
-        found: dict[str, Outcome] = {
-            i: Added(invoice, created=False) for i, invoice in stored.items()
-        }
         fresh = [invoice for invoice in new if invoice.id not in stored]
-        try:
-            added = ports.repo.add_many(fresh, atomic=atomic) if fresh else []
-        except ConcurrentModificationError:
-            maybe = [invoice.id for invoice in new]  # one of them was created meanwhile
-            continue
-        return found | {invoice.id: outcome for invoice, outcome in zip(fresh, added, strict=True)}
-    raise ConcurrentModificationError(", ".join(invoice.id for invoice in new))
+        added = ports.repo.add_many(fresh, atomic=atomic) if fresh else []
+        return {i: Added(invoice, created=False) for i, invoice in stored.items()} | {
+            invoice.id: outcome for invoice, outcome in zip(fresh, added, strict=True)
+        }
+
+    names = ", ".join(invoice.id for invoice in new)
+    return until_written(attempt, retry=ports.retry, name=("Invoice", names))
 
 
 def _outcome(

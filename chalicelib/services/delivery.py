@@ -14,11 +14,12 @@ from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.errors import DomainError, NoRecipientError
 from chalicelib.domain.files import invoice_pdf_path
 from chalicelib.domain.invoice import Blob, Invoice
-from chalicelib.domain.lifecycle import Action, ensure_allowed
 from chalicelib.domain.mail import Attachment, MailContent, OutgoingMail
 from chalicelib.domain.settings import ReminderPolicy
+from chalicelib.domain.state_machine import Action, ensure_allowed
 from chalicelib.domain.values import Actor
-from chalicelib.services.changes import check_precondition, modify, read
+from chalicelib.ports import IssueContext
+from chalicelib.services.changes import apply, check_precondition, read
 from chalicelib.services.documents import (
     DocumentPorts,
     Upload,
@@ -39,30 +40,33 @@ def send_invoice(
     actor: Actor,
     ports: DocumentPorts,
     expected_version: int | None = None,
+    read: IssueContext | None = None,
 ) -> Invoice:
     """Email the invoice, issuing a draft. With `expected_version` (the sending job's read), an
-    invoice changed since, as one unscheduled, is not sent: PreconditionFailedError."""
+    invoice changed since, as one unscheduled, is not sent: PreconditionFailedError. `read` is
+    the invoice with what issuing it needs, where the caller has it already (the recurring job
+    hands on the invoice it just wrote)."""
     from chalicelib.documents.mail import compose_invoice_mail
 
     pdf = _checked_pdf(given_pdf)
-    context = issuing_read(invoice_id, actor=actor, ports=ports.invoices)
+    context = read or issuing_read(invoice_id, actor=actor, ports=ports.invoices)
     if context.invoice.is_written_by(actor.request):  # a retry whose first try sent it
         return context.invoice
     check_precondition(context.invoice, expected_version)
     ensure_allowed(context.invoice, Action.SEND)
     issued = transitions.as_issued(context.invoice, issuing_of(context))
+    recipient = _recipient(issued)  # before anything is rendered or stored for no one
     document = document_for(issued, ports)
     # A PDF given now, else the one given when it was scheduled, else one rendered now.
     data = pdf.data if pdf else _stored_pdf(context.invoice, ports) or render_pdf(document)
     override = context.settings.invoice_mail_text
     content = compose_invoice_mail(document, text_override=override)
     blob = store_pdf(issued, data, ports=ports)
-    recipient = _recipient(issued)
     _send_or_forget(blob, issued, _mail(document, content, recipient, data, ports), ports)
     delivery = transitions.Delivery(recipient=recipient, body=content.text, pdf=blob)
     return issue(
         invoice_id, partial(transitions.sent_by_mail, delivery=delivery), actor=actor,
-        ports=ports.invoices,
+        ports=ports.invoices, read=context,
     )  # fmt: skip
 
 
@@ -95,7 +99,7 @@ def send_reminder(
     change = partial(
         transitions.reminded, recipient=recipient, body=content.text, step=step, policy=policy
     )
-    return modify(invoice_id, change, actor=actor, ports=ports.invoices)
+    return apply(invoice_id, change, actor=actor, ports=ports.invoices).invoice
 
 
 def schedule_invoice(
@@ -120,7 +124,7 @@ def schedule_invoice(
     blob = store_pdf(numbered, pdf.data, ports=ports) if pdf else None
     change = partial(transitions.schedule, send_at=when, pdf=blob)
     try:
-        return issue(invoice_id, change, actor=actor, ports=ports.invoices)
+        return issue(invoice_id, change, actor=actor, ports=ports.invoices, read=context)
     except DomainError:
         if blob is not None:
             ports.files.delete(invoice_pdf_path(actor.tenant_id, invoice_id, blob.blob_id))

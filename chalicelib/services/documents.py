@@ -21,7 +21,7 @@ from chalicelib.domain.parties import SellerDetails
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor, is_well_formed_id, new_id
 from chalicelib.ports import ClientRepository, DocumentStore, InvoicePorts, Mailer
-from chalicelib.services.changes import apply, modify, read
+from chalicelib.services.changes import apply, read
 
 LINK_SECONDS = 15 * 60  # a link to a file lives a quarter of an hour
 UPLOAD_SECONDS = 15 * 60
@@ -160,7 +160,7 @@ def remove_attachment(
     invoice_id: str, blob_id: str, *, actor: Actor, ports: DocumentPorts
 ) -> Invoice:
     change = partial(files.without_attachment, blob_id=blob_id)
-    changed = modify(invoice_id, change, actor=actor, ports=ports.invoices)
+    changed = apply(invoice_id, change, actor=actor, ports=ports.invoices).invoice
     ports.files.delete(attachment_path(actor.tenant_id, invoice_id, blob_id))
     return changed
 
@@ -228,7 +228,7 @@ def _keep_checked(
         ports.files.put(kept, data, media_type=media_type, filename=blob.name)
     except DomainError:
         change = partial(files.without_attachment, blob_id=blob.blob_id)
-        modify(invoice.id, change, actor=actor, ports=ports.invoices)
+        apply(invoice.id, change, actor=actor, ports=ports.invoices)
         raise
 
 
@@ -254,7 +254,7 @@ def _recording_keys(
 ) -> Invoice:
     """Record what was stored on the invoice; if that fails, nothing stays stored."""
     try:
-        return modify(invoice_id, change, actor=actor, ports=ports.invoices)
+        return apply(invoice_id, change, actor=actor, ports=ports.invoices).invoice
     except DomainError:
         ports.files.delete(*stored)
         raise

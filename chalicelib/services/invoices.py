@@ -7,12 +7,13 @@ from functools import partial
 
 from chalicelib.domain import invoicing
 from chalicelib.domain.commands import InvoiceFields, NewInvoice, RowInput
-from chalicelib.domain.errors import ConcurrentModificationError, DomainError, InvoiceNotFoundError
+from chalicelib.domain.errors import DomainError, InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import Actor
 from chalicelib.ports import Added, InvoicePorts, Page
-from chalicelib.services.changes import check_precondition, modify, read
+from chalicelib.services.changes import apply, check_precondition, read
 from chalicelib.services.creating import create_invoices
+from chalicelib.services.optimistic import until_written
 
 
 def create_invoice(fields: NewInvoice, *, actor: Actor, ports: InvoicePorts) -> Added:
@@ -51,7 +52,9 @@ def update_invoice(
     expected_version: int | None = None,
 ) -> Invoice:
     change = partial(invoicing.apply_changes, fields=fields)
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    return apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    ).invoice
 
 
 def add_row(
@@ -63,7 +66,9 @@ def add_row(
     expected_version: int | None = None,
 ) -> Invoice:
     change = partial(invoicing.add_row, row=row)
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    return apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    ).invoice
 
 
 def remove_row(
@@ -75,7 +80,9 @@ def remove_row(
     expected_version: int | None = None,
 ) -> Invoice:
     change = partial(invoicing.remove_row, row_id=row_id)
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    return apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    ).invoice
 
 
 def add_comment(
@@ -87,7 +94,9 @@ def add_comment(
     expected_version: int | None = None,
 ) -> Invoice:
     change = partial(invoicing.add_comment, text=text)
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    return apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    ).invoice
 
 
 def delete_invoice(
@@ -108,7 +117,8 @@ def delete_invoices(
     wanted = list(dict.fromkeys(invoice_ids))
     if not wanted:
         return
-    for _ in ports.retry.tries():
+
+    def attempt() -> None:
         invoices = find_invoices(wanted, actor=actor, ports=ports)
         found = {invoice.id for invoice in invoices}
         missing = [invoice_id for invoice_id in wanted if invoice_id not in found]
@@ -117,12 +127,9 @@ def delete_invoices(
         for invoice in invoices:
             check_precondition(invoice, expected_version)
             invoicing.ensure_deletable(invoice)
-        try:
-            _delete(invoices, ports)
-            return
-        except ConcurrentModificationError:
-            continue
-    raise ConcurrentModificationError(", ".join(wanted))
+        _delete(invoices, ports)
+
+    until_written(attempt, retry=ports.retry, name=("Invoice", ", ".join(wanted)))
 
 
 def _delete(invoices: Sequence[Invoice], ports: InvoicePorts) -> None:

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from chalicelib.domain import invoicing, payments, transitions
 from chalicelib.domain.commands import NewInvoice
-from chalicelib.domain.errors import ConcurrentModificationError, InvoiceNotFoundError
+from chalicelib.domain.errors import InvoiceNotFoundError
 from chalicelib.domain.invoice import Invoice, PaymentMethod
 from chalicelib.domain.invoicing import defaults_with
 from chalicelib.domain.numbering import InvoiceCounter
@@ -16,9 +16,10 @@ from chalicelib.domain.parties import PartyDetails
 from chalicelib.domain.payments import PaymentInput
 from chalicelib.domain.values import Actor
 from chalicelib.ports import Added, InvoicePorts, IssueContext
-from chalicelib.services.changes import apply, check_precondition, modify
+from chalicelib.services.changes import apply, check_precondition
 from chalicelib.services.creating import request_invoice_id
 from chalicelib.services.metrics import INVOICES_ISSUED, PAYMENTS_RECORDED
+from chalicelib.services.optimistic import until_written
 
 
 def mark_as_sent(
@@ -55,27 +56,29 @@ def issue(
     actor: Actor,
     ports: InvoicePorts,
     expected_version: int | None = None,
+    read: IssueContext | None = None,
 ) -> Invoice:
     """A change that may issue the invoice: the first time it leaves DRAFT it takes the next
     number of its series, in the same transaction as the counter, so numbers never repeat and
-    never skip, and copies of the seller and client as they are now."""
-    for _ in ports.retry.tries():
-        context = issuing_read(invoice_id, actor=actor, ports=ports)
+    never skip, and copies of the seller and client as they are now. `read` is what the caller
+    read already: the first try starts from it, a try after a lost race reads again."""
+    given = iter([read] if read else [])
+
+    def attempt() -> Invoice:
+        context = next(given, None) or issuing_read(invoice_id, actor=actor, ports=ports)
         current = context.invoice
         if current.is_written_by(actor.request):  # a retry whose first try issued it
             return current
         check_precondition(current, expected_version)
         changed, counter = change(current, issuing_of(context), actor=actor, now=ports.clock.now())
         changed = changed.as_written_by(actor.request)
-        try:
-            if counter is None:
-                return ports.repo.save(changed, previous=current)
-            issued = ports.repo.save_issued(changed, previous=current, counter=counter)
-        except ConcurrentModificationError:
-            continue
+        if counter is None:
+            return ports.repo.save(changed, previous=current)
+        issued = ports.repo.save_issued(changed, previous=current, counter=counter)
         ports.metrics.count(INVOICES_ISSUED)
         return issued
-    raise ConcurrentModificationError(invoice_id)
+
+    return until_written(attempt, retry=ports.retry, name=("Invoice", invoice_id))
 
 
 def create_issued(
@@ -95,7 +98,8 @@ def create_issued(
     by_request = invoice_id is None and body.external_id is None and actor.request is not None
     if by_request:
         invoice_id = request_invoice_id(actor)
-    for _ in ports.retry.tries():
+
+    def attempt() -> Added:
         counter, settings = ports.repo.get_for_new_issue(actor.tenant_id)
         now = ports.clock.now()
         draft = invoicing.new_invoice(
@@ -107,16 +111,14 @@ def create_issued(
         )
         issuing = transitions.Issuing(counter, settings, client)
         issued, advanced = change(draft, issuing, actor=actor, now=now)
-        try:
-            added = ports.repo.add_issued(issued, counter=advanced)
-        except ConcurrentModificationError:
-            continue  # the counter moved: take the next number again
+        added = ports.repo.add_issued(issued, counter=advanced)  # a conflict: the counter moved
         # Found under the request's name: made by an earlier try of this very request.
         answered = Added(added.invoice, created=True) if by_request else added
         if answered.created:
             ports.metrics.count(INVOICES_ISSUED)
         return answered
-    raise ConcurrentModificationError(invoice_id or "new invoice")
+
+    return until_written(attempt, retry=ports.retry, name=("Invoice", invoice_id or "new invoice"))
 
 
 def issuing_of(context: IssueContext) -> transitions.Issuing:
@@ -127,21 +129,21 @@ def issuing_of(context: IssueContext) -> transitions.Issuing:
 def unschedule(
     invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
 ) -> Invoice:
-    return modify(
+    return apply(
         invoice_id,
         transitions.unschedule,
         actor=actor,
         ports=ports,
         expected_version=expected_version,
-    )
+    ).invoice
 
 
 def cancel(
     invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
 ) -> Invoice:
-    return modify(
+    return apply(
         invoice_id, transitions.cancel, actor=actor, ports=ports, expected_version=expected_version
-    )
+    ).invoice
 
 
 def add_payment(
@@ -170,7 +172,9 @@ def remove_payment(
     expected_version: int | None = None,
 ) -> Invoice:
     change = partial(payments.remove_payment, transaction_id=transaction_id)
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    return apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    ).invoice
 
 
 def mark_as_paid(
@@ -183,11 +187,15 @@ def mark_as_paid(
     expected_version: int | None = None,
 ) -> Invoice:
     change = partial(payments.mark_as_paid, paid_on=paid_on, method=method)
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    return apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    ).invoice
 
 
 def unmark_as_paid(
     invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
 ) -> Invoice:
     change = partial(payments.unmark_as_paid)
-    return modify(invoice_id, change, actor=actor, ports=ports, expected_version=expected_version)
+    return apply(
+        invoice_id, change, actor=actor, ports=ports, expected_version=expected_version
+    ).invoice

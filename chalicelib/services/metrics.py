@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 INVOICES_ISSUED = "InvoicesIssued"
 PAYMENTS_RECORDED = "PaymentsRecorded"
+CREDIT_NOTES_ISSUED = "CreditNotesIssued"
 EMAILS_SENT = "EmailsSent"
 EMAILS_REFUSED = "EmailsRefused"
 JOB_ITEMS_DONE = "JobItemsDone"

@@ -13,7 +13,7 @@ from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor, new_id
 from chalicelib.ports import StoredSettings, TenantSettingsRepository
 from chalicelib.services.documents import DocumentPorts, Upload
-from chalicelib.services.versioned import write_over
+from chalicelib.services.optimistic import write_over
 
 MAX_LOGO_BYTES = 512 * 1024
 Change = Callable[[TenantSettings], TenantSettings]

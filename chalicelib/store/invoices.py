@@ -1,6 +1,8 @@
 """Invoices in DynamoDB: one item per invoice under its tenant's partition, written conditionally
 on the version it was read at; issuing writes the invoice and its counter in one transaction, and
-a write that changes which client an invoice names moves the clients' counts in the same one."""
+a write that changes which client an invoice names moves the clients' counts in the same one. A
+credit note is an item of its own beside the invoice, written once, in one transaction with the
+counter that numbered it and the invoice it credits (decision 0053)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.domain.aggregates import Figures, combined, count_by_status, delta
 from chalicelib.domain.clients import Client
+from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
     DomainError,
@@ -24,11 +27,12 @@ from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import is_well_formed_id
-from chalicelib.ports import Added, IssueContext, Page
+from chalicelib.ports import Added, CreditContext, IssueContext, Page
 from chalicelib.store import keys
 from chalicelib.store.bulk import Partition, enable_raw_answers, every_item, raw_answers, readable
 from chalicelib.store.clients import DynamoClientRepository
 from chalicelib.store.dynamo import (
+    MAX_BATCH_GET_KEYS,
     MAX_TRANSACTION_ITEMS,
     NO_ANSWER,
     batch_get,
@@ -42,6 +46,9 @@ from chalicelib.store.items import (
     counter_item,
     counter_key,
     counter_of,
+    credit_note_item,
+    credit_note_key,
+    credit_note_of,
     figures_of,
     invoice_item,
     invoice_key,
@@ -109,6 +116,58 @@ class DynamoInvoiceRepository:
     def get_for_new_issue(self, tenant_id: str) -> tuple[InvoiceCounter, TenantSettings]:
         counter, settings, _ = self._issuing_read(tenant_id)
         return counter, settings
+
+    def get_for_credit(
+        self, tenant_id: str, invoice_id: str, *, note_id: str | None = None
+    ) -> CreditContext | None:
+        if not is_well_formed_id(invoice_id):
+            return None
+        more = [invoice_key(tenant_id, invoice_id)]
+        if note_id is not None:
+            more.append(credit_note_key(tenant_id, note_id))
+        counter, settings, by_sort_key = self._issuing_read(tenant_id, *more)
+        item = by_sort_key.get(keys.invoice_sk(invoice_id))
+        if item is None:
+            return None
+        made = by_sort_key.get(keys.credit_note_sk(note_id)) if note_id is not None else None
+        note = credit_note_of(made) if made is not None else None
+        return CreditContext(invoice_of(item), counter, settings, made=note)
+
+    def save_credited(
+        self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter, note: CreditNote
+    ) -> Invoice:
+        stored = invoice.model_copy(update={"version": previous.version + 1})
+        actions = [
+            self._put(stored, previous.version),
+            self._counter_put(invoice, counter),
+            {"Put": self._conditional(credit_note_item(note), 0)},
+        ]
+        moves = moves_of([(previous, stored)])
+        self._commit([stored.id], actions, delta(previous, stored), stored, moves)
+        return stored
+
+    def get_credit_note(self, tenant_id: str, note_id: str) -> CreditNote | None:
+        if not is_well_formed_id(note_id):
+            return None
+        with _translated_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key=credit_note_key(tenant_id, note_id),
+                ConsistentRead=True,
+            )
+        return credit_note_of(response["Item"]) if "Item" in response else None
+
+    def get_credit_notes(self, tenant_id: str, note_ids: Sequence[str]) -> list[CreditNote]:
+        wanted = [i for i in dict.fromkeys(note_ids) if is_well_formed_id(i)]
+        found: dict[str, CreditNote] = {}
+        for start in range(0, len(wanted), MAX_BATCH_GET_KEYS):
+            item_keys = [
+                credit_note_key(tenant_id, i) for i in wanted[start : start + MAX_BATCH_GET_KEYS]
+            ]
+            for item in batch_get(self._client, self._table, item_keys):
+                note = credit_note_of(item)
+                found[note.id] = note
+        return [found[note_id] for note_id in wanted if note_id in found]
 
     def _issuing_read(
         self, tenant_id: str, *more: dict[str, Any]
@@ -194,7 +253,7 @@ class DynamoInvoiceRepository:
             try:
                 self._commit_new(pending, puts)
             except ConcurrentModificationError as exc:
-                taken = _taken(exc.__cause__, pending)
+                taken = _taken(exc, pending)
                 outcomes |= {i: Added(found, created=False) for i, found in taken.items()}
                 pending = [invoice for invoice in pending if invoice.id not in taken]
                 continue
@@ -241,7 +300,7 @@ class DynamoInvoiceRepository:
                 [stored.id], actions, delta(None, stored), stored, moves_of([(None, stored)])
             )
         except ConcurrentModificationError as exc:
-            taken = _taken(exc.__cause__, [stored])
+            taken = _taken(exc, [stored])
             if stored.id in taken:
                 return Added(taken[stored.id], created=False)
             raise
@@ -387,14 +446,24 @@ WHOLE_LIST_PAGE = 500
 INVOICE_ATTRIBUTES = tuple(field.alias or name for name, field in Invoice.model_fields.items())
 
 
-def _taken(cause: BaseException | None, invoices: Sequence[Invoice]) -> dict[str, Invoice]:
-    """The invoices already stored under the ids a cancelled transaction of new ones tried."""
-    if not isinstance(cause, ClientError):
-        return {}
-    reasons = cause.response.get("CancellationReasons", [])
+def _taken(
+    conflict: ConcurrentModificationError, invoices: Sequence[Invoice]
+) -> dict[str, Invoice]:
+    """The invoices already stored under the ids a refused write of new ones tried."""
+    new = {invoice.id for invoice in invoices}
     return {
-        invoice.id: invoice_of(dict(reason["Item"]))
-        for invoice, reason in zip(invoices, reasons, strict=False)
+        invoice_id: found
+        for invoice_id, found in conflict.found.items()
+        if invoice_id in new and isinstance(found, Invoice)
+    }
+
+
+def _found(invoice_ids: Sequence[str], reasons: Sequence[Mapping[str, Any]]) -> dict[str, Invoice]:
+    """The invoices a cancelled transaction found where it expected others (or none), read from
+    its reasons: the invoices' writes come first, in the order of their ids."""
+    return {
+        invoice_id: invoice_of(dict(reason["Item"]))
+        for invoice_id, reason in zip(invoice_ids, reasons, strict=False)
         if reason.get("Code") == "ConditionalCheckFailed" and "Item" in reason
     }
 
@@ -418,9 +487,11 @@ def _domain_error(exc: ClientError, invoice_ids: Sequence[str], moved: Moved) ->
     if is_throttled(exc):
         return store_busy()
     if code == "ConditionalCheckFailedException":
-        if "Item" not in exc.response:
+        answer: Mapping[str, Any] = exc.response
+        if "Item" not in answer:
             return InvoiceNotFoundError(invoice_ids)
-        return ConcurrentModificationError(", ".join(invoice_ids))
+        found = _found(invoice_ids, [{"Code": "ConditionalCheckFailed", "Item": answer["Item"]}])
+        return ConcurrentModificationError(", ".join(invoice_ids), found=found)
     if code == "TransactionCanceledException":
         return _cancelled_transaction_error(exc, invoice_ids, moved)
     return None
@@ -444,4 +515,5 @@ def _cancelled_transaction_error(
     unknown = missing_clients(reasons, moved.moves, first=moved.first)
     if unknown and not any(failed[: moved.first]):
         return UnknownClientError(unknown)
-    return ConcurrentModificationError(", ".join(invoice_ids))
+    found = _found(invoice_ids, reasons)
+    return ConcurrentModificationError(", ".join(invoice_ids), found=found)

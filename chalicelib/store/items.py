@@ -1,4 +1,5 @@
-"""How invoices, their counter and tenant settings are written as DynamoDB items, and back."""
+"""How invoices, their credit notes, their counter and tenant settings are written as DynamoDB
+items, and back."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import simplejson
 from pydantic import ValidationError
 
+from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.due import due_moments
 from chalicelib.domain.errors import (
     FieldProblem,
@@ -61,9 +63,15 @@ def settings_key(tenant_id: str) -> dict[str, Any]:
     return key(keys.tenant_pk(tenant_id), keys.SETTINGS_SK)
 
 
+def credit_note_key(tenant_id: str, credit_note_id: str) -> dict[str, Any]:
+    return key(keys.tenant_pk(tenant_id), keys.credit_note_sk(credit_note_id))
+
+
 def invoice_item(invoice: Invoice) -> dict[str, Any]:
+    # An invoice no credit note credited keeps no summary: it reads back as the empty one.
+    uncredited = {"credited"} if not invoice.credited.credit_notes else None
     attributes = {
-        **invoice.model_dump(mode="python", by_alias=True, exclude_none=True),
+        **invoice.model_dump(mode="python", by_alias=True, exclude_none=True, exclude=uncredited),
         "PK": keys.tenant_pk(invoice.tenant_id),
         "SK": keys.invoice_sk(invoice.id),
         "entity": "INVOICE",
@@ -152,6 +160,26 @@ def readable_invoices(items: Iterable[dict[str, Any]]) -> list[Invoice]:
         except UnreadableInvoiceError:
             continue
     return invoices
+
+
+def credit_note_item(note: CreditNote) -> dict[str, Any]:
+    """A credit note is written once, as issued, and never changed (version 1)."""
+    attributes = {
+        **note.model_dump(mode="python", by_alias=True, exclude_none=True),
+        "PK": keys.tenant_pk(note.tenant_id),
+        "SK": keys.credit_note_sk(note.id),
+        "entity": "CREDIT_NOTE",
+        "version": 1,
+    }
+    size = len(simplejson.dumps(attributes, use_decimal=True).encode())
+    if size > MAX_ITEM_BYTES:  # never for a note of a storable invoice: it has fewer rows
+        raise InvoiceTooLargeError(note.invoice_id, size, MAX_ITEM_BYTES)
+    return to_item(attributes)
+
+
+def credit_note_of(item: dict[str, Any]) -> CreditNote:
+    """The stored credit note, its amounts in its currency's minor units."""
+    return CreditNote.model_validate(from_item(item)).in_minor_units()
 
 
 def counter_item(tenant_id: str, counter: InvoiceCounter) -> dict[str, Any]:

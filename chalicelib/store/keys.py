@@ -13,6 +13,7 @@ SETTINGS_SK = "SETTINGS"
 CLIENT_PREFIX = "CLIENT#"
 CONTRACT_PREFIX = "CONTRACT#"
 BATCH_PREFIX = "BATCH#"
+CREDIT_NOTE_PREFIX = "CN#"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -21,6 +22,12 @@ def tenant_pk(tenant_id: str) -> str:
 
 def invoice_sk(invoice_id: str) -> str:
     return f"{INVOICE_PREFIX}{invoice_id}"
+
+
+def credit_note_sk(credit_note_id: str) -> str:
+    """A credit note, beside the invoice it credits (which lists it) in the tenant's partition.
+    It carries none of the indexes' key attributes, so no index or invoice list holds it."""
+    return f"{CREDIT_NOTE_PREFIX}{credit_note_id}"
 
 
 # Objects in the documents bucket start with the tenant, as every partition key does (the

@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.search import InvoiceQuery, Sort, SortField
 from chalicelib.store import keys
-from chalicelib.store.conditions import Condition, filter_condition
+from chalicelib.store.search_filters import Condition, filter_condition
 
 INDEX_OF_SORT = {
     SortField.CREATED: (keys.BY_CREATED, "byCreated"),

@@ -60,6 +60,8 @@ LEANPAY_INVOICE = {
     "externalId": "lp-1",
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CREDIT = {"reason": "Returned", "rows": [{"rowId": "{row}", "quantity": 1}]}
+NOTE = "/api/v1/credit-notes/{note}"
 # Powertools' record of an Idempotency-Key: put in progress before the work, completed after.
 KEYED_BEFORE, KEYED_AFTER = ["PutItem"], ["UpdateItem"]
 
@@ -248,6 +250,35 @@ BUDGETS = [
         ["GetItem", "TransactWriteItems"],
         state="paid",
     ),
+    # Issue 21: a credit note reads the invoice, the counter and the settings in one
+    # BatchGetItem, then writes the note, the counter, the invoice and its figures in one
+    # transaction: 2 calls, within the issue's 3.
+    Budget(
+        "credit note",
+        "POST",
+        "/invoices/{invoiceId}/credit-notes",
+        "/{id}/credit-notes",
+        ["BatchGetItem", "TransactWriteItems"],
+        CREDIT,
+        state="sent",
+    ),
+    Budget(
+        "read credit note",
+        "GET",
+        "/credit-notes/{creditNoteId}",
+        NOTE,
+        ["GetItem"],
+        state="credited",
+    ),
+    # The invoice (for a 404, and the notes its summary lists), then its notes by key.
+    Budget(
+        "list credit notes",
+        "GET",
+        "/invoices/{invoiceId}/credit-notes",
+        "/{id}/credit-notes",
+        ["GetItem", "BatchGetItem"],
+        state="credited",
+    ),
     Budget("read settings", "GET", "/settings", "/api/v1/settings", ["GetItem"]),
     # Clients: a read, a page and a create are one call each; a replace reads the version it
     # writes over (an UpdateItem of the details, leaving the count of invoices naming it); a
@@ -371,16 +402,21 @@ MARK_NUMBERED_AS_SENT = Budget(
 
 def prepare(acme: Api, state: str) -> dict[str, str]:
     """A few invoices, then one in `state` (draft with two rows; sent with one payment; paid;
-    numbered: scheduled with a number already taken) and a second draft, all before counting."""
+    credited: sent with one payment and a credit note; numbered: scheduled with a number already
+    taken) and a second draft, all before counting."""
     for _ in range(3):
         created(acme, deal="deal")  # in the opportunity's and the agreements' index lists too
     invoice = created(acme, rows=[ROW, ROW])
     path = f"{BASE}/{invoice['id']}"
-    if state in ("sent", "paid"):
+    if state in ("sent", "paid", "credited"):
         assert acme.patch(f"{path}/mark-as-sent").status == 200
         invoice = acme.patch(f"{path}/add-payment", {"amount": 5}).json()
     if state == "paid":
         invoice = acme.patch(f"{path}/mark-as-paid").json()
+    note = "none"
+    if state == "credited":
+        credit = filled(CREDIT, {"row": invoice["rows"][0]["id"]})
+        note = acme.post(f"{path}/credit-notes", credit).json()["id"]
     if state == "numbered":
         schedule_with_a_number(invoice["id"])
     payments = invoice["transactions"]
@@ -390,6 +426,7 @@ def prepare(acme: Api, state: str) -> dict[str, str]:
         "tx": payments[0]["id"] if payments else "none",
         "other": created(acme)["id"],
         "client": acme.post(CLIENTS, {"name": "Zoë Müller GmbH"}).json()["id"],
+        "note": note,
     }
     return ids | {"contract": acme.post(CONTRACTS, filled(CONTRACT, ids)).json()["id"]}
 

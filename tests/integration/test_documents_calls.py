@@ -18,9 +18,10 @@ from tests.support import Api, DynamoCalls, Reply
 pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")  # the dates below are written as of then
 BASE = "/api/v1/invoices"
 # Each request in the order a client makes them, with the DynamoDB calls it costs. Issuing
-# (send, schedule) reads invoice, counter and settings in one BatchGetItem and writes invoice and
-# counter in one transaction; a change on an issued invoice is a read and a conditional write.
-ISSUING = ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
+# (send, schedule) reads invoice, counter and settings in one BatchGetItem, once (the issuing
+# write starts from that read), and writes invoice and counter in one transaction; a change on
+# an issued invoice is a read and a conditional write.
+ISSUING = ["BatchGetItem", "TransactWriteItems"]
 CALLS: list[tuple[str, str, list[str]]] = [
     ("POST", "/invoices/{invoiceId}/generate-pdf", ["GetItem", "GetItem", "GetItem", "PutItem"]),
     ("GET", "/invoices/{invoiceId}/pdf", ["GetItem"]),

@@ -18,9 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError
 
 from chalicelib.api.idempotency import READ_ONLY_ROUTES
-from chalicelib.bootstrap import get_deps
-from chalicelib.services import invoices as invoice_service
-from chalicelib.services import lifecycle as lifecycle_service
+from chalicelib.bootstrap import get_deps, use_cases
 from invoicing_cli.local import TABLE_NAME
 from tests.integration import test_api_keys_api as api_keys_api
 from tests.integration import test_documents_calls as documents_calls
@@ -165,9 +163,10 @@ def assert_replay_of(replay: Reply, first: Reply) -> None:
         assert replay.headers.get(header) == first.headers.get(header), header
 
 
-def fail_once(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
-    """The next call of a service function raises, as a bug or a lost dependency would: a 500."""
-    original = getattr(module, name)
+def fail_once(monkeypatch: pytest.MonkeyPatch, area: Any, name: str) -> None:
+    """The next call of a use case (bootstrap.use_cases(), as the views call them) raises, as a
+    bug or a lost dependency would: a 500."""
+    original = getattr(area, name)
     failures = [RuntimeError("injected fault")]
 
     def failing(*args: Any, **kwargs: Any) -> Any:
@@ -175,7 +174,7 @@ def fail_once(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
             raise failures.pop()
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(module, name, failing)
+    monkeypatch.setattr(area, name, failing)
 
 
 def prepare(acme: Api, state: str) -> dict[str, str]:
@@ -277,6 +276,22 @@ def issued_with_a_number(before: Stored, after: Stored, ids: dict[str, str]) -> 
     return invoice_added(before, after, ids) and after.numbers_taken == before.numbers_taken + 1
 
 
+def credit_note_issued(before: Stored, after: Stored, ids: dict[str, str]) -> bool:
+    def notes(stored: Stored) -> list[str]:
+        return [key for key in stored.items if key.startswith("CN#")]
+
+    def credit_notes_taken(stored: Stored) -> int:
+        counter = stored.items.get("COUNTER#INVOICE") or {"last": {}}
+        return int(sum(n for series, n in counter["last"].items() if series.startswith("CN:")))
+
+    listed = after.invoices[ids["id"]]["credited"]["creditNotes"]
+    return (
+        len(notes(after)) == len(notes(before)) + 1
+        and credit_notes_taken(after) == credit_notes_taken(before) + 1
+        and [f"CN#{note['id']}" for note in listed] == notes(after)
+    )
+
+
 @dataclass(frozen=True)
 class Write:
     method: str
@@ -358,6 +373,16 @@ WRITES = [
         "/invoices/{invoiceId}/link-opportunity/{opportunityId}",
         "/{id}/link-opportunity/deal-9",
         became("opportunityId", "deal-9"),
+    ),
+    # A credit note takes a number of its own series, which a replay must not take again.
+    Write(
+        "POST",
+        "/invoices/{invoiceId}/credit-notes",
+        "/{id}/credit-notes",
+        credit_note_issued,
+        {"reason": "Returned", "rows": [{"rowId": "{row}", "quantity": 1}]},
+        state="sent",
+        status=201,
     ),
     Write(
         "PUT",
@@ -670,7 +695,7 @@ class TestFirstResponsesThatAreNotKept:
         self, acme: Api, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         ids = prepare(acme, "sent")
-        fail_once(monkeypatch, lifecycle_service, "add_payment")
+        fail_once(monkeypatch, use_cases().lifecycle, "add_payment")
         key = new_key()
         path = f"{BASE}/{ids['id']}/add-payment"
 
@@ -688,7 +713,7 @@ class TestFirstResponsesThatAreNotKept:
     def test_a_create_that_failed_with_500_stores_nothing_and_can_be_retried(
         self, acme: Api, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        fail_once(monkeypatch, invoice_service, "create_invoice")
+        fail_once(monkeypatch, use_cases().invoices, "create")
         key = new_key()
 
         assert_problem(acme.post(BASE, {"rows": [ROW]}, headers=key), 500)

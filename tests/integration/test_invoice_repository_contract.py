@@ -8,7 +8,14 @@ from decimal import Decimal
 import boto3
 import pytest
 
+from chalicelib.domain import payments, transitions
 from chalicelib.domain.commands import InvoiceFields, RowInput
+from chalicelib.domain.credit_notes import (
+    CreditNote,
+    credit_note_input,
+    issue_credit_note,
+    next_credit_note_number,
+)
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
     InvalidInputError,
@@ -17,7 +24,8 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults, new_invoice
-from chalicelib.domain.values import Actor
+from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.values import Actor, new_id
 from chalicelib.ports import InvoiceRepository
 from chalicelib.store.invoices import DynamoInvoiceRepository
 from invoicing_cli.dynamodb_local import LocalTable
@@ -38,6 +46,39 @@ def draft(actor: Actor = ACME, note: str = "", rows: int = 1) -> Invoice:
         ],
     )
     return new_invoice(fields, actor=actor, now=NOW, defaults=InvoiceDefaults())
+
+
+def issued_in(repo: InvoiceRepository, actor: Actor = ACME) -> Invoice:
+    """A draft of two rows of 10.00, issued with the next number of its tenant's series."""
+    counter, settings = repo.get_for_new_issue(actor.tenant_id)
+    issuing = transitions.Issuing(counter, settings)
+    sent, advanced = transitions.mark_as_sent(draft(actor, rows=2), issuing, actor=actor, now=NOW)
+    return repo.add_issued(sent, counter=advanced).invoice
+
+
+def credit_of(
+    repo: InvoiceRepository, invoice: Invoice, note_id: str | None = None
+) -> tuple[Invoice, InvoiceCounter, CreditNote, Invoice]:
+    """What crediting the invoice's next row writes, from a fresh read: the invoice credited,
+    the counter advanced, the credit note, and the invoice as read."""
+    context = repo.get_for_credit(invoice.tenant_id, invoice.id)
+    assert context is not None
+    number, counter = next_credit_note_number(
+        context.counter, context.settings.credit_note_numbering_format, NOW.date()
+    )
+    row = context.invoice.rows[len(context.invoice.credited.credit_notes) % 2]
+    body = {"reason": "Returned", "rows": [{"rowId": row.id}]}
+    note, summary = issue_credit_note(
+        context.invoice,
+        credit_note_input(body),
+        summary=context.invoice.credited,
+        number=number,
+        note_id=note_id or new_id(),
+        actor=ACME,
+        now=NOW,
+    )
+    credited = payments.credited(context.invoice, note.reference(), summary, actor=ACME, now=NOW)
+    return credited, counter, note, context.invoice
 
 
 class InvoiceRepositoryContract:
@@ -189,6 +230,87 @@ class InvoiceRepositoryContract:
             repo.delete_all([kept, gone])
         assert raised.value.invoice_ids == (gone.id,)
         assert repo.get("acme", kept.id) is not None
+
+    # Credit notes (issue 21): one transaction with the counter and the invoice they credit.
+
+    def test_a_credit_note_is_written_with_the_invoice_it_credits_and_its_counter(
+        self, repo: InvoiceRepository
+    ) -> None:
+        invoice = issued_in(repo)
+        credited, counter, note, previous = credit_of(repo, invoice)
+
+        saved = repo.save_credited(credited, previous=previous, counter=counter, note=note)
+
+        assert saved.version == invoice.version + 1
+        assert repo.get("acme", invoice.id) == saved
+        assert [n.id for n in saved.credited.credit_notes] == [note.id]
+        assert str(saved.credited.total_with_tax) == "10.00"
+        read = repo.get_credit_note("acme", note.id)
+        assert read is not None
+        assert (read.model_dump(), read.version) == (note.model_dump(), 1)
+        assert (read.credit_note_number, str(read.total_with_tax)) == ("CN-2026-0001", "10.00")
+        context = repo.get_for_credit("acme", invoice.id, note_id=note.id)
+        assert context is not None
+        assert (context.made, context.invoice) == (read, saved)
+        assert context.counter.last == {"2026": 1, "CN:2026": 1}
+        assert repo.figures("acme")["credited#EUR"] == Decimal("10.00")
+
+    def test_credit_notes_read_in_the_order_asked_and_only_the_tenants_own(
+        self, repo: InvoiceRepository
+    ) -> None:
+        invoice = issued_in(repo)
+        notes = []
+        for _ in range(2):
+            credited, counter, note, previous = credit_of(repo, invoice)
+            invoice = repo.save_credited(credited, previous=previous, counter=counter, note=note)
+            notes.append(note)
+        ids = [note.id for note in notes]
+        found = repo.get_credit_notes("acme", [ids[1], "missing", ids[0]])
+        assert [n.model_dump() for n in found] == [n.model_dump() for n in notes[::-1]]
+        assert repo.get_credit_notes("globex", ids) == []
+        assert repo.get_credit_note("globex", ids[0]) is None
+        assert repo.get_credit_note("acme", "../" + "x" * 2000) is None
+        assert repo.get_for_credit("globex", invoice.id) is None
+
+    def test_a_credit_note_over_a_moved_counter_conflicts_and_writes_nothing(
+        self, repo: InvoiceRepository
+    ) -> None:
+        invoice = issued_in(repo)
+        credited, counter, note, previous = credit_of(repo, invoice)
+        issued_in(repo)  # another invoice took a number meanwhile: the counter moved on
+        with pytest.raises(ConcurrentModificationError):
+            repo.save_credited(credited, previous=previous, counter=counter, note=note)
+        assert repo.get("acme", invoice.id) == invoice
+        assert repo.get_credit_note("acme", note.id) is None
+        assert "credited#EUR" not in repo.figures("acme")
+
+    def test_a_credit_note_over_a_changed_invoice_conflicts_and_writes_nothing(
+        self, repo: InvoiceRepository
+    ) -> None:
+        invoice = issued_in(repo)
+        credited, counter, note, previous = credit_of(repo, invoice)
+        changed = repo.save(invoice.model_copy(update={"note": "newer"}), previous=invoice)
+        with pytest.raises(ConcurrentModificationError):
+            repo.save_credited(credited, previous=previous, counter=counter, note=note)
+        assert repo.get("acme", invoice.id) == changed
+        assert repo.get_credit_note("acme", note.id) is None
+        context = repo.get_for_credit("acme", invoice.id)
+        assert context is not None
+        assert context.counter == counter.model_copy(update={"last": {"2026": 1}})
+
+    def test_a_credit_note_whose_id_is_taken_conflicts_and_writes_nothing(
+        self, repo: InvoiceRepository
+    ) -> None:
+        invoice = issued_in(repo)
+        credited, counter, note, previous = credit_of(repo, invoice)
+        saved = repo.save_credited(credited, previous=previous, counter=counter, note=note)
+        again, counter, second, previous = credit_of(repo, saved, note_id=note.id)
+        with pytest.raises(ConcurrentModificationError):
+            repo.save_credited(again, previous=previous, counter=counter, note=second)
+        assert repo.get("acme", invoice.id) == saved
+        kept = repo.get_credit_note("acme", note.id)
+        assert kept is not None
+        assert kept.model_dump() == note.model_dump()
 
 
 class TestInMemoryInvoiceRepository(InvoiceRepositoryContract):

@@ -116,6 +116,7 @@ class TestCreate:
         extra = {"seller", "client", "sendAt", "timezone", "nextReminderAt"}
         extra |= {"taxInclusive", "totalDiscount", "customFields"}
         extra |= {"externalId"}  # the caller's own id, which makes a create idempotent
+        extra |= {"credited"}  # what its credit notes credited, and the notes (issue 21)
         assert set(invoice) == DOCUMENTED_FIELDS | extra
         discounts = {"discount", "discountType", "discountAmount"}
         assert set(invoice["rows"][0]) == DOCUMENTED_ROW_FIELDS | discounts

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from moto.ses.models import ses_backends
 
 from chalicelib.bootstrap import get_deps
 from chalicelib.domain.commands import InvoiceFields
@@ -24,9 +25,9 @@ from chalicelib.jobs import runs
 from chalicelib.jobs.work import Report
 from chalicelib.store import keys
 from chalicelib.store.queue import SqsChunkQueue
-from invoicing_cli.local import TABLE_NAME
+from invoicing_cli.local import REGION, TABLE_NAME
 from tests.figures import load_straight
-from tests.support import Api, DynamoCalls
+from tests.support import MOTO_ACCOUNT, Api, DynamoCalls
 
 BASE = "/api/v1/invoices"
 BAR = 3  # DynamoDB calls per invoice issued or flagged, queries included
@@ -167,6 +168,44 @@ def test_a_template_naming_a_client_stays_within_the_bar(
             "TransactWriteItems": TEMPLATES_PER_TENANT,
         }
     )
+
+
+def sent_messages() -> list[Any]:
+    return list(ses_backends[MOTO_ACCOUNT][REGION].sent_messages)
+
+
+AUTO_SEND_BAR = 7  # DynamoDB calls per autoSend period, issued and emailed (issue 20)
+
+
+def test_an_auto_send_period_is_issued_and_emailed_within_seven_calls(
+    api: Api, dynamo_calls: DynamoCalls
+) -> None:
+    """Per period: the template read (with counter and settings), its client, the transaction
+    that writes the invoice issued, the send's claim, the sent invoice's write and the claim's
+    completion. The invoice just written is handed on, not read again."""
+    caller = api.as_tenant("acme")
+    client = caller.post("/api/v1/clients", {"name": "Client Oy", "email": "ap@client.example"})
+    assert client.status == 201, client.body
+    agreement = {"intervalMonths": 1, "nextInvoiceDate": PERIOD, "autoSend": True}
+    body = {"rows": [ROW], "clientId": client.json()["id"], "recurringAgreement": agreement}
+    assert caller.post(BASE, body).status == 201
+    assert api.as_tenant("globex").post(BASE, template_body("globex", 0)).status == 201
+    mails_before = len(sent_messages())
+
+    dynamo_calls.reset()
+    report = runs.run(Job.RECURRING, NOW, get_deps().job_ports())
+
+    assert (len(report.done), report.failed) == (2, [])
+    per_template = len(dynamo_calls.operations) - keys.DUE_SHARDS
+    draft_period = 2  # globex's template makes a draft: one read, one transaction
+    assert "Scan" not in dynamo_calls.operations
+    assert per_template - draft_period <= AUTO_SEND_BAR, Counter(dynamo_calls.operations)
+    (issued,) = recurring_of(all_invoices(caller))
+    assert (issued["status"], issued["invoiceNumber"]) == ("SENT", "INV-2030-0001")
+    assert (issued["totalWithTax"], issued["client"]["name"]) == (120, "Client Oy")
+    assert len(sent_messages()) == mails_before + 1
+    (draft,) = recurring_of(all_invoices(api.as_tenant("globex")))
+    assert (draft["status"], draft["invoiceNumber"]) == ("DRAFT", None)
 
 
 # Recurring, through the queue

@@ -143,6 +143,7 @@ class TestAfterARealisticMonth:
             "totalOutstanding": Decimal("318.00"),  # 119.00 + 100.00 + 99.00
             "totalOverdue": Decimal("99.00"),
             "totalPaid": Decimal("208.00"),  # 19.00 + 119.00 + 50.00 (cancelled) + 20.00
+            "totalCredited": Decimal("0.00"),
             "currency": "EUR",
             "byCurrency": {
                 "EUR": {
@@ -150,12 +151,14 @@ class TestAfterARealisticMonth:
                     "totalOutstanding": Decimal("318.00"),
                     "totalOverdue": Decimal("99.00"),
                     "totalPaid": Decimal("208.00"),
+                    "totalCredited": Decimal("0.00"),
                 },
                 "USD": {
                     "totalInvoiced": Decimal("200.00"),
                     "totalOutstanding": Decimal("150.00"),
                     "totalOverdue": Decimal("0.00"),
                     "totalPaid": Decimal("50.00"),
+                    "totalCredited": Decimal("0.00"),
                 },
             },
         }
@@ -182,6 +185,7 @@ class TestAfterARealisticMonth:
             "totalOutstanding": 0,
             "totalOverdue": 0,
             "totalPaid": 0,
+            "totalCredited": 0,
             "currency": "EUR",
         }
         assert '"totalInvoiced": 0.00, "totalOutstanding": 0.00' in answered.text

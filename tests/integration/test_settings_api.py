@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "locale": "en",
     "timezone": "UTC",
     "numberingFormat": "INV-{YYYY}-{SEQ:04}",
+    "creditNoteNumberingFormat": "CN-{YYYY}-{SEQ:04}",
     "reminderPolicy": {"steps": [-3, 1, 7, 14], "maximum": 4},
     "invoiceMailText": None,
     "reminderMailText": None,
@@ -101,6 +102,7 @@ def test_every_setting_is_kept_and_written_in_its_canonical_form(acme: Api) -> N
         "vatId": "DE136695976",
         "bankAccounts": [{"name": "Main", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
         "locale": "de-DE",
+        "creditNoteNumberingFormat": "CN-{YYYY}-{SEQ:04}",
         "reminderPolicy": {"steps": [-3, 7, 14], "maximum": 2},
         "invoiceMailText": None,
         "reminderMailText": None,
@@ -143,6 +145,11 @@ def test_a_put_replaces_the_whole_document(acme: Api) -> None:
         ({"reminderPolicy": {"steps": [1], "maximum": 11}}, "reminderPolicy.maximum"),
         ({"reminderPolicy": {"steps": [True]}}, "reminderPolicy.steps[0]"),
         ({"reminderPolicy": {"maximum": False}}, "reminderPolicy.maximum"),
+        ({"creditNoteNumberingFormat": "CN-{YYYY}"}, "creditNoteNumberingFormat"),
+        # Credit notes count in a series of their own: never bearing an invoice's number.
+        ({"numberingFormat": "F-{SEQ}", "creditNoteNumberingFormat": "F-{SEQ}"},
+         "creditNoteNumberingFormat"),
+        ({"creditNoteNumberingFormat": "RE-{YYYY}-{SEQ:05}"}, "creditNoteNumberingFormat"),
     ],
 )  # fmt: skip
 def test_a_setting_that_breaks_its_rules_is_a_400_naming_it_and_changes_nothing(

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.services import exports
 from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
+from tests.integration import test_credit_notes_api as credit_notes_api
 from tests.support import Api, api_routes, drain_jobs
 
 BASE = "/api/v1/invoices"
@@ -51,6 +52,14 @@ ATTACKS_BY_ID = [
         "/invoices/{invoiceId}/link-opportunity/{opportunityId}",
         "/{id}/link-opportunity/stolen-deal",
     ),
+    Attack(
+        "POST",
+        "/invoices/{invoiceId}/credit-notes",
+        "/{id}/credit-notes",
+        {"reason": "pwned"},
+        "sent",
+    ),
+    Attack("GET", "/invoices/{invoiceId}/credit-notes", "/{id}/credit-notes", victim="sent"),
 ]
 ATTACKS_BY_LIST = [
     Attack("GET", "/invoices/find", "/find?ids={id}"),
@@ -120,6 +129,9 @@ HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicin
 LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
 # Hyperline's batches name a customer of the caller's own only, and are read by their tenant only.
 HYPERLINE = "/compat/hyperline/v2/invoices/batch"
+# Credit notes: test_credit_notes_api sends each route as a second tenant and reads both tenants'
+# partitions back whole (the two by invoice id are attacked above too).
+CREDIT_NOTES = credit_notes_api.ROUTES
 # API keys: each tenant lists, creates and revokes only its own.
 API_KEYS = [("GET", "/api-keys"), ("POST", "/api-keys"), ("DELETE", "/api-keys/{keyId}")]
 COMPAT = [
@@ -479,5 +491,6 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(DOCUMENTS)
         | set(COMPAT)
         | set(API_KEYS)
+        | set(CREDIT_NOTES)
     )
     assert registered == covered

@@ -20,6 +20,7 @@ from chalicelib.domain.aggregates import (
     stats,
 )
 from chalicelib.domain.commands import InvoiceFields
+from chalicelib.domain.credited import CreditedSummary
 from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.numbering import DEFAULT_FORMAT, InvoiceCounter
@@ -306,6 +307,47 @@ def figures_of(*invoices: Invoice) -> Figures:
     return combined(contribution(invoice) for invoice in invoices)
 
 
+def credited_by(invoice: Invoice, amount: str) -> Invoice:
+    """The invoice once credit notes credited `amount` of it (domain/credit_notes.py)."""
+    summary = CreditedSummary(total_with_tax=D(amount))
+    return invoice.model_copy(update={"credited": summary})
+
+
+class TestCredited:
+    """Issue 21: credited counts where invoiced does, so net invoiced is invoiced - credited; what
+    credit notes credited is no longer outstanding."""
+
+    def test_a_credited_open_invoice_is_outstanding_by_what_neither_payments_nor_credits_cover(
+        self,
+    ) -> None:
+        invoice = credited_by(with_status(S.OVERDUE, "19.00"), "30.00")  # of 119.00
+        assert contribution(invoice) == {
+            "count#OVERDUE#EUR": 1,
+            "invoiced#EUR": D("119.00"),
+            "outstanding#EUR": D("70.00"),
+            "overdue#EUR": D("70.00"),
+            "paid#EUR": D("19.00"),
+            "credited#EUR": D("30.00"),
+        }
+
+    def test_a_paid_invoice_credited_after_counts_its_credit(self) -> None:
+        invoice = credited_by(with_status(S.PAID, "119.00"), "19.00")
+        result = stats(figures_of(invoice), default_currency="EUR")
+        assert (result.total_invoiced, result.total_credited) == (D("119.00"), D("19.00"))
+        assert (result.total_outstanding, result.total_paid) == (D("0.00"), D("119.00"))
+
+    def test_a_cancelled_invoice_drops_its_credit_with_its_total(self) -> None:
+        invoice = credited_by(with_status(S.CANCELLED, "0"), "19.00")
+        assert contribution(invoice) == {"count#CANCELLED#EUR": 1}
+
+    def test_a_credit_moves_credited_and_outstanding_in_the_write_that_makes_it(self) -> None:
+        before = with_status(S.SENT)
+        assert delta(before, credited_by(before, "19.00")) == {
+            "credited#EUR": D("19.00"),
+            "outstanding#EUR": D("-19.00"),
+        }
+
+
 class TestStats:
     def test_a_tenant_with_one_currency_is_answered_in_it(self) -> None:
         figures = figures_of(
@@ -347,8 +389,8 @@ class TestStats:
             currency: [str(v) for v in totals.model_dump().values()]
             for currency, totals in result.by_currency.items()
         } == {
-            "EUR": ["119.00", "100.00", "0.00", "19.00"],
-            "USD": ["200.00", "200.00", "200.00", "0.00"],
+            "EUR": ["119.00", "100.00", "0.00", "19.00", "0.00"],
+            "USD": ["200.00", "200.00", "200.00", "0.00", "0.00"],
         }
 
     def test_several_currencies_none_of_them_the_default_give_zero_top_level_totals(

@@ -6,10 +6,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from itertools import count
 from typing import Any, cast
 
 import pytest
@@ -18,42 +17,26 @@ from chalicelib.domain.batches import Batch, ItemResult, ItemStatus
 from chalicelib.domain.due import Job
 from chalicelib.domain.work import Chunk, WorkItem
 from chalicelib.jobs import runs
-from chalicelib.jobs.ports import JobPorts, OnceGuard
+from chalicelib.jobs.ports import JobPorts
+from chalicelib.ports import OnceGuard
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from invoicing_cli import jobs
+from tests import fakes
 
 NOW = datetime(2026, 2, 1, 23, 59, 59, tzinfo=UTC)
 
 
-class InMemoryQueue:
-    """SQS as the runner meets it: a received message stays hidden until deleted, and one sent
-    with a delay is not received during the test."""
+class InMemoryQueue(fakes.InMemoryQueue):
+    """The shared fake queue, also noting how long each receive was willing to wait."""
 
     def __init__(self) -> None:
-        self.visible: list[str] = []
-        self.in_flight: dict[str, str] = {}
-        self.delayed: list[str] = []
+        super().__init__()
         self.waits: list[int] = []
-        self._handles = count()
-
-    def send(self, chunks: Iterable[Chunk], *, delay_seconds: int = 0) -> int:
-        bodies = [chunk.to_message() for chunk in chunks]
-        (self.delayed if delay_seconds else self.visible).extend(bodies)
-        return len(bodies)
 
     def receive(self, *, wait_seconds: int = 0) -> list[tuple[Chunk, str]]:
         self.waits.append(wait_seconds)
-        taken, self.visible = self.visible[:10], self.visible[10:]
-        received = []
-        for body in taken:
-            handle = f"handle-{next(self._handles)}"
-            self.in_flight[handle] = body
-            received.append((Chunk.from_message(body), handle))
-        return received
-
-    def delete(self, receipt_handle: str) -> None:
-        del self.in_flight[receipt_handle]
+        return super().receive(wait_seconds=wait_seconds)
 
 
 class ListedDue:

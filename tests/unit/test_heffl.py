@@ -8,12 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.domain.compat.heffl import (
-    HefflInvoiceInput,
-    documented_id,
-    heffl_problems,
-    native_fields,
-)
+from chalicelib.domain.compat.heffl import HefflInvoiceInput, heffl_problems, native_fields
+from chalicelib.domain.compat.heffl_answer import documented_id
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.money import DiscountType
 from chalicelib.domain.settings import TenantSettings

@@ -9,9 +9,9 @@ from chalicelib.api.http import json_body, json_response
 from chalicelib.api.operations import Operation, json_answer, json_request
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
-from chalicelib.domain.compat.heffl import HefflInvoiceAnswer, HefflInvoiceInput, heffl_answer
-from chalicelib.services.compat import heffl as service
+from chalicelib.bootstrap import use_cases
+from chalicelib.domain.compat.heffl import HEFFL, HefflInvoiceInput, import_item
+from chalicelib.domain.compat.heffl_answer import HefflInvoiceAnswer, heffl_answer
 
 heffl = ApiBlueprint(__name__)
 
@@ -29,8 +29,5 @@ heffl = ApiBlueprint(__name__)
 )
 def create_invoice() -> Response:
     body = json_body(heffl.current_request, HefflInvoiceInput)
-    deps = get_deps()
-    invoice = service.create_invoice(
-        body, actor=current_actor(), ports=deps.ports, clients=deps.clients
-    )
+    invoice = use_cases().vendors.import_one(import_item(body), sender=HEFFL, actor=current_actor())
     return json_response(heffl_answer(invoice, body))  # 200, as documented

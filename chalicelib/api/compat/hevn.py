@@ -13,11 +13,10 @@ from chalicelib.api.operations import Operation, json_answer, json_request
 from chalicelib.api.problems import error_body
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.compat.hevn import EntryOutcome, HevnBatchInput
 from chalicelib.domain.compat.hevn_answer import HevnResult, hevn_result
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.services.compat import hevn as service
 
 # 100 entries of up to 250 items each, far below Lambda's 6 MB request limit.
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -43,14 +42,7 @@ class HevnAnswer(TypedDict):
 def invoice_contracts() -> Response:
     request = hevn.current_request
     body = validated(HevnBatchInput, parsed_json(request, limit=MAX_BODY_BYTES))
-    deps = get_deps()
-    outcomes, settings = service.invoice_contracts(
-        body.root,
-        actor=current_actor(),
-        ports=deps.ports,
-        contracts=deps.contracts,
-        clients=deps.clients,
-    )
+    outcomes, settings = use_cases().vendors.invoice_contracts(body.root, actor=current_actor())
     answer: HevnAnswer = {"results": [_result(o, settings) for o in outcomes]}
     return json_response(answer)  # 200
 
@@ -58,6 +50,6 @@ def invoice_contracts() -> Response:
 def _result(outcome: EntryOutcome, settings: TenantSettings) -> HevnResult:
     """The documented result; a failed entry also carries our error body, as a native batch's."""
     result = hevn_result(outcome, settings)
-    if outcome.error is not None:
-        result["error"] = error_body(outcome.error)
+    if outcome.imported.error is not None:
+        result["error"] = error_body(outcome.imported.error)
     return result

@@ -15,10 +15,9 @@ from chalicelib.api.http import json_response, parsed_json, validated
 from chalicelib.api.operations import Operation, json_answer, json_request
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
+from chalicelib.bootstrap import use_cases
 from chalicelib.domain.compat.hyperline import HyperlineBatch, body_fingerprint
 from chalicelib.domain.compat.hyperline_answer import HyperlineBatchAnswer, batch_answer
-from chalicelib.services.compat import hyperline as service
 
 # 50 invoices of up to 250 line items each, far below Lambda's 6 MB request limit.
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -45,11 +44,10 @@ class QueuedAnswer(TypedDict):
 )
 def create_invoices() -> Response:
     data = parsed_json(hyperline.current_request, limit=MAX_BODY_BYTES)
-    batch = service.queue_batch(
+    batch = use_cases().vendors.queue_hyperline_batch(
         validated(HyperlineBatch, data),
         fingerprint=body_fingerprint(data),
         actor=current_actor(),
-        ports=get_deps().batch_ports,
     )
     location = {"Location": f"batch/{batch.id}"}
     answer: QueuedAnswer = {"batch_id": batch.id}
@@ -67,7 +65,5 @@ def create_invoices() -> Response:
     ),
 )
 def get_batch(batch_id: str) -> Response:
-    batch, invoices = service.read_batch(
-        batch_id, actor=current_actor(), ports=get_deps().batch_ports
-    )
+    batch, invoices = use_cases().vendors.read_hyperline_batch(batch_id, actor=current_actor())
     return json_response(batch_answer(batch, invoices))

@@ -13,9 +13,9 @@ from chalicelib.api.http import json_body, json_response
 from chalicelib.api.operations import Operation, json_answer, json_request
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
-from chalicelib.bootstrap import get_deps
-from chalicelib.domain.compat.leanpay import LeanpayImport, LeanpayInvoiceAnswer, leanpay_answer
-from chalicelib.services.compat import leanpay as service
+from chalicelib.bootstrap import use_cases
+from chalicelib.domain.compat.leanpay import LEANPAY, LeanpayImport, import_item
+from chalicelib.domain.compat.leanpay_answer import LeanpayInvoiceAnswer, leanpay_answer
 
 leanpay = ApiBlueprint(__name__)
 
@@ -41,10 +41,9 @@ class LeanpayAnswer(TypedDict):
 )
 def import_invoices() -> Response:
     body = json_body(leanpay.current_request, LeanpayImport)
-    deps = get_deps()
-    invoices = service.import_invoices(
-        body.invoices, actor=current_actor(), ports=deps.ports, clients=deps.clients
-    )
+    actor = current_actor()
+    items = [import_item(invoice, actor.tenant_id) for invoice in body.invoices]
+    invoices = use_cases().vendors.import_all(items, sender=LEANPAY, actor=actor)
     # 200: the document names no other status for "Returns the imported invoices".
     answer: LeanpayAnswer = {"data": [leanpay_answer(invoice) for invoice in invoices]}
     return json_response(answer)

@@ -1,7 +1,8 @@
 """OpenAPI links: an answer that is one of the tenant's things (an invoice, a client, a contract,
-a new API key, a queued batch) links to every operation on that one thing, its id taken from the
-answer, so a generated client or a stateful test goes from a create to the read, the update, the
-issue, the payment and the PDF (the PDF's read from the answer that renders it)."""
+a credit note, a new API key, a queued batch) links to every operation on that one thing, its id
+taken from the answer, so a generated client or a stateful test goes from a create to the read,
+the update, the issue, the payment, the credit note and the PDF (the PDF's read from the answer
+that renders it)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from chalicelib.api.batches import QueuedBatchAnswer
 from chalicelib.api.compat.hyperline import QueuedAnswer
 from chalicelib.domain.clients import Client
 from chalicelib.domain.contracts import Contract
+from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.invoice import Invoice
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ IDS_OF: dict[Any, tuple[str, str]] = {
     Invoice: ("invoiceId", "/id"),
     Client: ("clientId", "/id"),
     Contract: ("contractId", "/id"),
+    CreditNote: ("creditNoteId", "/id"),
     NewApiKeyAnswer: ("keyId", "/id"),
     QueuedBatchAnswer: ("batchId", "/batchId"),
     QueuedAnswer: ("batch_id", "/batch_id"),

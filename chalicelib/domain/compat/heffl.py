@@ -1,12 +1,14 @@
-"""Heffl's create-invoice body (api-docs/heffl-create-invoice.txt) as a native invoice, and the
-invoice back in Heffl's response shape. Heffl's line items carry their tax as the id of one of
-the tenant's tax rates, and its unknown top-level keys are the invoice's custom fields."""
+"""Heffl's create-invoice body (api-docs/heffl-create-invoice.txt) as a native import; the
+invoice is answered in Heffl's shape by heffl_answer.py. Heffl's line items carry their tax as the
+id of one of the tenant's tax rates, and its unknown top-level keys are the invoice's custom
+fields. A body is imported alone (services/imports.import_one): a draft or, when its status is
+SENT, created issued as mark-as-sent issues it (a gapless number, no email) in one write."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,7 +20,6 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import (
     MAX_ROWS,
     Command,
@@ -29,10 +30,10 @@ from chalicelib.domain.commands import (
     UnitPrice,
 )
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
-from chalicelib.domain.invoice import Invoice, InvoiceRow
-from chalicelib.domain.money import HUNDRED, DiscountType, difference
+from chalicelib.domain.imports import AS_SENT, ImportCommand, ImportContext, ImportItem, Sender
+from chalicelib.domain.money import HUNDRED, DiscountType
 from chalicelib.domain.settings import TenantSettings
-from chalicelib.domain.values import CalendarDate, Reference, ShortText, Timestamp
+from chalicelib.domain.values import CalendarDate, Reference, ShortText
 
 # The native row's description holds the name and, on the next line, the description.
 MAX_NAME = 255
@@ -41,10 +42,6 @@ MAX_DESCRIPTION = 1000 - MAX_NAME - 1
 MAX_NOTES = 5000 - 255 - 2
 MAX_TAGS = 100
 MAX_TERM_DAYS = 365  # the native paymentTermDays' bound
-# The largest integer every JSON reader holds exactly (JavaScript's numbers are doubles).
-LARGEST_EXACT_INTEGER = 2**53 - 1
-_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
-
 MAX_ID = 128  # as the native Reference
 
 
@@ -119,6 +116,18 @@ class HefflInvoiceInput(Command):
         return {**kept, "customFields": {**(sent or {}), **unknown}}
 
 
+def import_item(body: HefflInvoiceInput) -> ImportItem:
+    """The body as the invoice to import for the client it names."""
+    return ImportItem(body.client_id, partial(command, body))
+
+
+def command(body: HefflInvoiceInput, context: ImportContext) -> ImportCommand:
+    """Its native invoice, with its tax rates looked up in the settings as read now; SENT issues
+    it as mark-as-sent does."""
+    issue = AS_SENT if body.status == "SENT" else None
+    return ImportCommand(native_fields(body, context.settings), issue=issue)
+
+
 def native_fields(body: HefflInvoiceInput, settings: TenantSettings) -> NewInvoice:
     """The native invoice the body describes, its tax rates looked up in the tenant's settings.
     Raises InvalidInputError naming each Heffl field at fault."""
@@ -182,109 +191,7 @@ def _heffl_field(field: str) -> str:
     return _HEFFL_FIELDS.get(field, field)
 
 
-class _Answer(DomainModel):
-    """A vendor's answer: camelCase, immutable, every field answered, as every domain model."""
-
-
-class HefflLineItemAnswer(_Answer):
-    name: str | None
-    quantity: Decimal
-    price: Decimal
-    # Always a rate here (the taxRateId's, else 0); native rows may keep a stated tax without one.
-    tax: Decimal | None
-    discount: Decimal
-    discount_type: Literal["fixed", "percentage"]
-    buy_price: Decimal | None
-    view_type: Literal["LINE_ITEM"] = "LINE_ITEM"
-    amount: Decimal
-    tax_amount: Decimal
-    discount_amount: Decimal
-    description: str | None
-    product_id: str | int | None
-
-
-class HefflInvoiceAnswer(_Answer):
-    """Exactly the documented response fields."""
-
-    id: str
-    number: str
-    date: CalendarDate
-    due_date: CalendarDate
-    status: str
-    currency: str
-    is_inclusive_tax: bool
-    sub_total: Decimal
-    tax_total: Decimal
-    discount_total: Decimal
-    total: Decimal
-    pending_total: Decimal
-    paid_total: Decimal
-    line_items: list[HefflLineItemAnswer]
-    created_at: Timestamp
-    client_id: str | None
-    contact_id: str | None
-    subject: str | None
-    notes: str | None
-    sales_person_id: str | int | None
-    custom_fields: dict[str, Any]
-
-
-def heffl_answer(invoice: Invoice, body: HefflInvoiceInput) -> dict[str, Any]:
-    """The invoice as Heffl answers it. What the native invoice has no place for (names, buy
-    prices, contact, sales person) is answered as it was sent, ids Heffl answers as numbers as
-    numbers where they are (documented_id). A draft has no number yet: "".
-    Amounts stay Decimal, for an exact JSON writer."""
-    answer = HefflInvoiceAnswer(
-        id=invoice.id,
-        number=invoice.invoice_number or "",
-        date=invoice.invoice_date,
-        due_date=invoice.due_date,
-        status=invoice.status,
-        currency=invoice.currency,
-        is_inclusive_tax=invoice.tax_inclusive,
-        sub_total=invoice.subtotal(),
-        tax_total=invoice.total_tax,
-        discount_total=invoice.total_discount,
-        total=invoice.total_with_tax,
-        pending_total=difference(invoice.total_with_tax, invoice.paid),
-        paid_total=invoice.paid,
-        line_items=[
-            _line_answer(row, item, invoice.tax_inclusive)
-            for row, item in zip(invoice.rows, body.line_items, strict=True)
-        ],
-        created_at=invoice.created,
-        client_id=invoice.client_id,
-        contact_id=body.contact_id,
-        subject=body.subject,
-        notes=body.notes,
-        sales_person_id=documented_id(body.sales_person_id),
-        custom_fields=invoice.custom_fields or {},
-    )
-    return answer.model_dump(mode="python", by_alias=True)
-
-
-def _line_answer(row: InvoiceRow, item: HefflLineItem, tax_inclusive: bool) -> HefflLineItemAnswer:
-    return HefflLineItemAnswer(
-        name=item.name,
-        quantity=row.quantity,
-        price=row.unit_price,
-        tax=row.tax_rate,
-        discount=row.discount,
-        discount_type=item.discount_type,
-        buy_price=item.buy_price,
-        amount=row.amount(tax_inclusive),
-        tax_amount=row.tax_amount,
-        discount_amount=row.discount_amount,
-        description=item.description,
-        product_id=documented_id(item.product_id),
-    )
-
-
-def documented_id(sent: str | int | None) -> str | int | None:
-    """An id Heffl's response types as a number (salesPersonId, a line item's productId): a
-    number when what was sent is an integer written plainly ("42", not "042" or "4.2e1") that
-    every JSON reader holds exactly; anything else as it was sent, so no id is ever changed."""
-    if isinstance(sent, str) and _INTEGER.fullmatch(sent):
-        number = int(sent)
-        return number if abs(number) <= LARGEST_EXACT_INTEGER else sent
-    return sent
+HEFFL = Sender(
+    unknown_client=lambda _: FieldProblem("clientId", "names no client of yours"),
+    terms=heffl_problems,
+)

@@ -1,16 +1,20 @@
-"""hevn's batch invoicing (api-docs/hevn-batch-invoicing.txt) in native terms: its entries as
-create bodies of a contract's period, and what became of each (hevn_answer.py shapes it). Pure."""
+"""hevn's batch invoicing (api-docs/hevn-batch-invoicing.txt) in native terms: each entry is the
+import of its contract's period, keyed by contract and period (so an entry sent again finds its
+invoice); a draft, or, to finalize, issued as mark-as-sent issues it (a draft found for it is
+issued then). Entries stand alone (services/imports.import_each). What became of each is shaped
+by hevn_answer.py. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import ConfigDict, Field, RootModel, ValidationError, model_validator
 
-from chalicelib.domain.clients import Client
 from chalicelib.domain.commands import (
     MAX_ROWS,
     Command,
@@ -21,8 +25,22 @@ from chalicelib.domain.commands import (
     UnitPrice,
 )
 from chalicelib.domain.contracts import Contract, invoice_fields_for_period
-from chalicelib.domain.errors import DomainError, FieldProblem, InvalidInputError, problems_of
-from chalicelib.domain.invoice import Invoice, InvoiceStatus
+from chalicelib.domain.derived_ids import hevn_invoice_id
+from chalicelib.domain.errors import (
+    ContractNotFoundError,
+    FieldProblem,
+    InvalidInputError,
+    problems_of,
+)
+from chalicelib.domain.imports import (
+    AS_SENT,
+    ImportCommand,
+    ImportContext,
+    ImportItem,
+    ImportOutcome,
+    Sender,
+)
+from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.values import Count
 
 MAX_ENTRIES = 100
@@ -110,15 +128,31 @@ def create_body(contract: Contract, entry: HevnEntry, *, timezone: str) -> NewIn
     return NewInvoice(**given, external_id=entry.external_id())
 
 
+def import_item(
+    entry: HevnEntry, contract: Contract | None, tenant_id: str
+) -> ImportItem | ContractNotFoundError:
+    """The entry as the import of its contract's period, for the contract's client, under the id
+    its contract and period derive (hevn's own namespace: a client's externalId never names it).
+    Another tenant's contract is as unknown as one that never existed."""
+    if contract is None:
+        return ContractNotFoundError(str(entry.contract_id))
+    invoice_id = hevn_invoice_id(tenant_id, str(entry.contract_id), entry.period)
+    return ImportItem(contract.client_id, partial(command, contract, entry), invoice_id)
+
+
+def command(contract: Contract, entry: HevnEntry, context: ImportContext) -> ImportCommand:
+    """The period's invoice (dated in the tenant's timezone), to finalize: issued as sent."""
+    body = create_body(contract, entry, timezone=context.defaults.timezone)
+    return ImportCommand(body, issue=AS_SENT if entry.finalize else None)
+
+
 _HEVN_FIELDS = {"rows": "items", "note": "memo"}
 
 
-def hevn_problems(error: DomainError) -> DomainError:
-    """A native refusal with its fields in hevn's names (rows[0].discount: items[0].discount)."""
-    if not isinstance(error, InvalidInputError):
-        return error
+def hevn_problems(problems: Iterable[FieldProblem]) -> list[FieldProblem]:
+    """A native refusal's fields in hevn's names (rows[0].discount: items[0].discount)."""
     renamed = []
-    for problem in error.problems:
+    for problem in problems:
         head, dot, rest = problem.field.partition(".")
         base, bracket, index = head.partition("[")
         renamed.append(
@@ -126,43 +160,48 @@ def hevn_problems(error: DomainError) -> DomainError:
                 f"{_HEVN_FIELDS.get(base, base)}{bracket}{index}{dot}{rest}", problem.message
             )
         )
-    return InvalidInputError(renamed)
+    return renamed
+
+
+HEVN = Sender(
+    unknown_client=lambda client_id: FieldProblem(
+        "contractId", f"its client {client_id} no longer exists"
+    ),
+    terms=hevn_problems,
+)
 
 
 @dataclass(frozen=True)
 class EntryOutcome:
-    """What became of one entry: its contract and client as read, its invoice (new, found, or
-    issued now) and, when it failed, why. An invoice with an error was made but not issued."""
+    """What became of one entry: its contract as read, and what its import came to (its invoice,
+    new, found, or issued now, its client and, when it failed, why)."""
 
     entry: HevnEntry
-    contract: Contract | None = None
-    client: Client | None = None
-    invoice: Invoice | None = None
-    created: bool = False
-    issued_now: bool = False
-    error: DomainError | None = None
+    contract: Contract | None
+    imported: ImportOutcome
 
     @property
     def status(self) -> Literal["created", "existing", "failed"]:
-        if self.error is not None:
+        if self.imported.error is not None:
             return "failed"
-        return "created" if self.created else "existing"
+        return "created" if self.imported.created else "existing"
 
     @property
     def detail(self) -> str:
-        invoice, error = self.invoice, self.error
+        imported = self.imported
+        invoice, error, created = imported.invoice, imported.error, imported.created
         if invoice is None:
             return str(error)
         if error is not None:
-            kept = "created as a draft" if self.created else f"exists ({invoice.status})"
+            kept = "created as a draft" if created else f"exists ({invoice.status})"
             return f"Invoice {kept} but not issued: {error}"
         number = f" {invoice.invoice_number}" if invoice.invoice_number else ""
-        if self.created and self.issued_now:
+        if created and imported.issued_now:
             return f"Invoice created and issued as {invoice.invoice_number}"
-        if self.created:  # a later entry of the request may have issued it
+        if created:  # a later entry of the request may have issued it
             now = "" if invoice.status == InvoiceStatus.DRAFT else f"; now {invoice.status}{number}"
             return f"Invoice created as a draft{now}"
         made = "The invoice of this contract and period"
-        if self.issued_now:
+        if imported.issued_now:
             return f"{made} existed as a draft; issued now as {invoice.invoice_number}"
         return f"{made} exists already: {invoice.status}{number}, answered as it is"

@@ -134,11 +134,12 @@ class HevnResult(TypedDict):
 
 def hevn_result(outcome: EntryOutcome, settings: TenantSettings) -> HevnResult:
     """One BatchInvoiceResult. Nothing is answered of a contract the caller could not read."""
-    contract, invoice = outcome.contract, outcome.invoice
+    contract, invoice = outcome.contract, outcome.imported.invoice
     answered = None
     if invoice is not None and contract is not None:
+        client = outcome.imported.client
         answered = hevn_invoice(
-            invoice, contract, outcome.entry.period, client=outcome.client, settings=settings
+            invoice, contract, outcome.entry.period, client=client, settings=settings
         ).model_dump(mode="python", by_alias=True)
     return {
         "contractId": str(outcome.entry.contract_id),

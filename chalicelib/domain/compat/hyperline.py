@@ -5,7 +5,9 @@ over the invoice's. A coupon is a fixed amount off the line items it names (all 
 names none), spread over them in proportion to what each still costs (money.allocate). A `draft`
 stays a draft; `to_pay` and `paid` are issued as they stand elsewhere (their own number, or the
 tenant's next), with their transactions as payments, and `paid` settles what they leave open on
-`settled_at`. The batch's outcome is answered in hyperline_answer."""
+`settled_at`. A queued batch's items are imported each alone (services/imports.import_each) by
+the jobs' worker, under ids fixed by the batch and their place. The batch's outcome is answered
+in hyperline_answer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal, Self
 
 import simplejson
@@ -34,8 +37,15 @@ from chalicelib.domain.commands import (
 )
 from chalicelib.domain.due import local_date
 from chalicelib.domain.errors import FieldProblem, InvalidInputError, problems_of
-from chalicelib.domain.imports import ImportedState
-from chalicelib.domain.invoice import Invoice, PaymentMethod
+from chalicelib.domain.imports import (
+    Found,
+    ImportCommand,
+    ImportContext,
+    ImportedState,
+    ImportItem,
+    Sender,
+)
+from chalicelib.domain.invoice import PaymentMethod
 from chalicelib.domain.money import (
     ZERO,
     DiscountType,
@@ -177,6 +187,30 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int(amount.scaleb(minor_units(currency)))
 
 
+def parsed(data: Any, *, index: int) -> HyperlineInvoice | InvalidInputError:
+    """A queued item as the request checked it (one kept by an older release may no longer
+    pass), its faults named from the batch."""
+    try:
+        return HyperlineInvoice.model_validate(data)
+    except ValidationError as exc:
+        return InvalidInputError(problems_of(exc, f"invoices[{index}]"))
+
+
+def import_item(item: HyperlineInvoice, invoice_id: str) -> ImportItem:
+    """The invoice to import for its customer, under the id its batch and place fix."""
+    return ImportItem(item.customer_id, partial(command, item), invoice_id)
+
+
+def command(item: HyperlineInvoice, context: ImportContext) -> ImportCommand:
+    """Its native body in its currency (else the tenant's), dated in the tenant's timezone, and
+    how it stands: a draft, or issued and paid as elsewhere."""
+    currency = item.currency or context.currency
+    body = native_body(
+        item, currency=currency, timezone=context.defaults.timezone, today=context.today
+    )
+    return ImportCommand(body, issue=imported_state(item, currency=currency, now=context.now))
+
+
 def native_body(item: HyperlineInvoice, *, currency: str, timezone: str, today: date) -> NewInvoice:
     """The native create body. Raises InvalidInputError naming each Hyperline field at fault."""
     invoice_date = local_date(item.emitted_at, timezone) if item.emitted_at else today
@@ -244,16 +278,6 @@ def imported_state(item: HyperlineInvoice, *, currency: str, now: datetime) -> I
     return ImportedState(sent_at=sent_at, number=item.number, payments=payments, paid_at=paid_at)
 
 
-def ensure_payable(invoice: Invoice, state: ImportedState) -> None:
-    """Transactions may not pay more than the invoice's total: nothing is recorded as overpaid
-    (and a total below what was paid says the amounts were not read as the sender meant)."""
-    paid = sum((payment.amount for payment in state.payments), ZERO)
-    if paid > invoice.total_with_tax:
-        currency, total = invoice.currency, invoice.total_with_tax
-        message = f"pay {paid} {currency} in all, more than the invoice's {total} {currency}"
-        raise InvalidInputError([FieldProblem("transactions", message)])
-
-
 def _coupon_discounts(
     coupons: Sequence[HyperlineCoupon], amounts: Sequence[Decimal], currency: str
 ) -> tuple[list[Decimal], list[FieldProblem]]:
@@ -304,6 +328,7 @@ _FIELDS = {
     "invoice_date": "emitted_at",  # as _validated names it
     "paymentTermDays": "due_at",
     "customFields": "properties",
+    "payments": "transactions",
 }
 
 
@@ -323,3 +348,12 @@ def _hyperline_field(field: str) -> str:
 
 def _joined(separator: str, *parts: str | None) -> str | None:
     return separator.join(part for part in parts if part) or None
+
+
+# A batch item's id names its place: one found was made by an earlier take of its chunk.
+HYPERLINE = Sender(
+    unknown_client=lambda _: FieldProblem("customer_id", "names no customer of yours"),
+    terms=hyperline_problems,
+    found=Found.MADE_EARLIER,
+    placed=True,
+)

@@ -1,22 +1,31 @@
 """Leanpay's invoice import (api-docs/leanpay-import-invoices-batch.txt) in native terms: each
 Leanpay invoice was issued elsewhere and brings its totals only, so it becomes one native row whose
 amounts give those totals back to the cent, issued under its own reference; an invoice imported
-again takes the new figures and keeps its payments; and the native invoice is answered in
-Leanpay's shape."""
+again takes the new figures and keeps its payments (leanpay_reimport.py); and the native invoice
+is answered in Leanpay's shape (leanpay_answer.py). The request is imported whole
+(services/imports.import_all): Leanpay validates an import before it imports it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
-from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import Command, NewInvoice, RowInput
+from chalicelib.domain.compat.leanpay_reimport import reimported
+from chalicelib.domain.derived_ids import leanpay_invoice_id
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
-from chalicelib.domain.imports import ImportedState, imported
-from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
+from chalicelib.domain.imports import (
+    Found,
+    ImportCommand,
+    ImportContext,
+    ImportedState,
+    ImportItem,
+    Sender,
+)
 from chalicelib.domain.money import (
     HUNDRED,
     ZERO,
@@ -26,10 +35,8 @@ from chalicelib.domain.money import (
     plain,
     round_money,
 )
-from chalicelib.domain.parties import PartyDetails
-from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.text import InvoiceNumber
-from chalicelib.domain.values import Actor, CalendarDate, DateTimeText, PlainDecimal, Reference
+from chalicelib.domain.values import CalendarDate, PlainDecimal, Reference
 
 MAX_INVOICES = 100  # the document's "Maximum array length"
 MAX_TERM_DAYS = 365  # the native paymentTermDays' bound
@@ -122,128 +129,24 @@ def native_body(item: LeanpayInvoice, currency: str) -> NewInvoice:
     )
 
 
-def as_imported(
-    draft: Invoice,
-    item: LeanpayInvoice,
-    *,
-    settings: TenantSettings,
-    client: PartyDetails,
-    actor: Actor,
-) -> Invoice:
-    """The new draft issued as Leanpay says it was: under its reference, sent on its sentDate
-    (that day's start in UTC), OVERDUE if already past due when the draft was made."""
+def import_item(item: LeanpayInvoice, tenant_id: str) -> ImportItem:
+    """The invoice to import for the client it names, under the id its externalId derives."""
+    invoice_id = leanpay_invoice_id(tenant_id, item.external_id)
+    return ImportItem(item.client_id, partial(command, item), invoice_id)
+
+
+def command(item: LeanpayInvoice, context: ImportContext) -> ImportCommand:
+    """Its native body (in the currency of the invoice it imported before, if any), issued as
+    Leanpay says it was: under its reference, sent on its sentDate (that day's start in UTC),
+    OVERDUE if already past due."""
     sent_day = item.sent_date or item.issue_date
     state = ImportedState(number=item.reference, sent_at=datetime.combine(sent_day, time(), UTC))
-    now = draft.created
-    invoice = imported(draft, state, settings=settings, client=client, actor=actor, now=now)
-    # Marking it sent dated the change on its sentDate; it is written now.
-    return invoice.model_copy(update={"updated": now, "updated_by": actor.user_id})
+    return ImportCommand(native_body(item, context.currency), issue=state)
 
 
-def sent_on(invoice: Invoice) -> date | None:
-    """The day it was last recorded as sent: what Leanpay calls its sentDate."""
-    sent = [e for e in invoice.events if e.type in (EventType.MARKED_AS_SENT, EventType.SENT)]
-    return sent[-1].date.astimezone(UTC).date() if sent else None
-
-
-# Our statuses as Leanpay names them; an imported invoice is never a draft nor scheduled.
-LEANPAY_STATUS = {
-    InvoiceStatus.SENT: "due",
-    InvoiceStatus.OVERDUE: "late",
-    InvoiceStatus.PAID: "paid",
-    InvoiceStatus.CANCELLED: "cancelled",
-}
-
-
-def _seconds(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# Leanpay's date-times: UTC, to the second, as its document writes them.
-LeanpayTime = Annotated[datetime, PlainSerializer(_seconds, return_type=DateTimeText)]
-
-
-class _Answer(DomainModel):
-    """A vendor's answer: camelCase, immutable, every field answered, as every domain model."""
-
-
-class DueDateAnswer(_Answer):
-    due_date: CalendarDate
-    currency: str
-    amount: Decimal
-    default_currency_amount: Decimal
-
-
-class PaymentAnswer(_Answer):
-    date: LeanpayTime
-    amount: Decimal
-    default_currency_amount: Decimal
-    external_id: str
-
-
-class LeanpayInvoiceAnswer(_Answer):
-    """Exactly the documented response fields."""
-
-    id: str
-    tenant_id: str
-    client_id: str | None
-    external_id: str
-    reference: str | None
-    amount: Decimal
-    remaining_amount: Decimal
-    paid_amount: Decimal
-    offset_amount: Decimal
-    sent_date: CalendarDate | None
-    issue_date: CalendarDate
-    due_date: CalendarDate
-    status: str
-    upcoming_payment_date: CalendarDate | None
-    due_dates: list[DueDateAnswer]
-    payments: list[PaymentAnswer]
-    credit_note_links: list[Any]
-    created_at: LeanpayTime
-    updated_at: LeanpayTime
-
-
-def leanpay_answer(invoice: Invoice) -> dict[str, Any]:
-    """The invoice as Leanpay answers it. It has one due date, for its whole amount, in its
-    currency, which was the tenant's default when it was imported (so defaultCurrencyAmount is
-    the amount); a payment's externalId is its native id; there are no credit notes, so nothing
-    is offset. Nothing remains to pay on a PAID or CANCELLED invoice. Amounts stay Decimal."""
-    currency, total = invoice.currency, invoice.total_with_tax
-    closed = invoice.status in (InvoiceStatus.PAID, InvoiceStatus.CANCELLED)
-    remaining = round_money(ZERO, currency) if closed else difference(total, invoice.paid)
-    answer = LeanpayInvoiceAnswer(
-        id=invoice.id,
-        tenant_id=invoice.tenant_id,
-        client_id=invoice.client_id,
-        external_id=(invoice.external_id or "").removeprefix(KEY_PREFIX),
-        reference=invoice.invoice_number,
-        amount=total,
-        remaining_amount=remaining,
-        paid_amount=invoice.paid,
-        offset_amount=round_money(ZERO, currency),
-        sent_date=sent_on(invoice),
-        issue_date=invoice.invoice_date,
-        due_date=invoice.due_date,
-        status=LEANPAY_STATUS.get(invoice.status, str(invoice.status).lower()),
-        upcoming_payment_date=invoice.due_date if remaining else None,
-        due_dates=[
-            DueDateAnswer(
-                due_date=invoice.due_date,
-                currency=currency,
-                amount=total,
-                default_currency_amount=total,
-            )
-        ],
-        payments=[
-            PaymentAnswer(
-                date=t.date, amount=t.amount, default_currency_amount=t.amount, external_id=t.id
-            )
-            for t in invoice.transactions
-        ],
-        credit_note_links=[],
-        created_at=invoice.created,
-        updated_at=invoice.updated,
-    )
-    return answer.model_dump(mode="python", by_alias=True)
+# Leanpay's import is an upsert by externalId, checked whole; its field names are the native ones.
+LEANPAY = Sender(
+    unknown_client=lambda _: FieldProblem("clientId", "names no client of yours"),
+    found=Found.REPLACED,
+    reimport=reimported,
+)

@@ -5,11 +5,10 @@ write (InvoiceRepository.save)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.domain import due, payments
-from chalicelib.domain.compat.leanpay import LeanpayInvoice, key_of, sent_on
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.events import record
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
@@ -18,11 +17,17 @@ from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor
 
 
-def ensure_imported(invoice: Invoice, item: LeanpayInvoice) -> None:
-    """An id derived from a Leanpay key names only an invoice imported from Leanpay; checked all
-    the same, so no other invoice is ever overwritten."""
+def sent_on(invoice: Invoice) -> date | None:
+    """The day it was last recorded as sent: what Leanpay calls its sentDate."""
+    sent = [e for e in invoice.events if e.type in (EventType.MARKED_AS_SENT, EventType.SENT)]
+    return sent[-1].date.astimezone(UTC).date() if sent else None
+
+
+def ensure_imported(invoice: Invoice, fresh: Invoice) -> None:
+    """An id derived from a Leanpay key names only an invoice imported from Leanpay under that
+    key; checked all the same, so no other invoice is ever overwritten."""
     issued = invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.SCHEDULED)
-    if invoice.external_id != key_of(item) or not issued:
+    if invoice.external_id != fresh.external_id or not issued:
         message = "names an invoice that was not imported from Leanpay"
         raise InvalidInputError([FieldProblem("externalId", message)])
 
@@ -49,6 +54,7 @@ def reimported(
     """`existing` as Leanpay now describes it, `fresh` being that description imported as new:
     its payments, comments, attachments and history kept. Unchanged, it is returned as it is. A
     CANCELLED invoice, or one paid beyond the new amount, is refused."""
+    ensure_imported(existing, fresh)
     changed = _changed(existing, fresh)
     if not changed:
         return existing

@@ -12,7 +12,7 @@ from chalicelib.domain.commands import InvoiceFields
 from chalicelib.domain.errors import FrozenFieldsError, InvalidStateError
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import ANNOTATION_FIELDS, CONTENT_FIELDS, InvoiceDefaults
-from chalicelib.domain.lifecycle import ALLOWED_ACTIONS, Action, ensure_allowed, open_status
+from chalicelib.domain.state_machine import ALLOWED_ACTIONS, Action, ensure_allowed, open_status
 from chalicelib.domain.values import Actor
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
