@@ -70,6 +70,12 @@ def balance(invoice: Invoice) -> Decimal:
     return open_amount(invoice.total_with_tax, invoice.paid, invoice.credited.total_with_tax)
 
 
+def still_due(invoice: Invoice) -> Decimal:
+    """What the client is still to pay: the balance, and nothing once payments and credit notes
+    cover the invoice (a refund owed is not due)."""
+    return max(balance(invoice), ZERO)
+
+
 def credited(
     invoice: Invoice,
     note: CreditNoteReference,

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.compat.heffl import HefflInvoiceInput, HefflLineItem
 from chalicelib.domain.invoice import Invoice, InvoiceRow
-from chalicelib.domain.money import difference
+from chalicelib.domain.payments import still_due
 from chalicelib.domain.values import CalendarDate, Timestamp
 
 # The largest integer every JSON reader holds exactly (JavaScript's numbers are doubles).
@@ -83,7 +83,7 @@ def heffl_answer(invoice: Invoice, body: HefflInvoiceInput) -> dict[str, Any]:
         tax_total=invoice.total_tax,
         discount_total=invoice.total_discount,
         total=invoice.total_with_tax,
-        pending_total=difference(invoice.total_with_tax, invoice.paid),
+        pending_total=still_due(invoice),
         paid_total=invoice.paid,
         line_items=[
             _line_answer(row, item, invoice.tax_inclusive)

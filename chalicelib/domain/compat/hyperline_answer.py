@@ -10,7 +10,7 @@ from typing import Any, Literal, TypedDict
 from chalicelib.domain.batches import Batch, BatchStatus, ItemResult, ItemStatus
 from chalicelib.domain.compat.hyperline import to_minor
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
-from chalicelib.domain.money import ZERO
+from chalicelib.domain.payments import still_due
 from chalicelib.domain.values import DateTimeText, format_timestamp
 
 HyperlineStatus = Literal["draft", "to_pay", "partially_paid", "late", "paid", "voided"]
@@ -108,7 +108,7 @@ def invoice_answer(invoice: Invoice) -> HyperlineInvoiceAnswer:
         "tax_amount": minor(invoice.total_tax),
         "discount_amount": minor(invoice.total_discount),
         "amount_paid": minor(invoice.paid),
-        "amount_due": minor(max(invoice.total_with_tax - invoice.paid, ZERO)),
+        "amount_due": minor(still_due(invoice)),
         "emitted_at": _midnight(invoice.invoice_date),
         "due_at": _midnight(invoice.due_date),
         "settled_at": format_timestamp(invoice.date_paid) if invoice.date_paid else None,

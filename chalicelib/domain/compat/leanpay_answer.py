@@ -13,7 +13,8 @@ from chalicelib.domain.base import DomainModel
 from chalicelib.domain.compat.leanpay import KEY_PREFIX
 from chalicelib.domain.compat.leanpay_reimport import sent_on
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
-from chalicelib.domain.money import ZERO, difference, round_money
+from chalicelib.domain.money import ZERO, round_money
+from chalicelib.domain.payments import still_due
 from chalicelib.domain.values import CalendarDate, DateTimeText
 
 # Our statuses as Leanpay names them; an imported invoice is never a draft nor scheduled.
@@ -78,11 +79,11 @@ class LeanpayInvoiceAnswer(_Answer):
 def leanpay_answer(invoice: Invoice) -> dict[str, Any]:
     """The invoice as Leanpay answers it. It has one due date, for its whole amount, in its
     currency, which was the tenant's default when it was imported (so defaultCurrencyAmount is
-    the amount); a payment's externalId is its native id; there are no credit notes, so nothing
-    is offset. Nothing remains to pay on a PAID or CANCELLED invoice. Amounts stay Decimal."""
+    the amount); a payment's externalId is its native id; what credit notes credited is offset.
+    Nothing remains to pay on a PAID or CANCELLED invoice. Amounts stay Decimal."""
     currency, total = invoice.currency, invoice.total_with_tax
     closed = invoice.status in (InvoiceStatus.PAID, InvoiceStatus.CANCELLED)
-    remaining = round_money(ZERO, currency) if closed else difference(total, invoice.paid)
+    remaining = round_money(ZERO, currency) if closed else still_due(invoice)
     answer = LeanpayInvoiceAnswer(
         id=invoice.id,
         tenant_id=invoice.tenant_id,
@@ -92,7 +93,7 @@ def leanpay_answer(invoice: Invoice) -> dict[str, Any]:
         amount=total,
         remaining_amount=remaining,
         paid_amount=invoice.paid,
-        offset_amount=round_money(ZERO, currency),
+        offset_amount=round_money(invoice.credited.total_with_tax, currency),
         sent_date=sent_on(invoice),
         issue_date=invoice.invoice_date,
         due_date=invoice.due_date,
