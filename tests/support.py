@@ -232,3 +232,21 @@ def api_event(
             "identity": {"sourceIp": "203.0.113.9"},
         },
     }
+
+
+def tenant_partition(tenant: str) -> dict[str, dict[str, Any]]:
+    """Everything the tenant's partition holds, by sort key, as DynamoDB holds it (read straight
+    from the table, consistently)."""
+    from invoicing_cli.local import TABLE_NAME
+
+    pages = (
+        boto3.client("dynamodb")
+        .get_paginator("query")
+        .paginate(
+            TableName=TABLE_NAME,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}},
+            ConsistentRead=True,
+        )
+    )
+    return {item["SK"]["S"]: item for page in pages for item in page["Items"]}

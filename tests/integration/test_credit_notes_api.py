@@ -11,15 +11,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urljoin
 
-import boto3
 import pytest
 
 from chalicelib.bootstrap import get_deps
-from invoicing_cli.local import TABLE_NAME
 from tests.conformance import CheckedApi, Conformance
 from tests.figures import exact_json, expected_stats
 from tests.integration.test_openapi import spec_of
-from tests.support import Api, Reply
+from tests.support import Api, Reply, tenant_partition
 
 pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")
 BASE = "/api/v1/invoices"
@@ -93,21 +91,6 @@ def amounts(line: dict[str, Any]) -> tuple[str, ...]:
 
 def totals(document: dict[str, Any]) -> tuple[str, ...]:
     return tuple(str(document[n]) for n in ("totalExcludingTax", "totalTax", "totalWithTax"))
-
-
-def partition(tenant: str) -> dict[str, dict[str, Any]]:
-    """Everything the tenant's partition holds, by sort key, as DynamoDB holds it."""
-    pages = (
-        boto3.client("dynamodb")
-        .get_paginator("query")
-        .paginate(
-            TableName=TABLE_NAME,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}},
-            ConsistentRead=True,
-        )
-    )
-    return {item["SK"]["S"]: item for page in pages for item in page["Items"]}
 
 
 def stats(client: CheckedApi) -> dict[str, Any]:
@@ -358,11 +341,11 @@ class TestGolden:
     ) -> None:
         invoice = issued(acme, SIMPLE)
         credited(acme, invoice)
-        before = partition("acme")
+        before = tenant_partition("acme")
         reply = acme.patch(f"{BASE}/{invoice['id']}/unmark-as-paid")
         assert reply.status == 409, reply.body
         assert "its credit notes cover it" in reply.json()["detail"]
-        assert partition("acme") == before
+        assert tenant_partition("acme") == before
 
     def test_an_invoice_without_credit_notes_lists_none(self, acme: CheckedApi) -> None:
         invoice = issued(acme, SIMPLE)
@@ -409,14 +392,14 @@ class TestRefusals:
                    for line in value] if name == "rows" else value
             for name, value in body.items()
         }  # fmt: skip
-        before = partition("acme")
+        before = tenant_partition("acme")
 
         reply = credit(acme, invoice, **filled)
 
         assert reply.status == 400, reply.body
         assert set(reply.json()) == {"title", "detail", "time", "errors"}
         assert [error["field"] for error in reply.json()["errors"]] == fields
-        assert partition("acme") == before
+        assert tenant_partition("acme") == before
         assert not [sk for sk in before if sk.startswith("CN#")]
 
     @pytest.mark.parametrize(
@@ -427,16 +410,16 @@ class TestRefusals:
         self, acme: CheckedApi, raw: str, content_type: str
     ) -> None:
         invoice = issued(acme, SIMPLE)
-        before = partition("acme")
+        before = tenant_partition("acme")
         path = f"{BASE}/{invoice['id']}/credit-notes"
         reply = acme.post(path, body=raw, headers={"Content-Type": content_type})
         assert reply.status == 400, reply.body
-        assert partition("acme") == before
+        assert tenant_partition("acme") == before
 
     def test_a_credit_beyond_what_earlier_notes_left_is_refused(self, acme: CheckedApi) -> None:
         invoice = issued(acme, SIMPLE)
         credited(acme, invoice, rows=[{"rowId": row_id(invoice, 0), "quantity": "1.5"}])
-        before = partition("acme")
+        before = tenant_partition("acme")
         reply = credit(acme, invoice, rows=[{"rowId": row_id(invoice, 0), "quantity": 1}])
         assert reply.status == 400, reply.body
         assert reply.json()["errors"] == [
@@ -445,7 +428,7 @@ class TestRefusals:
                 "message": "is more than the 0.5 that remain of the row's 2",
             }
         ]
-        assert partition("acme") == before
+        assert tenant_partition("acme") == before
 
     @pytest.mark.parametrize("status", ["DRAFT", "CANCELLED"])
     def test_a_draft_or_cancelled_invoice_is_a_409_and_nothing_is_written(
@@ -457,7 +440,7 @@ class TestRefusals:
             sent = acme.patch(f"{BASE}/{invoice['id']}/mark-as-sent")
             assert sent.status == 200
             assert acme.patch(f"{BASE}/{invoice['id']}/cancel").status == 200
-        before = partition("acme")
+        before = tenant_partition("acme")
 
         reply = credit(acme, invoice)
 
@@ -466,7 +449,7 @@ class TestRefusals:
             f"Cannot issue a credit note while invoice {invoice['id']} is {status}"
             in (reply.json()["detail"])
         )
-        assert partition("acme") == before
+        assert tenant_partition("acme") == before
 
     def test_a_race_lost_on_every_try_is_a_409_and_nothing_is_written(
         self, acme: CheckedApi, monkeypatch: pytest.MonkeyPatch
@@ -483,13 +466,13 @@ class TestRefusals:
             return replace(context, counter=earlier)
 
         monkeypatch.setattr(repo, "get_for_credit", read_before_another_number)
-        before = partition("acme")
+        before = tenant_partition("acme")
 
         reply = credit(acme, invoice)
 
         assert reply.status == 409, reply.body
         assert "changed by another request at the same time" in reply.json()["detail"]
-        assert partition("acme") == before
+        assert tenant_partition("acme") == before
 
     def test_an_unknown_invoice_or_credit_note_is_a_404(self, acme: CheckedApi) -> None:
         unknown = "01a1fd70-f339-7ca3-8c4e-ea819aaddd32"
@@ -497,7 +480,7 @@ class TestRefusals:
         assert acme.get(f"{BASE}/{unknown}/credit-notes").status == 404
         assert acme.get(f"{NOTES}/{unknown}").status == 404
         assert acme.get(f"{NOTES}/not-an-id").status == 404
-        assert not [sk for sk in partition("acme") if sk.startswith("CN#")]
+        assert not [sk for sk in tenant_partition("acme") if sk.startswith("CN#")]
 
 
 class TestTenants:
@@ -506,7 +489,7 @@ class TestTenants:
     ) -> None:
         invoice = issued(acme, SIMPLE)
         note = credited(acme, invoice, rows=[{"rowId": row_id(invoice, 1)}])
-        ours, theirs = partition("acme"), partition("globex")
+        ours, theirs = tenant_partition("acme"), tenant_partition("globex")
         attempts = {
             ("POST", "/invoices/{invoiceId}/credit-notes"): credit(globex, invoice),
             ("GET", "/credit-notes/{creditNoteId}"): globex.get(f"{NOTES}/{note['id']}"),
@@ -519,7 +502,7 @@ class TestTenants:
             assert reply.status == 404, (route, reply.body)
             assert "CN-2026-0001" not in reply.body.decode()
             assert "INV-2026-0001" not in reply.body.decode()
-        assert (partition("acme"), partition("globex")) == (ours, theirs)
+        assert (tenant_partition("acme"), tenant_partition("globex")) == (ours, theirs)
         # Their own series starts at 1: a tenant's credit notes never number another's.
         own = issued(globex, SIMPLE)
         assert credited(globex, own)["creditNoteNumber"] == "CN-2026-0001"

@@ -22,7 +22,15 @@ from chalicelib.bootstrap import get_deps, use_cases
 from invoicing_cli.local import TABLE_NAME
 from tests.integration import test_api_keys_api as api_keys_api
 from tests.integration import test_documents_calls as documents_calls
-from tests.support import Api, DynamoCalls, Reply, api_path, api_routes, filled
+from tests.support import (
+    Api,
+    DynamoCalls,
+    Reply,
+    api_path,
+    api_routes,
+    filled,
+    tenant_partition,
+)
 
 BASE = "/api/v1/invoices"
 CLIENTS = "/api/v1/clients"
@@ -75,20 +83,9 @@ class Stored:
 
     @classmethod
     def of(cls, tenant: str) -> Stored:
-        pages = (
-            boto3.client("dynamodb")
-            .get_paginator("query")
-            .paginate(
-                TableName=TABLE_NAME,
-                KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues={":pk": {"S": f"T#{tenant}"}},
-                ConsistentRead=True,
-            )
-        )
         items = {
-            item["SK"]["S"]: {name: _deserializer.deserialize(v) for name, v in item.items()}
-            for page in pages
-            for item in page["Items"]
+            sort_key: {name: _deserializer.deserialize(v) for name, v in item.items()}
+            for sort_key, item in tenant_partition(tenant).items()
         }
         return cls(items)
 

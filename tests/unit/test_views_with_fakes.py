@@ -100,16 +100,6 @@ def api(served: UseCases) -> Iterator[Api]:
         yield Api(client, headers={})
 
 
-@pytest.fixture
-def acme(api: Api) -> Api:
-    return api.as_tenant("acme")
-
-
-@pytest.fixture
-def globex(api: Api) -> Api:
-    return api.as_tenant("globex")
-
-
 def test_a_created_invoice_is_read_back_and_kept_in_the_fake_repository(
     acme: Api, fakes: InMemoryAdapters
 ) -> None:
