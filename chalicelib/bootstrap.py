@@ -16,6 +16,7 @@ from chalicelib.ports import (
     ApiKeyRepository,
     ClientRepository,
     ContractRepository,
+    CreditNoteIndex,
     DocumentStore,
     InvoiceIndex,
     InvoicePorts,
@@ -34,6 +35,7 @@ from chalicelib.store.api_keys import DynamoApiKeyRepository
 from chalicelib.store.batches import DynamoBatchRepository
 from chalicelib.store.clients import DynamoClientRepository
 from chalicelib.store.contracts import DynamoContractRepository
+from chalicelib.store.credit_notes import DynamoCreditNoteIndex
 from chalicelib.store.documents import S3Documents
 from chalicelib.store.due import DynamoDueWork
 from chalicelib.store.dynamo import dynamodb_client
@@ -65,6 +67,7 @@ class Deps:
     idempotency: DynamoIdempotencyStore
     index: InvoiceIndex
     search: InvoiceSearch
+    credit_note_index: CreditNoteIndex
     documents: DocumentStore
     mailer: Mailer
     jwt_verifier: JwtVerifier
@@ -152,6 +155,7 @@ def get_deps() -> Deps:
         idempotency=DynamoIdempotencyStore(client, table),
         index=DynamoInvoiceIndex(client, table),
         search=DynamoInvoiceSearch(client, table),
+        credit_note_index=DynamoCreditNoteIndex(client, table),
         documents=S3Documents(settings.bucket_name),
         mailer=CountedMailer(
             SesMailer(clock=SystemClock(), configuration_set=settings.ses_configuration_set),

@@ -10,13 +10,16 @@ from typing import Any, Generic, Protocol, TypeVar
 from chalicelib.domain.aggregates import Figures
 from chalicelib.domain.clients import Client
 from chalicelib.domain.contracts import Contract
+from chalicelib.domain.credit_note_query import CreditNoteQuery
 from chalicelib.domain.credit_notes import CreditNote
+from chalicelib.domain.customer_credit import ClientCredit, CreditMovement
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults, defaults_with
 from chalicelib.domain.mail import OutgoingMail
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.search import InvoiceQuery
+from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.retry import RetryPolicy
 
@@ -107,11 +110,15 @@ class InvoiceRepository(Protocol):
         """Store a new invoice; returns it at version 1."""
         ...
 
-    def add_many(self, invoices: Sequence[Invoice], *, atomic: bool) -> list[Added | DomainError]:
+    def add_many(
+        self, invoices: Sequence[Invoice], *, atomic: bool, formats: NumberFormats | None = None
+    ) -> list[Added | DomainError]:
         """Store new invoices, answering for each in order. Atomic: all in one transaction
         (at most `max_atomic` of them) or none, raising ConcurrentModificationError if any id
         is taken. Otherwise each stands alone: one whose id is taken is found (not created),
-        and one that cannot be written gets its error."""
+        and one that cannot be written gets its error. A number an invoice brings is used once
+        (NumberUsedError) and, given the tenant's `formats`, one its series could still give
+        is refused (NumberOfTheSeriesError), in the same write (decision 0057)."""
         ...
 
     @property
@@ -119,10 +126,13 @@ class InvoiceRepository(Protocol):
         """How many new invoices one transaction can hold."""
         ...
 
-    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
+    def save(
+        self, invoice: Invoice, *, previous: Invoice, formats: NumberFormats | None = None
+    ) -> Invoice:
         """Replace `previous` (as read) with `invoice`, only if the stored version is still the
         one read; returns it at the next version, with the tenant's figures moved in the same
-        write. Raises ConcurrentModificationError or InvoiceNotFoundError."""
+        write. Raises ConcurrentModificationError or InvoiceNotFoundError. A number it brings
+        that it did not have is checked as add_many checks one."""
         ...
 
     def get_for_issue(
@@ -136,7 +146,8 @@ class InvoiceRepository(Protocol):
         self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter
     ) -> Invoice:
         """Write the invoice and the counter that gave it its number in one transaction, each
-        only at the version read, so a number is never used twice and never skipped."""
+        only at the version read, so a number is never used twice and never skipped; with the
+        number's own item (SeriesNumberUsedError where an invoice brought in holds it)."""
         ...
 
     def get_for_credit(
@@ -157,6 +168,11 @@ class InvoiceRepository(Protocol):
 
     def get_credit_note(self, tenant_id: str, note_id: str) -> CreditNote | None: ...
 
+    def save_credit_note(self, note: CreditNote, *, previous: CreditNote) -> CreditNote:
+        """Write the credit note (its events) only over `previous`, the version read:
+        ConcurrentModificationError when another writer got there first."""
+        ...
+
     def get_credit_notes(self, tenant_id: str, note_ids: Sequence[str]) -> list[CreditNote]:
         """The tenant's credit notes among `note_ids`, in the order given."""
         ...
@@ -164,6 +180,21 @@ class InvoiceRepository(Protocol):
     def get_for_new_issue(self, tenant_id: str) -> tuple[InvoiceCounter, TenantSettings]:
         """The tenant's counter and settings, in one read: what an invoice issued as it is
         created takes."""
+        ...
+
+    def client_credit(
+        self, tenant_id: str, client_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[ClientCredit, str | None] | None:
+        """The client's credit balance in each currency and a page of the moves that made it,
+        oldest first, with the next page's cursor; None when the tenant has no such client.
+        Every write of an invoice moves its client's balance in the same transaction, as far as
+        customer_credit.movement_of says, and only while the balance holds what it draws
+        (InsufficientCreditError, with nothing written)."""
+        ...
+
+    def refund_credit(self, movement: CreditMovement) -> None:
+        """Record a move out of a client's balance (a refund) with the balance, in one write:
+        ClientNotFoundError, or InsufficientCreditError when the balance is short."""
         ...
 
     def add_issued(self, invoice: Invoice, *, counter: InvoiceCounter | None) -> Added:
@@ -251,6 +282,19 @@ class InvoiceIndex(Protocol):
     ) -> Iterator[list[Invoice]]: ...
 
     def every_recurring(self, tenant_id: str) -> Iterator[list[Invoice]]: ...
+
+
+class CreditNoteIndex(Protocol):
+    """The tenant's credit notes by their day, from a secondary index: eventually consistent,
+    bounded per page."""
+
+    def page(
+        self, tenant_id: str, query: CreditNoteQuery, *, limit: int, cursor: str | None
+    ) -> Page[CreditNote]: ...
+
+    def every(self, tenant_id: str, query: CreditNoteQuery) -> Iterator[list[CreditNote]]:
+        """Every match in the query's order, a page at a time."""
+        ...
 
 
 @dataclass(frozen=True)

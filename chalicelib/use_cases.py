@@ -16,6 +16,7 @@ from chalicelib.ports import (
     ClientRepository,
     Clock,
     ContractRepository,
+    CreditNoteIndex,
     DocumentStore,
     InvoiceIndex,
     InvoicePorts,
@@ -28,9 +29,13 @@ from chalicelib.services import (
     batches,
     clients,
     contracts,
+    credit_note_documents,
+    credit_note_lists,
     credit_notes,
+    customer_credit,
     delivery,
     documents,
+    einvoices,
     exports,
     imports,
     invoices,
@@ -68,6 +73,8 @@ class Adapters(Protocol):
     def index(self) -> InvoiceIndex: ...
     @property
     def search(self) -> InvoiceSearch: ...
+    @property
+    def credit_note_index(self) -> CreditNoteIndex: ...
     @property
     def jwt_verifier(self) -> JwtVerifier: ...
     @property
@@ -110,7 +117,7 @@ class Lifecycle:
     def __init__(self, ports: InvoicePorts) -> None:
         self.mark_as_sent = partial(lifecycle.mark_as_sent, ports=ports)
         self.unschedule = partial(lifecycle.unschedule, ports=ports)
-        self.cancel = partial(lifecycle.cancel, ports=ports)
+        self.cancel = partial(credit_notes.cancel_invoice, ports=ports)
         self.add_payment = partial(lifecycle.add_payment, ports=ports)
         self.remove_payment = partial(lifecycle.remove_payment, ports=ports)
         self.mark_as_paid = partial(lifecycle.mark_as_paid, ports=ports)
@@ -118,12 +125,33 @@ class Lifecycle:
 
 
 class CreditNotes:
-    """Credit notes: issue one on an issued invoice, read one, and list an invoice's."""
+    """Credit notes: issue one on an issued invoice, read one, and list an invoice's; a note's
+    PDF, and the email that carries it."""
 
-    def __init__(self, ports: InvoicePorts) -> None:
+    def __init__(self, ports: InvoicePorts, files: DocumentPorts) -> None:
         self.create = partial(credit_notes.create_credit_note, ports=ports)
         self.get = partial(credit_notes.get_credit_note, ports=ports)
         self.of_invoice = partial(credit_notes.credit_notes_of, ports=ports)
+        self.pdf_link = partial(credit_note_documents.credit_note_pdf_link, ports=files)
+        self.pdf_bytes = partial(credit_note_documents.credit_note_pdf_bytes, ports=files)
+        self.send = partial(delivery.send_credit_note, ports=files)
+
+
+class EInvoices:
+    """An issued invoice's or a credit note's e-invoice (EN 16931), kept once made."""
+
+    def __init__(self, files: DocumentPorts) -> None:
+        self.of_invoice = partial(einvoices.invoice_einvoice_file, ports=files)
+        self.of_credit_note = partial(einvoices.credit_note_einvoice_file, ports=files)
+        self.link = partial(einvoices.einvoice_link, ports=files)
+
+
+class CustomerCredit:
+    """A client's credit balance: read it with its moves, and record a refund of it."""
+
+    def __init__(self, ports: InvoicePorts) -> None:
+        self.balance = partial(customer_credit.client_credit, ports=ports)
+        self.refund = partial(customer_credit.refund_credit, ports=ports)
 
 
 class Documents:
@@ -205,11 +233,21 @@ class Reports:
 
 
 class Search:
-    """Pages of invoices matching a query, and the same as CSV."""
+    """Pages of invoices matching a query, and the same as CSV; the tenant's credit notes."""
 
-    def __init__(self, ports: InvoicePorts, engine: InvoiceSearch, files: DocumentStore) -> None:
+    def __init__(
+        self,
+        ports: InvoicePorts,
+        engine: InvoiceSearch,
+        files: DocumentStore,
+        notes: CreditNoteIndex,
+    ) -> None:
         self.page = partial(search.search_invoices, ports=ports, search=engine)
         self.export_csv = partial(exports.export_csv, ports=ports, search=engine, documents=files)
+        self.credit_notes = partial(credit_note_lists.page_of_credit_notes, index=notes)
+        self.credit_notes_csv = partial(
+            credit_note_lists.export_credit_notes, ports=ports, index=notes, documents=files
+        )
 
 
 class Vendors:
@@ -255,7 +293,15 @@ class UseCases:
 
     @cached_property
     def credit_notes(self) -> CreditNotes:
-        return CreditNotes(self._adapters.ports)
+        return CreditNotes(self._adapters.ports, self._adapters.document_ports)
+
+    @cached_property
+    def einvoices(self) -> EInvoices:
+        return EInvoices(self._adapters.document_ports)
+
+    @cached_property
+    def customer_credit(self) -> CustomerCredit:
+        return CustomerCredit(self._adapters.ports)
 
     @cached_property
     def documents(self) -> Documents:
@@ -293,7 +339,7 @@ class UseCases:
     @cached_property
     def search(self) -> Search:
         given = self._adapters
-        return Search(given.ports, given.search, given.documents)
+        return Search(given.ports, given.search, given.documents, given.credit_note_index)
 
     @cached_property
     def vendors(self) -> Vendors:

@@ -164,6 +164,30 @@ def revoke_key(tenant: str, key_id: str, port: int, table: str | None) -> None:
     click.echo(f"Revoked API key {key_id} of tenant {tenant}.")
 
 
+@cli.group()
+def numbers() -> None:
+    """The items that hold the numbers invoices and credit notes carry (decision 0057)."""
+
+
+@numbers.command("backfill")
+@click.option("--tenant", required=True, help="Tenant whose numbers to hold.")
+@click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
+@click.option("--table", default=None, help="A deployed table instead of the local stack.")
+def backfill_numbers(tenant: str, port: int, table: str | None) -> None:
+    """Give each number the tenant's stored invoices and credit notes carry the item that holds
+    it, as invoices written before numbers had items lack; safe to run again. A number found on
+    two documents is reported, and left as it is."""
+    from chalicelib.store.numbers import backfill
+
+    _require_tenant(tenant)
+    done = backfill(*_dynamodb_for(port, table), tenant)
+    click.echo(f"Tenant {tenant}: {done.held} numbers held now, {done.kept} held already.")
+    for number, holder, other in done.twice:
+        click.echo(f"{number} is carried by {holder} and by {other}: it stays {holder}'s.")
+    if done.twice:
+        raise click.ClickException(f"{len(done.twice)} numbers are carried twice.")
+
+
 def _require_tenant(tenant: str) -> None:
     if not TENANT_ID_PATTERN.fullmatch(tenant):
         raise click.BadParameter("letters, digits and . _ : @ - only", param_hint="--tenant")

@@ -10,9 +10,31 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from tests.support import Api, Reply
+
+
+def spec_of(api: Api) -> dict[str, Any]:
+    """The OpenAPI document the app serves."""
+    reply = api.get("/openapi.json")
+    assert reply.status == 200, reply.body
+    assert reply.headers["Content-Type"] == "application/json"
+    document: dict[str, Any] = reply.json()
+    return document
+
+
+def checked_tenant(tenant: str, user: str) -> Any:
+    """A fixture named `tenant`: the app as that tenant's `user`, every answer checked against
+    the OpenAPI document (read once per test, and shared by its tenants: conftest's
+    `conformance`)."""
+
+    @pytest.fixture(name=tenant)
+    def checked(api: Api, conformance: Conformance) -> CheckedApi:
+        return CheckedApi(api.as_tenant(tenant, user=user), conformance)
+
+    return checked
 
 
 def _pattern(template: str) -> re.Pattern[str]:

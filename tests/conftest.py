@@ -38,6 +38,7 @@ from invoicing_cli.resources import (
     template_resource,
 )
 from tests.botocore_speed import one_alias_cache, one_model_loader
+from tests.conformance import Conformance, spec_of
 from tests.moto_account import Accounts, ResourceClients
 from tests.moto_speed import quicker_moto
 from tests.support import Api, DynamoCalls
@@ -117,6 +118,12 @@ def acme(api: Api) -> Api:
 def globex(api: Api) -> Api:
     """The other tenant, whose attempts on acme's data every route test makes."""
     return api.as_tenant("globex")
+
+
+@pytest.fixture
+def conformance(api: Api) -> Conformance:
+    """The OpenAPI document the app serves, to check answers against (tests/conformance)."""
+    return Conformance(spec_of(api))
 
 
 @pytest.fixture

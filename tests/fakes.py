@@ -29,7 +29,14 @@ from chalicelib.domain.base import TenantRecord
 from chalicelib.domain.batches import Batch
 from chalicelib.domain.clients import Client
 from chalicelib.domain.contracts import Contract
+from chalicelib.domain.credit_note_query import CreditNoteQuery
 from chalicelib.domain.credit_notes import CreditNote
+from chalicelib.domain.customer_credit import (
+    ClientCredit,
+    CreditMovement,
+    CurrencyBalance,
+    movements_of,
+)
 from chalicelib.domain.due import Job, due_moments
 from chalicelib.domain.errors import (
     BatchNotFoundError,
@@ -37,21 +44,28 @@ from chalicelib.domain.errors import (
     ClientNotFoundError,
     ConcurrentModificationError,
     ContractNotFoundError,
+    CreditNoteNotFoundError,
     DeliveryFailedError,
     DomainError,
     FieldProblem,
     IdempotencyKeyReusedError,
+    InsufficientCreditError,
     InvalidInputError,
     InvoiceNotFoundError,
     NotFoundError,
+    NumberOfTheSeriesError,
+    NumberUsedError,
     RequestInProgressError,
+    SeriesNumberUsedError,
     UnknownClientError,
 )
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.mail import OutgoingMail
+from chalicelib.domain.money import ZERO, round_money
 from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.ordering import ordered
 from chalicelib.domain.search import Filters, InvoiceQuery
+from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import Actor, format_timestamp, is_well_formed_id
 from chalicelib.domain.work import Chunk, WorkItem
@@ -71,7 +85,14 @@ from chalicelib.retry import RetryPolicy
 from chalicelib.services.batches import BatchPorts, ChunkCreator, ItemOutcome, create_native_chunk
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.store import keys
-from chalicelib.store.items import invoice_item, invoice_of
+from chalicelib.store.items import (
+    credit_note_item,
+    credit_note_of,
+    credit_note_order,
+    invoice_item,
+    invoice_of,
+)
+from chalicelib.store.numbers import Claim, claims_of, note_claim, repeated
 
 R = TypeVar("R", bound=TenantRecord)
 T = TypeVar("T")
@@ -142,6 +163,10 @@ class InMemoryInvoiceRepository:
         self._counters: dict[str, InvoiceCounter] = {}
         self._figures: dict[str, Figures] = {}
         self._notes: dict[tuple[str, str], CreditNote] = {}
+        self._numbers: dict[tuple[str, str], str] = {}  # (tenant, number): its holder's key
+        # Clients' credit: each currency's balance and when it last moved, and every move.
+        self._credit: dict[tuple[str, str], dict[str, CurrencyBalance]] = {}
+        self._credit_moves: list[CreditMovement] = []
         self.settings: dict[str, TenantSettings] = {}
         self.clients = clients
 
@@ -170,36 +195,46 @@ class InMemoryInvoiceRepository:
     def every_invoice(self, tenant_id: str) -> Iterator[list[Invoice]]:
         yield from chunked(self.invoices_of(tenant_id), 100)
 
-    def add(self, invoice: Invoice) -> Invoice:
+    def add(
+        self, invoice: Invoice, formats: NumberFormats | None = None, *, own: bool = True
+    ) -> Invoice:
         self._check([(invoice, 0)])
         stored = invoice.model_copy(update={"version": 1})
-        self._write(invoice.tenant_id, [(None, stored)])
+        self._write(invoice.tenant_id, [(None, stored)], own=own, formats=formats)
         return stored
 
     max_atomic = 99
 
-    def add_many(self, invoices: Sequence[Invoice], *, atomic: bool) -> list[Added | DomainError]:
+    def add_many(
+        self, invoices: Sequence[Invoice], *, atomic: bool, formats: NumberFormats | None = None
+    ) -> list[Added | DomainError]:
+        twice = repeated(invoices)  # a number two of them bring: the first has it
         if not atomic:
-            return [self._added(invoice) for invoice in invoices]
+            return [twice.get(i.id) or self._added(i, formats) for i in invoices]
         self._check([(invoice, 0) for invoice in invoices])
+        if twice:
+            raise next(iter(twice.values()))
         stored = [invoice.model_copy(update={"version": 1}) for invoice in invoices]
         if stored:
-            self._write(stored[0].tenant_id, [(None, invoice) for invoice in stored])
+            changes = [(None, invoice) for invoice in stored]
+            self._write(stored[0].tenant_id, changes, formats=formats)
         return [Added(invoice, created=True) for invoice in stored]
 
-    def _added(self, invoice: Invoice) -> Added | DomainError:
+    def _added(self, invoice: Invoice, formats: NumberFormats | None) -> Added | DomainError:
         stored = self._items.get((invoice.tenant_id, invoice.id))
         if stored is not None:
             return Added(stored, created=False)
         try:
-            return Added(self.add(invoice), created=True)
-        except UnknownClientError as exc:
+            return Added(self.add(invoice, formats), created=True)
+        except (UnknownClientError, NumberUsedError, NumberOfTheSeriesError) as exc:
             return exc
 
-    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
+    def save(
+        self, invoice: Invoice, *, previous: Invoice, formats: NumberFormats | None = None
+    ) -> Invoice:
         self._check([(invoice, previous.version)])
         stored = invoice.model_copy(update={"version": previous.version + 1})
-        self._write(invoice.tenant_id, [(previous, stored)])
+        self._write(invoice.tenant_id, [(previous, stored)], formats=formats)
         return stored
 
     def figures(self, tenant_id: str) -> Figures:
@@ -229,7 +264,7 @@ class InMemoryInvoiceRepository:
         self._check([(invoice, previous.version)])
         self._check_counter(invoice, counter)
         stored = invoice.model_copy(update={"version": previous.version + 1})
-        self._write(invoice.tenant_id, [(previous, stored)])
+        self._write(invoice.tenant_id, [(previous, stored)], own=False)
         self._move_counter(invoice.tenant_id, counter)
         return stored
 
@@ -256,13 +291,23 @@ class InMemoryInvoiceRepository:
         if (note.tenant_id, note.id) in self._notes:
             raise ConcurrentModificationError(invoice.id)
         stored = invoice.model_copy(update={"version": previous.version + 1})
-        self._write(invoice.tenant_id, [(previous, stored)])
+        self._write(invoice.tenant_id, [(previous, stored)], own=False, more=[note_claim(note)])
         self._move_counter(invoice.tenant_id, counter)
         self._notes[(note.tenant_id, note.id)] = note_as_stored(note)
         return stored
 
     def get_credit_note(self, tenant_id: str, note_id: str) -> CreditNote | None:
         return self._notes.get((tenant_id, note_id))
+
+    def save_credit_note(self, note: CreditNote, *, previous: CreditNote) -> CreditNote:
+        stored = self._notes.get((note.tenant_id, note.id))
+        if stored is None:
+            raise CreditNoteNotFoundError(note.id)
+        if stored.version != previous.version:
+            raise ConcurrentModificationError(note.id, noun="Credit note")
+        written = note_as_stored(note, version=previous.version + 1)
+        self._notes[(note.tenant_id, note.id)] = written
+        return written
 
     def get_credit_notes(self, tenant_id: str, note_ids: Sequence[str]) -> list[CreditNote]:
         found = (self._notes.get((tenant_id, i)) for i in dict.fromkeys(note_ids))
@@ -272,13 +317,60 @@ class InMemoryInvoiceRepository:
         """What a test looks for past the port: every credit note the tenant has."""
         return [note for (tenant, _), note in self._notes.items() if tenant == tenant_id]
 
+    def client_credit(
+        self, tenant_id: str, client_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[ClientCredit, str | None] | None:
+        if self.clients is not None and self.clients.get(tenant_id, client_id) is None:
+            return None
+        held = self._credit.get((tenant_id, client_id), {})
+        moves = [(m.id, m) for m in self._credit_moves
+                 if (m.tenant_id, m.client_id) == (tenant_id, client_id)]  # fmt: skip
+        after = None if cursor is None else id_of_cursor(cursor)
+        page, last = page_of(sorted(moves, key=lambda entry: entry[0]), limit=limit, after=after)
+        balances = [held[currency] for currency in sorted(held)]
+        credit = ClientCredit(client_id=client_id, balances=balances, movements=page)
+        return credit, None if last is None else cursor_after(last)
+
+    def refund_credit(self, movement: CreditMovement) -> None:
+        client = self.clients.get(movement.tenant_id, movement.client_id) if self.clients else None
+        if self.clients is not None and client is None:
+            raise ClientNotFoundError(movement.client_id)
+        self._move_credit([movement], self._credited([movement]))
+
+    def _credited(
+        self, movements: Sequence[CreditMovement]
+    ) -> dict[tuple[str, str], dict[str, CurrencyBalance]]:
+        """The balances the moves leave; InsufficientCreditError where one holds less than is
+        drawn from it (checked before anything is written, as the adapter's condition is)."""
+        moved: dict[tuple[str, str], dict[str, CurrencyBalance]] = {}
+        for m in movements:
+            client = (m.tenant_id, m.client_id)
+            held = moved.setdefault(client, dict(self._credit.get(client, {})))
+            zero = round_money(ZERO, m.currency)
+            before = held.get(m.currency, CurrencyBalance(currency=m.currency, amount=zero))
+            if m.amount < 0 and before.amount < -m.amount:
+                raise InsufficientCreditError(m.client_id, m.currency, -m.amount, before.amount)
+            amount = round_money(before.amount + m.amount, m.currency)
+            held[m.currency] = CurrencyBalance(
+                currency=m.currency, amount=amount, updated=m.created
+            )
+        return moved
+
+    def _move_credit(
+        self,
+        movements: Sequence[CreditMovement],
+        balances: dict[tuple[str, str], dict[str, CurrencyBalance]],
+    ) -> None:
+        self._credit |= balances
+        self._credit_moves += movements
+
     def add_issued(self, invoice: Invoice, *, counter: InvoiceCounter | None) -> Added:
         stored = self.get(invoice.tenant_id, invoice.id)
         if stored is not None:
             return Added(stored, created=False)
         if counter is not None:
             self._check_counter(invoice, counter)
-        added = self.add(invoice)
+        added = self.add(invoice, own=counter is None)
         if counter is not None:
             self._move_counter(invoice.tenant_id, counter)
         return Added(added, created=True)
@@ -296,7 +388,8 @@ class InMemoryInvoiceRepository:
             self._check_counter(invoice, counter)
         advanced = template.model_copy(update={"version": previous.version + 1})
         stored = invoice.model_copy(update={"version": 1})
-        self._write(invoice.tenant_id, [(previous, advanced), (None, stored)])
+        own = counter is None
+        self._write(invoice.tenant_id, [(previous, advanced), (None, stored)], own=own)
         if counter is not None:
             self._move_counter(invoice.tenant_id, counter)
         return stored, advanced
@@ -313,12 +406,26 @@ class InMemoryInvoiceRepository:
             self._write(invoices[0].tenant_id, [(invoice, None) for invoice in invoices])
 
     def _write(
-        self, tenant_id: str, changes: Sequence[tuple[Invoice | None, Invoice | None]]
+        self,
+        tenant_id: str,
+        changes: Sequence[tuple[Invoice | None, Invoice | None]],
+        *,
+        own: bool = True,
+        formats: NumberFormats | None = None,
+        more: Sequence[Claim] = (),
     ) -> None:
-        """One transaction, once every version was checked: the clients' counts (refused where
-        a client named is not there), the invoices, and the tenant's figures."""
+        """One transaction, once every version was checked: the numbers the invoices (`own`:
+        brought, not the series') and a credit note (`more`) take, each used once and, given
+        the `formats`, none a series could still give; the clients' counts (refused where
+        a client named is not there), the clients' credit (refused where a balance is short),
+        the invoices, and the tenant's figures."""
+        claims = [*claims_of(changes, own=own), *more]
+        self._check_numbers(tenant_id, claims, formats)
+        credit = movements_of(changes)
+        balances = self._credited(credit)
         if self.clients is not None:
             self.clients.move_references(tenant_id, _reference_moves(changes))
+        self._move_credit(credit, balances)
         for before, after in changes:
             if after is not None:
                 self._items[(after.tenant_id, after.id)] = as_stored(after)
@@ -326,6 +433,34 @@ class InMemoryInvoiceRepository:
                 del self._items[(before.tenant_id, before.id)]
         change = combined(delta(before, after) for before, after in changes)
         self._figures[tenant_id] = combined([self._figures.get(tenant_id, {}), change])
+        self._numbers |= {(tenant_id, claim.number): claim.holder for claim in claims}
+
+    def _check_numbers(
+        self, tenant_id: str, claims: Sequence[Claim], formats: NumberFormats | None
+    ) -> None:
+        """As the adapter's number items and counter check refuse (store/numbers.py)."""
+        held = [c for c in claims if self._numbers.get((tenant_id, c.number), c.holder) != c.holder]
+        if held:
+            brought = [claim.number for claim in held if claim.own]
+            if brought:
+                raise NumberUsedError(brought)
+            raise SeriesNumberUsedError([claim.number for claim in held])
+        counter = self.counter(tenant_id)
+        ahead = [
+            c.number
+            for c in claims
+            if c.own and formats and formats.could_still_give(c.number, counter)
+        ]
+        if ahead:
+            raise NumberOfTheSeriesError(ahead)
+
+    def numbers_of(self, tenant_id: str) -> dict[str, str]:
+        """What a test looks for past the port: each number the tenant used, and its holder."""
+        return {
+            number: holder
+            for (tenant, number), holder in self._numbers.items()
+            if tenant == tenant_id
+        }
 
     def _check_counter(self, invoice: Invoice, counter: InvoiceCounter) -> None:
         if self.counter(invoice.tenant_id).version != counter.version:
@@ -358,11 +493,10 @@ def as_stored(invoice: Invoice) -> Invoice:
     return invoice_of(invoice_item(invoice))
 
 
-def note_as_stored(note: CreditNote) -> CreditNote:
-    """The credit note as a read answers it: through its stored attributes, amounts in the
-    currency's minor units, at version 1."""
-    attributes = note.model_dump(mode="python", by_alias=True, exclude_none=True)
-    return CreditNote.model_validate({**attributes, "version": 1}).in_minor_units()
+def note_as_stored(note: CreditNote, version: int = 1) -> CreditNote:
+    """The credit note as a read answers it: through the very item the DynamoDB adapter writes
+    and reads back (amounts in the currency's minor units), at `version` (1 when issued)."""
+    return credit_note_of(credit_note_item(note.model_copy(update={"version": version})))
 
 
 def _reference_moves(changes: Iterable[tuple[Invoice | None, Invoice | None]]) -> dict[str, int]:
@@ -611,6 +745,44 @@ def _index_page(
             raise InvalidInputError([_NOT_A_CURSOR])
     items, last = page_of(entries, limit=limit, after=after)
     return Page(items=items, cursor=None if last is None else cursor_after(last))
+
+
+class InMemoryCreditNoteIndex:
+    """The CreditNotes index as store/credit_notes answers it: by day, then the moment issued,
+    then id, oldest or newest first, every filter ANDed (CreditNoteQuery.admits). Every page is
+    full where the adapter's may run short; consistent at once, where the index lags a moment."""
+
+    def __init__(self, repo: InMemoryInvoiceRepository) -> None:
+        self._repo = repo
+
+    def page(
+        self, tenant_id: str, query: CreditNoteQuery, *, limit: int, cursor: str | None
+    ) -> Page[CreditNote]:
+        after = None if cursor is None else position_of(cursor)
+        if after is not None and (
+            after.count("#") != 2 or not is_well_formed_id(after.rsplit("#", 1)[-1])
+        ):
+            raise InvalidInputError([_NOT_A_CURSOR])
+        entries = self._entries(tenant_id, query)
+        rest = [entry for entry in entries if after is None or _beyond(entry[0], after, query)]
+        taken = rest[:limit]
+        more = len(rest) > limit
+        return Page([note for _, note in taken], cursor_after(taken[-1][0]) if more else None)
+
+    def every(self, tenant_id: str, query: CreditNoteQuery) -> Iterator[list[CreditNote]]:
+        yield from chunked([note for _, note in self._entries(tenant_id, query)], 500)
+
+    def _entries(self, tenant_id: str, query: CreditNoteQuery) -> list[tuple[str, CreditNote]]:
+        entries = sorted(
+            (credit_note_order(note), note)
+            for note in self._repo.credit_notes_of_tenant(tenant_id)
+            if query.admits(note)
+        )
+        return entries[::-1] if query.newest_first else entries
+
+
+def _beyond(position: str, after: str, query: CreditNoteQuery) -> bool:
+    return position < after if query.newest_first else position > after
 
 
 class InMemoryInvoiceSearch:
@@ -980,6 +1152,7 @@ class FakeWorld:
         self.queue = InMemoryQueue()
         self.index = InMemoryInvoiceIndex(self.invoices)
         self.search = InMemoryInvoiceSearch(self.invoices)
+        self.credit_note_index = InMemoryCreditNoteIndex(self.invoices)
         self.due = InMemoryDueWork(self.invoices)
         self.metrics = CountingMetrics()
         self.retry = RetryPolicy(attempts=5, sleep=lambda _: None)  # no pause between tries

@@ -6,9 +6,13 @@ GET /invoices/count-by-status and GET /invoices/stats must answer at every momen
 - totalInvoiced: totals of SENT, OVERDUE and PAID invoices.
 - totalOutstanding: total - paid - credited of SENT and OVERDUE invoices.
 - totalOverdue: total - paid - credited of OVERDUE invoices.
-- totalPaid: paid of every invoice that left DRAFT, cancelled ones included.
+- totalPaid: paid of every invoice that left DRAFT, cancelled ones included, less what of it went
+  beyond the invoice to its client's credit (clientCredit): counted where that credit settles
+  another invoice (a CREDIT payment), so money is counted once.
 - totalCredited: what credit notes credited (credited.totalWithTax) of SENT, OVERDUE and PAID
   invoices: the invoices totalInvoiced counts, so net invoiced is their difference (issue 21).
+- A CANCELLED invoice that lists credit notes (an issued one, cancelled by the credit note for
+  what it had open) counts in totalInvoiced and totalCredited too: net, it invoiced what was paid.
 - currency: the tenant's one currency, or the default currency (EUR) when it has amounts in
   several; byCurrency, the same four totals per currency, only then. A currency counts when some
   invoice in it has an amount in one of the four totals (drafts have none, nor does a cancelled
@@ -56,7 +60,8 @@ def expected_stats(invoices: list[dict[str, Any]]) -> dict[str, Any]:
         total, paid = Decimal(str(invoice["total"])), Decimal(str(invoice["paid"]))
         credited = Decimal(str(invoice["credited"]["totalWithTax"]))
         sums = by_currency.setdefault(invoice["currency"], dict.fromkeys(TOTALS, ZERO))
-        if status in ("SENT", "OVERDUE", "PAID"):
+        cancelled_by_credit = status == "CANCELLED" and invoice["credited"]["creditNotes"]
+        if status in ("SENT", "OVERDUE", "PAID") or cancelled_by_credit:
             sums["totalInvoiced"] += total
             sums["totalCredited"] += credited
         if status in ("SENT", "OVERDUE"):
@@ -64,7 +69,7 @@ def expected_stats(invoices: list[dict[str, Any]]) -> dict[str, Any]:
         if status == "OVERDUE":
             sums["totalOverdue"] += total - paid - credited
         if status != "DRAFT":
-            sums["totalPaid"] += paid
+            sums["totalPaid"] += paid - Decimal(str(invoice.get("clientCredit", 0)))
     currencies = sorted(c for c, sums in by_currency.items() if any(sums.values()))
     main = currencies[0] if len(currencies) == 1 else DEFAULT_CURRENCY
     zeros = dict.fromkeys(TOTALS, ZERO)

@@ -234,6 +234,15 @@ def api_event(
     }
 
 
+def force(tenant: str, invoice_id: str, **changes: Any) -> None:
+    """Put a stored invoice into a state no endpoint reaches at once (SCHEDULED, OVERDUE), written
+    through the store as the jobs write it."""
+    repo = get_deps().invoices
+    current = repo.get(tenant, invoice_id)
+    assert current is not None
+    repo.save(current.model_copy(update=changes), previous=current)
+
+
 def tenant_partition(tenant: str) -> dict[str, dict[str, Any]]:
     """Everything the tenant's partition holds, by sort key, as DynamoDB holds it (read straight
     from the table, consistently)."""

@@ -1,6 +1,7 @@
 """Credit notes under /api/v1 (issue 21): an issued invoice is corrected by a credit note, a
 document of its own, numbered in its own series, that names the invoice; the invoice lists its
-credit notes, and what they credit is no longer open."""
+credit notes, and what they credit is no longer open. A credit note has its PDF, and is emailed
+with it as an invoice is."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 
 from chalice.app import Response
 
+from chalicelib.api.documents import LINKED, PDF_ITSELF, FileLink, link_response, wants_pdf
 from chalicelib.api.http import json_body, json_response
 from chalicelib.api.operations import Operation, json_answer, json_request
 from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import use_cases
+from chalicelib.documents.disposition import content_disposition
 from chalicelib.domain.credit_notes import CreditNote, CreditNoteInput
 
 credit_notes = ApiBlueprint(__name__)
@@ -82,6 +85,44 @@ def get_credit_note(creditNoteId: str) -> Response:
 def list_credit_notes(invoiceId: str) -> Response:
     notes = use_cases().credit_notes.of_invoice(invoiceId, actor=current_actor())
     return json_response([credit_note_json(note) for note in notes])
+
+
+@credit_notes.route(
+    "/credit-notes/{creditNoteId}/pdf",
+    methods=["GET"],
+    operation=Operation(
+        "getCreditNotePdf",
+        "Download the credit note's PDF, in its client's language and locale",
+        (json_answer(303, LINKED, FileLink, "Location"), PDF_ITSELF),
+        refuses=(404,),
+    ),
+)
+def get_credit_note_pdf(creditNoteId: str) -> Response:
+    """As an invoice's PDF: a short-lived link, or the PDF itself when the caller accepts only
+    PDF. Rendered the first time and kept; the same bytes every time after."""
+    cases = use_cases().credit_notes
+    if wants_pdf(credit_notes.current_request):
+        name, data = cases.pdf_bytes(creditNoteId, actor=current_actor())
+        disposition = content_disposition("inline", name)
+        headers = {"Content-Type": "application/pdf", "Content-Disposition": disposition}
+        return Response(body=data, status_code=200, headers=dict(headers))
+    return link_response(cases.pdf_link(creditNoteId, actor=current_actor()))
+
+
+@credit_notes.route(
+    "/credit-notes/{creditNoteId}/send",
+    methods=["POST"],
+    operation=Operation(
+        "sendCreditNote",
+        "Email the credit note with its PDF to whom its invoice went",
+        (json_answer(200, "The credit note, its SENT event recorded", CreditNote),),
+        # No one to email, or a race lost after every retry (409); the mail refused (502).
+        refuses=(404, 409, 502),
+    ),
+)
+def send_credit_note(creditNoteId: str) -> Response:
+    note = use_cases().credit_notes.send(creditNoteId, actor=current_actor())
+    return json_response(credit_note_json(note))
 
 
 def credit_note_json(note: CreditNote) -> dict[str, Any]:

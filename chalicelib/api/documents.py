@@ -51,12 +51,12 @@ class RegisterUpload(Command):
 
 # Bytes as OpenAPI 3.1 says them (contentMediaType), and as 3.0 did (format: binary), which is
 # what client generators still read as a file: without it, they type a file part as text.
-def _bytes_of(media_type: str) -> WithJsonSchema:
+def bytes_of(media_type: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "format": "binary", "contentMediaType": media_type})
 
 
 # A file part of a multipart/form-data body.
-FilePart = Annotated[bytes, _bytes_of("application/octet-stream")]
+FilePart = Annotated[bytes, bytes_of("application/octet-stream")]
 
 
 class AttachmentsForm(TypedDict):
@@ -89,7 +89,7 @@ LINKED = "See Other: a link valid 15 minutes, at the Location and in the body"
 PDF_ITSELF = Answer(
     200,
     "The PDF itself, for `Accept: application/pdf`",
-    {"application/pdf": Annotated[bytes, _bytes_of("application/pdf")]},
+    {"application/pdf": Annotated[bytes, bytes_of("application/pdf")]},
     ("Content-Disposition",),
 )
 
@@ -138,7 +138,7 @@ def get_pdf(invoiceId: str) -> Response:
     """A short-lived link to the PDF; the PDF itself when the caller accepts only PDF."""
     request = documents.current_request
     cases = use_cases().documents
-    if _wants_pdf(request):
+    if wants_pdf(request):
         blob, data = cases.pdf_bytes(invoiceId, actor=current_actor())
         disposition = content_disposition("inline", blob.name)
         headers = {"Content-Type": "application/pdf", "Content-Disposition": disposition}
@@ -147,7 +147,7 @@ def get_pdf(invoiceId: str) -> Response:
     return link_response(link)
 
 
-def _wants_pdf(request: Request) -> bool:
+def wants_pdf(request: Request) -> bool:
     accept = (request.headers.get("accept") or "").lower()
     return "application/pdf" in accept and "application/json" not in accept
 

@@ -5,7 +5,7 @@ header (RFC 8288) and `X-Next-Cursor` out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypedDict, TypeVar
 from urllib.parse import urlencode
 
@@ -72,11 +72,14 @@ def page_response(
     limit: int,
     relative_path: str,
     as_json: Callable[[T], dict[str, Any]] = invoice_json,  # type: ignore[assignment]
+    *,
+    kept: Mapping[str, str] | None = None,
 ) -> Response:
-    """`relative_path` is the list's last path segment: the link resolves against the request."""
+    """`relative_path` is the list's last path segment: the link resolves against the request,
+    and carries the `kept` query parameters (the list's filters) on."""
     headers = {}
     if page.cursor is not None:
-        query = urlencode({"limit": limit, "cursor": page.cursor})
+        query = urlencode({**(kept or {}), "limit": limit, "cursor": page.cursor})
         headers = {"Link": f'<{relative_path}?{query}>; rel="next"', "X-Next-Cursor": page.cursor}
     return json_response([as_json(item) for item in page.items], headers=headers)
 

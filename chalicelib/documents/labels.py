@@ -1,4 +1,5 @@
-"""The words an invoice PDF prints around its figures, in each language it is written in.
+"""The words an invoice or credit note PDF prints around its figures, in each language it is
+written in.
 
 A language missing here falls back to English; numbers, dates, amounts and unit words come
 from Babel (CLDR) instead, so they follow the full locale (de-CH, fr-CA) even then."""
@@ -42,6 +43,12 @@ class Labels:
     scan_to_pay: str
     no_qr_code: str  # where the QR code would be, when the EPC format cannot carry it
     page: str  # {page} and {pages}
+    # A credit note's own words (issue 21): what it is called, and what it names.
+    credit_note: str
+    credit_note_number: str
+    credit_note_date: str
+    credited_invoice: str
+    reason: str
 
 
 LABELS: dict[str, Labels] = {
@@ -76,6 +83,11 @@ LABELS: dict[str, Labels] = {
         scan_to_pay="Scan to pay",
         no_qr_code="No QR code: these payment details do not fit in one",
         page="Page {page} of {pages}",
+        credit_note="Credit note",
+        credit_note_number="Credit note number",
+        credit_note_date="Credit note date",
+        credited_invoice="Credited invoice",
+        reason="Reason",
     ),
     "de": Labels(
         invoice="Rechnung",
@@ -108,6 +120,11 @@ LABELS: dict[str, Labels] = {
         scan_to_pay="Mit der Banking-App scannen",
         no_qr_code="Kein QR-Code: Diese Zahlungsdaten passen nicht hinein",
         page="Seite {page} von {pages}",
+        credit_note="Rechnungskorrektur",
+        credit_note_number="Korrekturnummer",
+        credit_note_date="Korrekturdatum",
+        credited_invoice="Korrigierte Rechnung",
+        reason="Grund",
     ),
     "fr": Labels(
         invoice="Facture",
@@ -140,6 +157,11 @@ LABELS: dict[str, Labels] = {
         scan_to_pay="Scannez pour payer",
         no_qr_code="Pas de code QR\xa0: ces données de paiement n’y tiennent pas",
         page="Page {page} sur {pages}",
+        credit_note="Avoir",
+        credit_note_number="Numéro d\N{RIGHT SINGLE QUOTATION MARK}avoir",
+        credit_note_date="Date de l\N{RIGHT SINGLE QUOTATION MARK}avoir",
+        credited_invoice="Facture d\N{RIGHT SINGLE QUOTATION MARK}origine",
+        reason="Motif",
     ),
     "es": Labels(
         invoice="Factura",
@@ -172,6 +194,11 @@ LABELS: dict[str, Labels] = {
         scan_to_pay="Escanee para pagar",
         no_qr_code="Sin código QR: estos datos de pago no caben en uno",
         page="Página {page} de {pages}",
+        credit_note="Factura rectificativa",
+        credit_note_number="Número de rectificativa",
+        credit_note_date="Fecha de rectificativa",
+        credited_invoice="Factura rectificada",
+        reason="Motivo",
     ),
     "it": Labels(
         invoice="Fattura",
@@ -204,6 +231,11 @@ LABELS: dict[str, Labels] = {
         scan_to_pay="Inquadra per pagare",
         no_qr_code="Nessun codice QR: questi dati di pagamento non vi rientrano",
         page="Pagina {page} di {pages}",
+        credit_note="Nota di credito",
+        credit_note_number="Numero nota di credito",
+        credit_note_date="Data nota di credito",
+        credited_invoice="Fattura di riferimento",
+        reason="Motivo",
     ),
     "nl": Labels(
         invoice="Factuur",
@@ -236,6 +268,11 @@ LABELS: dict[str, Labels] = {
         scan_to_pay="Scan om te betalen",
         no_qr_code="Geen QR-code: deze betaalgegevens passen er niet in",
         page="Pagina {page} van {pages}",
+        credit_note="Creditnota",
+        credit_note_number="Creditnotanummer",
+        credit_note_date="Creditnotadatum",
+        credited_invoice="Gecrediteerde factuur",
+        reason="Reden",
     ),
     "pl": Labels(
         invoice="Faktura",
@@ -268,6 +305,11 @@ LABELS: dict[str, Labels] = {
         scan_to_pay="Zeskanuj, aby zapłacić",
         no_qr_code="Brak kodu QR: te dane płatności się w nim nie mieszczą",
         page="Strona {page} z {pages}",
+        credit_note="Faktura korygująca",
+        credit_note_number="Numer korekty",
+        credit_note_date="Data korekty",
+        credited_invoice="Faktura korygowana",
+        reason="Przyczyna korekty",
     ),
 }
 

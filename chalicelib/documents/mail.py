@@ -1,5 +1,5 @@
-"""The emails sent about an invoice (the invoice itself, payment reminders), written in the
-document's language from jinja2 templates, with amounts and dates in its locale.
+"""The emails sent about an invoice (the invoice itself, payment reminders) or a credit note,
+written in the document's language from jinja2 templates, with amounts and dates in its locale.
 
 Pure functions: nothing here sends anything. This module loads jinja2 and Babel, so import it
 inside the function that sends, never from a module imported at cold start.
@@ -25,8 +25,9 @@ from markupsafe import Markup, escape
 from chalicelib.documents.formats import babel_locale, grouped_iban
 from chalicelib.documents.labels import FALLBACK_LANGUAGE
 from chalicelib.documents.pdf_payment import open_amount
-from chalicelib.domain.documents import InvoiceDocument
+from chalicelib.domain.documents import CreditNoteDocument, InvoiceDocument
 from chalicelib.domain.mail import PLACEHOLDER, MailContent, override_problem
+from chalicelib.domain.money import ZERO, difference
 from chalicelib.domain.text import one_line
 
 _TEMPLATES = Path(__file__).parent / "templates" / "mail"
@@ -37,16 +38,19 @@ _SUBJECTS: dict[str, dict[str, str]] = {
     "en": {
         "invoice": "Invoice {number}",
         "reminder": "Payment reminder: invoice {number}",
+        "credit_note": "Credit note {number}",
         "from": " from {seller}",
     },
     "de": {
         "invoice": "Rechnung {number}",
         "reminder": "Zahlungserinnerung: Rechnung {number}",
+        "credit_note": "Rechnungskorrektur {number}",
         "from": " von {seller}",
     },
     "fr": {
         "invoice": "Facture {number}",
         "reminder": "Rappel de paiement\xa0: facture {number}",
+        "credit_note": "Avoir {number}",
         "from": " de {seller}",
     },
 }
@@ -70,12 +74,27 @@ def compose_reminder_mail(
     return _compose("reminder", document, timing, text_override)
 
 
+def compose_credit_note_mail(document: CreditNoteDocument) -> MailContent:
+    """The email that carries a credit note: a short message and what it credits of which
+    invoice, its total negative as its PDF shows it."""
+    locale = babel_locale(document.locale)
+    return _rendered("credit_note", _language(locale), _credit_note_facts(document, locale), None)
+
+
 def _compose(
     kind: str, document: InvoiceDocument, extra: Mapping[str, Any], text_override: str | None
 ) -> MailContent:
     locale = babel_locale(document.locale)
-    language = locale.language if locale.language in _SUBJECTS else FALLBACK_LANGUAGE
-    facts = {**_facts(document, locale), **extra}
+    return _rendered(kind, _language(locale), {**_facts(document, locale), **extra}, text_override)
+
+
+def _language(locale: Locale) -> str:
+    return locale.language if locale.language in _SUBJECTS else FALLBACK_LANGUAGE
+
+
+def _rendered(
+    kind: str, language: str, facts: Mapping[str, Any], text_override: str | None
+) -> MailContent:
     subject = _subject(kind, language, facts)
     context = {
         **facts,
@@ -113,6 +132,29 @@ def _facts(document: InvoiceDocument, locale: Locale) -> dict[str, Any]:
         "account_holder": (account.name or seller.name or "") if account else "",
         "iban": grouped_iban(account.iban) if account else "",
         "bic": (account.bic or "") if account else "",
+    }
+
+
+def _credit_note_facts(document: CreditNoteDocument, locale: Locale) -> dict[str, Any]:
+    """What the credit note's templates say, formatted for the locale; no payment box."""
+    note = document.note
+
+    def money(amount: Decimal) -> str:
+        return format_currency(amount, note.currency, locale=locale)
+
+    return {
+        "number": one_line(note.credit_note_number),  # in the Subject
+        "credit_note_date": format_date(note.credit_note_date, format="long", locale=locale),
+        "invoice_number": note.invoice_number,
+        "invoice_date": format_date(note.invoice_date, format="long", locale=locale),
+        "credited": money(note.total_with_tax),
+        "total": money(difference(ZERO, note.total_with_tax)),
+        "reason": note.reason,
+        "client_name": (document.client.name if document.client else None) or "",
+        "seller_name": document.seller.name or "",
+        "note": "",
+        "iban": "",
+        "payment_reference": "",
     }
 
 

@@ -1,24 +1,30 @@
 """The invoice as a PDF: an A4 document drawn with fpdf2 in an embedded Unicode font, with the
-seller and client, the rows, a tax breakdown per rate, the totals and how to pay.
+seller and client, the rows, a tax breakdown per rate, the totals and how to pay. A credit note
+is drawn by the same code from what its PDF says (pdf_credit_note.py): the same layout, titled
+as a credit note, with why it credits in place of how to pay.
 
-`render_invoice_pdf` is pure and deterministic: the same document gives the same bytes in any
-process (the creation date is the document's date, `InvoiceDocument.dated`; fpdf2 derives
-the file id from the content). This module loads fpdf2 (and, on first use, Babel and segno):
-import it inside the function that renders, never from a module loaded at cold start."""
+`render_invoice_pdf` and `render_credit_note_pdf` are pure and deterministic: the same document
+gives the same bytes in any process (the creation date is the document's date, its `dated`;
+fpdf2 derives the file id from the content). This module loads fpdf2 (and, on first use, Babel
+and segno): import it inside the function that renders, never from a module loaded at cold
+start."""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.image_parsing import preload_image
 
+from chalicelib.documents.facturx import FILE_NAME, xmp_metadata
 from chalicelib.documents.images import drawing_problem
+from chalicelib.documents.pdf_credit_note import credit_note_text
 from chalicelib.documents.pdf_fonts import FAMILY, add_invoice_fonts
 from chalicelib.documents.pdf_payment import epc_qr_png, epc_transfer
 from chalicelib.documents.pdf_text import Fact, InvoiceText, Party, invoice_text
 from chalicelib.documents.pdf_wrap import wrap
-from chalicelib.domain.documents import InvoiceDocument
+from chalicelib.domain.documents import CreditNoteDocument, InvoiceDocument
 
 # Page geometry on A4, in millimetres: the text area and where the footer starts.
 PAGE_WIDTH = 210.0
@@ -48,18 +54,58 @@ _ALIGN_SHARE = {"L": 0.0, "C": 0.5, "R": 1.0}  # of the room left on a line, wha
 def render_invoice_pdf(document: InvoiceDocument) -> bytes:
     """The invoice's PDF, in the document's language and locale."""
     text = invoice_text(document)
-    pdf = _InvoicePages(text)
+    return _rendered(document, text, _payment_code(document, text))
+
+
+def render_credit_note_pdf(document: CreditNoteDocument) -> bytes:
+    """The credit note's PDF, in the document's language and locale: nothing to pay, no code."""
+    return _rendered(document, credit_note_text(document), None)
+
+
+def render_factur_x_pdf(document: InvoiceDocument | CreditNoteDocument, xml: bytes) -> bytes:
+    """The document's own PDF as PDF/A-3b, carrying its CII XML (Factur-X): the same pages,
+    every font embedded, an sRGB output intent, the XML attached as its Data."""
+    if isinstance(document, InvoiceDocument):
+        text = invoice_text(document)
+        return _rendered(document, text, _payment_code(document, text), xml)
+    return _rendered(document, credit_note_text(document), None, xml)
+
+
+def _rendered(
+    document: InvoiceDocument | CreditNoteDocument,
+    text: InvoiceText,
+    code: bytes | str | None,
+    xml: bytes | None = None,
+) -> bytes:
+    pdf = _InvoicePages(text, compliance="PDF/A-3B" if xml else None)
     pdf.set_creation_date(document.dated)
     pdf.set_title(text.title)
     if document.seller.name:
         pdf.set_author(document.seller.name)
     pdf.set_lang(text.language)
+    if xml is not None:
+        _embed(pdf, xml, text.title, document.dated)
     pdf.add_page()
     y = _draw_heading(pdf, text, document.logo)
     y = _draw_rows(pdf, text, y + 8)
     y = _draw_totals(pdf, text, y + 6)
-    _draw_payment(pdf, text, _payment_code(document, text), y + 10)
+    if text.payment or code is not None:
+        y = _draw_payment(pdf, text, code, y + 10)
+    if text.remark is not None:
+        _draw_remark(pdf, text.remark, y + 10)
     return bytes(pdf.output())
+
+
+def _embed(pdf: FPDF, xml: bytes, title: str, created: datetime) -> None:
+    pdf.embed_file(
+        bytes=xml,
+        basename=FILE_NAME,
+        mime_type="text/xml",
+        associated_file_relationship="Data",
+        modification_date=created,
+        desc="Factur-X XML file",
+    )
+    pdf.set_xmp_metadata(xmp_metadata(title, created))
 
 
 def _payment_code(document: InvoiceDocument, text: InvoiceText) -> bytes | str | None:
@@ -78,8 +124,8 @@ class _InvoicePages(FPDF):
     Text from the invoice is drawn with `text()`, which leaves it as it is; `cell()` is kept
     for the page number, as it replaces fpdf2's total-pages alias ("{nb}") in what it draws."""
 
-    def __init__(self, text: InvoiceText) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+    def __init__(self, text: InvoiceText, *, compliance: str | None = None) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance=compliance)
         self.invoice_text = text
         add_invoice_fonts(self)
         self.set_margins(LEFT, TOP, PAGE_WIDTH - RIGHT)
@@ -288,18 +334,18 @@ def _write_columns(pdf: _InvoicePages, top: float, cells: tuple[str, str, str]) 
 
 def _draw_payment(
     pdf: _InvoicePages, text: InvoiceText, code: bytes | str | None, top: float
-) -> None:
+) -> float:
     """How to pay: the account, reference, amount and date, and at the right the QR code (or
-    why there is none)."""
+    why there is none); where the facts end."""
     pdf.set_font(FAMILY, "", BODY)
     facts_height = (len(text.payment) + 1) * pdf.line_height()
     y = pdf.make_room(top, max(facts_height, QR_SIZE + 6.0 if code else 0.0))
     pdf.set_font(FAMILY, "B", BODY)
     pdf.put_text(LEFT, y, 100.0, text.labels.payment_instructions)
     pdf.set_font(FAMILY, "", BODY)
-    _draw_facts(pdf, text.payment, LEFT, y + pdf.line_height() + 1.0, 120.0)
+    end = _draw_facts(pdf, text.payment, LEFT, y + pdf.line_height() + 1.0, 120.0)
     if code is None:
-        return
+        return end
     pdf.set_font(FAMILY, "", SMALL)
     pdf.use(MUTED)
     if isinstance(code, str):
@@ -308,3 +354,15 @@ def _draw_payment(
         pdf.image(io.BytesIO(code), x=RIGHT - QR_SIZE, y=y, w=QR_SIZE, h=QR_SIZE)
         pdf.put_text(RIGHT - QR_SIZE, y + QR_SIZE, QR_SIZE, text.labels.scan_to_pay, "C")
     pdf.use(INK)
+    return max(end, y + QR_SIZE + pdf.line_height())
+
+
+def _draw_remark(pdf: _InvoicePages, remark: Fact, top: float) -> None:
+    """A heading and its text across the page, below the rest (a credit note's reason)."""
+    pdf.set_font(FAMILY, "", BODY)
+    lines = pdf.wrapped(remark.value, RIGHT - LEFT)
+    y = pdf.make_room(top, (len(lines) + 1) * pdf.line_height() + 1.0)
+    pdf.set_font(FAMILY, "B", BODY)
+    y += pdf.put_text(LEFT, y, RIGHT - LEFT, remark.label) + 1.0
+    pdf.set_font(FAMILY, "", BODY)
+    pdf.write_lines(LEFT, y, RIGHT - LEFT, lines)

@@ -1,5 +1,6 @@
 """Everything an invoice PDF says, as strings: its words in the document's language and its
-dates, numbers and amounts in its locale, so the drawing code only places text.
+dates, numbers and amounts in its locale, so the drawing code only places text. A credit note's
+PDF says the same kinds of things (pdf_credit_note.py), in the same formats.
 
 Amounts print exactly the invoice's Decimals, written with the currency's minor units; nothing
 is recomputed here except sums of the rows' rounded amounts: the tax breakdown per rate, and the
@@ -88,6 +89,7 @@ class InvoiceText:
     totals: tuple[Fact, ...]  # what adds up to the total, and last the total
     included_tax: Fact | None  # the tax within the total, when prices include it
     payment: tuple[Fact, ...]
+    remark: Fact | None = None  # a heading and its text below the rest: why a note credits
 
     def column_headings(self) -> tuple[str, str, str, str, str]:
         words = self.labels
@@ -98,15 +100,15 @@ def invoice_text(document: InvoiceDocument) -> InvoiceText:
     """What the PDF of `document` says, each string ready to be placed on the page."""
     locale = babel_locale(document.locale)
     labels = labels_for(locale.language)
-    formats = _Formats(locale, document.invoice.currency, labels)
+    formats = Formats(locale, document.invoice.currency, labels)
     invoice = document.invoice
     number = invoice.invoice_number or labels.draft
     return InvoiceText(
         labels=labels,
         language=str(locale).replace("_", "-"),
         title=f"{labels.invoice} {number}" if invoice.invoice_number else labels.invoice,
-        seller=_party(document.seller, labels, formats),
-        client=_party(document.client, labels, formats) if document.client else None,
+        seller=party_text(document.seller, labels, formats),
+        client=party_text(document.client, labels, formats) if document.client else None,
         facts=(
             Fact(labels.invoice_number, number),
             Fact(labels.invoice_date, formats.date(invoice.invoice_date)),
@@ -125,7 +127,7 @@ def invoice_text(document: InvoiceDocument) -> InvoiceText:
 
 
 @functools.lru_cache(maxsize=64)
-class _Formats:
+class Formats:
     """Babel's formats for one locale and currency."""
 
     def __init__(self, locale: Locale, currency: str, labels: Labels) -> None:
@@ -198,7 +200,7 @@ class _Formats:
         )
 
 
-def _party(party: PartyDetails, labels: Labels, formats: _Formats) -> Party:
+def party_text(party: PartyDetails, labels: Labels, formats: Formats) -> Party:
     address = party.address
     lines: list[str | None] = []
     if address is not None:
@@ -210,7 +212,7 @@ def _party(party: PartyDetails, labels: Labels, formats: _Formats) -> Party:
     return Party(name=party.name or "", lines=tuple(line for line in lines if line))
 
 
-def _totals(invoice: Invoice, labels: Labels, formats: _Formats) -> tuple[Fact, ...]:
+def _totals(invoice: Invoice, labels: Labels, formats: Formats) -> tuple[Fact, ...]:
     """Lines that add up to the total: the rows as entered, less the discount, plus the tax
     unless the prices already include it."""
     total = Fact(labels.total, formats.money(invoice.total_with_tax))
@@ -225,7 +227,7 @@ def _totals(invoice: Invoice, labels: Labels, formats: _Formats) -> tuple[Fact, 
     return (*facts, total)
 
 
-def _tax_lines(rows: Iterable[InvoiceRow], formats: _Formats) -> tuple[TaxLine, ...]:
+def _tax_lines(rows: Iterable[InvoiceRow], formats: Formats) -> tuple[TaxLine, ...]:
     """Net base and tax per rate, from the rows' rounded amounts, lowest rate first."""
     # Rows whose tax was stated as an amount, without a rate, come last, in a line of their own.
     by_rate = sorted(rows, key=lambda row: (row.tax_rate is None, row.tax_rate or 0))
@@ -242,7 +244,7 @@ def _tax_lines(rows: Iterable[InvoiceRow], formats: _Formats) -> tuple[TaxLine, 
     return tuple(lines)
 
 
-def _payment(document: InvoiceDocument, labels: Labels, formats: _Formats) -> tuple[Fact, ...]:
+def _payment(document: InvoiceDocument, labels: Labels, formats: Formats) -> tuple[Fact, ...]:
     facts = []
     account = payment_account(document)
     if account is not None:

@@ -1,7 +1,7 @@
 """A tenant's figures (counts by status, amounts invoiced, outstanding, overdue, paid and
 credited): what each invoice contributes, so that every write can keep them in step in its own
 transaction. Credited counts where invoiced does, so net invoiced (invoiced - credited) is read
-with them in the same one call."""
+with them in the same one call; an invoice cancelled by a credit note counts in both."""
 
 from __future__ import annotations
 
@@ -30,15 +30,25 @@ def contribution(invoice: Invoice | None) -> Figures:
     figures = {f"count#{status}#{currency}": Decimal(1)}
     credited = invoice.credited.total_with_tax
     unpaid = invoice.total - invoice.paid - credited  # what neither payments nor credits cover
+    invoiced = status in _ISSUED or _cancelled_by_credit_note(invoice)
     amounts = {
-        "invoiced": invoice.total if status in _ISSUED else ZERO,
+        "invoiced": invoice.total if invoiced else ZERO,
         "outstanding": unpaid if status in _OPEN else ZERO,
         "overdue": unpaid if status == _S.OVERDUE else ZERO,
-        "paid": invoice.paid if status != _S.DRAFT else ZERO,
-        "credited": credited if status in _ISSUED else ZERO,
+        # What payments settled of it: an excess is its client's credit, counted once, on the
+        # invoice a CREDIT payment later settles with it (decision 0056).
+        "paid": invoice.paid - invoice.client_credit if status != _S.DRAFT else ZERO,
+        "credited": credited if invoiced else ZERO,
     }
     figures |= {f"{measure}#{currency}": amount for measure, amount in amounts.items() if amount}
     return figures
+
+
+def _cancelled_by_credit_note(invoice: Invoice) -> bool:
+    """Issued, then cancelled by the credit note for what it had open (decision 0058): it stays
+    invoiced, and credited, so net invoiced is what was paid on it and totalCredited adds up its
+    credit notes. An invoice cancelled before credit notes existed counts as it always did."""
+    return invoice.status == _S.CANCELLED and bool(invoice.credited.credit_notes)
 
 
 def delta(before: Invoice | None, after: Invoice | None) -> Figures:

@@ -10,12 +10,19 @@ from pydantic import Field
 
 from chalicelib.domain.base import TenantRecord
 from chalicelib.domain.commands import Command
-from chalicelib.domain.parties import AddressInput, PartyDetails, PostalAddress
+from chalicelib.domain.parties import (
+    BUYER_REFERENCE_TEXT,
+    AddressInput,
+    PartyDetails,
+    PostalAddress,
+)
 from chalicelib.domain.settings import LocaleTag, VatId
 from chalicelib.domain.text import MailAddress, OneLine
 from chalicelib.domain.values import Actor, Timestamp, new_id
 
 ClientName = Annotated[str, Field(min_length=1, max_length=255), OneLine]
+# A Leitweg-ID has up to 46 characters; other buyers' references are as short.
+BuyerReference = Annotated[str, Field(min_length=1, max_length=100), OneLine]
 
 
 class ClientInput(Command):
@@ -26,6 +33,7 @@ class ClientInput(Command):
     address: AddressInput | None = None
     vat_id: VatId | None = None
     locale: LocaleTag | None = None
+    buyer_reference: BuyerReference | None = Field(default=None, description=BUYER_REFERENCE_TEXT)
 
 
 class Client(TenantRecord):
@@ -34,6 +42,7 @@ class Client(TenantRecord):
     address: PostalAddress | None = None
     vat_id: str | None = None
     locale: str | None = None
+    buyer_reference: str | None = Field(default=None, description=BUYER_REFERENCE_TEXT)
     created: Timestamp
     created_by: str
     updated: Timestamp
@@ -46,6 +55,7 @@ class Client(TenantRecord):
             address=self.address,
             vat_id=self.vat_id,
             locale=self.locale,
+            buyer_reference=self.buyer_reference,
         )
 
 
@@ -72,4 +82,5 @@ def replaced_client(client: Client, given: ClientInput, *, actor: Actor, now: da
 
 
 def _details_of(given: ClientInput) -> dict[str, object]:
-    return {name: getattr(given, name) for name in ("name", "email", "address", "vat_id", "locale")}
+    names = ("name", "email", "address", "vat_id", "locale", "buyer_reference")
+    return {name: getattr(given, name) for name in names}

@@ -20,9 +20,15 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from chalicelib.domain.invoice import QuantityType, RowType
+from chalicelib.domain.invoice import (
+    VAT_CATEGORY_TEXT,
+    VAT_EXEMPTION_REASON_TEXT,
+    QuantityType,
+    RowType,
+    VatCategory,
+)
 from chalicelib.domain.money import HUNDRED, DiscountType
-from chalicelib.domain.text import MailAddress, PaymentReference
+from chalicelib.domain.text import MailAddress, OneLine, PaymentReference
 from chalicelib.domain.values import (
     CalendarDate,
     Count,
@@ -52,6 +58,8 @@ Discount = Annotated[
 ]
 TaxRate = Annotated[PlainDecimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False)]
 PaymentTermDays = Annotated[Count, Field(ge=0, le=365)]
+# An e-invoice states it once per VAT category and rate (BT-120), on one line.
+VatExemptionReason = Annotated[str, Field(min_length=1, max_length=255), OneLine]
 
 
 class Command(BaseModel):
@@ -80,6 +88,10 @@ class RowInput(Command):
     quantity_type: QuantityType = QuantityType.AMOUNT
     unit_price: UnitPrice
     tax_rate: TaxRate = Decimal(0)
+    vat_category: VatCategory | None = Field(default=None, description=VAT_CATEGORY_TEXT)
+    vat_exemption_reason: VatExemptionReason | None = Field(
+        default=None, description=VAT_EXEMPTION_REASON_TEXT
+    )
     type: RowType = RowType.ITEM
     # The type before the amount, so the amount's check can read it.
     discount_type: DiscountType = DiscountType.FIXED

@@ -14,6 +14,7 @@ from pydantic import field_validator as validates
 
 from chalicelib.domain.base import TenantRecord
 from chalicelib.domain.commands import MAX_ROWS, Command, TaxRate
+from chalicelib.domain.credit_note_events import CreditNoteEvent, issued_event
 from chalicelib.domain.credited import (
     NOTHING,
     RATE_AMOUNTS,
@@ -106,6 +107,13 @@ class CreditNoteInput(_Strict):
         return amounts
 
 
+class CancelInput(_Strict):
+    """PATCH /invoices/{invoiceId}/cancel, optionally: why. The credit note that cancels an
+    issued invoice says it after the invoice's number."""
+
+    reason: Reason | None = None
+
+
 def credit_note_input(body: Any) -> CreditNoteInput:
     try:
         return CreditNoteInput.model_validate(body)
@@ -134,8 +142,16 @@ class CreditNote(TenantRecord):
     total_with_tax: Decimal
     reason: str
     cancels_invoice: bool = False  # issued as the invoice was cancelled
+    contact_email: str | None = None  # the invoice's, where its emails went
     created: Timestamp
     created_by: str
+    # Issued, then emailed (SENT): the only thing about a credit note a later write changes.
+    events: list[CreditNoteEvent] = Field(default_factory=list)
+    # The last retryable requests that changed it (Actor.request), as an invoice keeps them.
+    written_by: list[str] = Field(default_factory=list, exclude=True)
+
+    def is_written_by(self, request: str | None) -> bool:
+        return request is not None and request in self.written_by
 
     def in_minor_units(self) -> CreditNote:
         """The same amounts written with the currency's minor units (10 EUR as 10.00), as read
@@ -385,6 +401,7 @@ def _credit_note(
         client_id=invoice.client_id,
         seller=invoice.seller,
         client=invoice.client,
+        contact_email=invoice.contact_email,
         rows=lines,
         tax_breakdown=[RateAmounts.of(rate, part) for rate, part in breakdown.items()],
         total_excluding_tax=whole.net,
@@ -393,4 +410,9 @@ def _credit_note(
         reason=reason,
         created=now,
         created_by=actor.user_id,
+        events=[
+            issued_event(
+                number, invoice_number, f"{whole.gross} {invoice.currency}", actor=actor, now=now
+            )
+        ],
     )

@@ -93,6 +93,10 @@ class CreditNoteReference(DomainModel):
     credit_note_date: CalendarDate
     total_with_tax: Decimal
 
+    def issued(self, currency: str) -> str:
+        """The invoice's CREDITED event, in its words."""
+        return f"Credit note {self.credit_note_number} of {self.total_with_tax} {currency} issued"
+
 
 class CreditedSummary(DomainModel):
     """What an invoice's credit notes credited, kept on the invoice so that checking the next one

@@ -1,11 +1,12 @@
-"""What a document about an invoice (its PDF, its emails) is made from: the invoice, who sells
-and who buys, and the language to write it in."""
+"""What a document about an invoice or a credit note (its PDF, its emails) is made from: the
+invoice or the note, who sells and who buys, and the language to write it in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.parties import PartyDetails, SellerDetails
 
@@ -42,8 +43,44 @@ def document_of(
     """An issued invoice speaks with the parties it was issued with; a draft with today's."""
     seller = invoice.seller or seller
     client = invoice.client or client
-    locale = (client.locale if client else None) or seller.locale or DEFAULT_LOCALE
+    locale = locale_of(seller, client)
     return InvoiceDocument(invoice=invoice, seller=seller, client=client, locale=locale, logo=logo)
+
+
+@dataclass(frozen=True)
+class CreditNoteDocument:
+    """A credit note as its PDF and email say it: in the client's locale, as its invoice's."""
+
+    note: CreditNote
+    seller: SellerDetails
+    client: PartyDetails | None
+    locale: str
+    logo: bytes | None = None
+
+    @property
+    def dated(self) -> datetime:
+        """When it was issued: it never changes, so neither do its PDF's bytes."""
+        return self.note.created
+
+
+def credit_note_document_of(
+    note: CreditNote,
+    *,
+    seller: SellerDetails,
+    client: PartyDetails | None,
+    logo: bytes | None = None,
+) -> CreditNoteDocument:
+    """The note speaks with the parties its invoice was issued with; `seller` and `client` are
+    today's, for a note whose invoice copied none."""
+    seller = note.seller or seller
+    client = note.client or client
+    locale = locale_of(seller, client)
+    return CreditNoteDocument(note=note, seller=seller, client=client, locale=locale, logo=logo)
+
+
+def locale_of(seller: SellerDetails, client: PartyDetails | None) -> str:
+    """The client's locale, else the seller's, else English."""
+    return (client.locale if client else None) or seller.locale or DEFAULT_LOCALE
 
 
 _ISSUING_EVENTS = frozenset({EventType.MARKED_AS_SENT, EventType.SCHEDULED, EventType.SENT})

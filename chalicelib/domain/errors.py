@@ -86,6 +86,19 @@ class NumberedInvoiceError(ConflictError):
         )
 
 
+class SeriesNumberUsedError(ConflictError):
+    """The next number of the tenant's own series is held already: by an invoice brought in with
+    it before imported numbers were checked against the series (decision 0057)."""
+
+    def __init__(self, numbers: Sequence[str]) -> None:
+        self.numbers = tuple(dict.fromkeys(numbers))
+        super().__init__(
+            f"The next number of your series, {', '.join(self.numbers)}, is used already by an "
+            "invoice or credit note brought in with it, and a number is used once; change the "
+            "numbering format in the settings to one that does not give it, then try again"
+        )
+
+
 class PaymentExceedsBalanceError(ConflictError):
     def __init__(self, invoice_id: str, amount: object, balance: object, currency: str) -> None:
         super().__init__(
@@ -103,6 +116,28 @@ class CreditBalanceError(ConflictError):
             f"Cannot mark invoice {invoice_id} as paid: it leaves {balance} {currency} open, a "
             "credit owed to the client, and a payment is never negative; credits are settled "
             "by credit notes"
+        )
+
+
+class CreditWithoutClientError(ConflictError):
+    """A payment of method CREDIT on an invoice that names no client: there is no balance."""
+
+    def __init__(self, invoice_id: str) -> None:
+        super().__init__(
+            f"Invoice {invoice_id} names no client of yours, so there is no client's credit to "
+            "pay it with; pay it by another method"
+        )
+
+
+class InsufficientCreditError(ConflictError):
+    """A move out of a client's credit balance (a CREDIT payment, a refund, a payment removed
+    whose excess became credit) larger than the balance: nothing was written."""
+
+    def __init__(self, client_id: str, currency: str, needed: object, available: object) -> None:
+        self.client_id, self.currency = client_id, currency
+        super().__init__(
+            f"Client {client_id} has {available} {currency} of credit, less than the "
+            f"{needed} {currency} this takes from it; nothing was written"
         )
 
 
@@ -267,6 +302,32 @@ class UnknownClientError(InvalidInputError):
         super().__init__([FieldProblem("clientId", message.format(i)) for i in self.client_ids])
 
 
+NUMBER_FIELD = "invoiceNumber"  # where an invoice's number is, in native terms
+
+
+class NumberUsedError(InvalidInputError):
+    """An invoice brought with a number an invoice or credit note of the tenant has already:
+    a number is used once (decision 0057)."""
+
+    def __init__(self, numbers: Sequence[str]) -> None:
+        self.numbers = tuple(dict.fromkeys(numbers))
+        message = "{} is used already by another invoice or credit note of yours"
+        super().__init__([FieldProblem(NUMBER_FIELD, message.format(n)) for n in self.numbers])
+
+
+class NumberOfTheSeriesError(InvalidInputError):
+    """An invoice brought with a number the tenant's own numbering could still give: taken now,
+    it would stop the series when the series reaches it (decision 0057)."""
+
+    def __init__(self, numbers: Sequence[str]) -> None:
+        self.numbers = tuple(dict.fromkeys(numbers))
+        message = (
+            "{} is a number your own numbering format gives, at a place it has not reached yet; "
+            "bring it under a number your formats do not give, or change the formats first"
+        )
+        super().__init__([FieldProblem(NUMBER_FIELD, message.format(n)) for n in self.numbers])
+
+
 class BlobNotFoundError(NotFoundError):
     def __init__(self, invoice_id: str, blob_id: str) -> None:
         super().__init__(f"Invoice {invoice_id} has no attachment {blob_id}")
@@ -297,6 +358,14 @@ class NoRecipientError(ConflictError):
         super().__init__(
             f"Invoice {invoice_id} has no one to email: set its contactEmail, or name a client "
             "with an email address"
+        )
+
+
+class CreditNoteNoRecipientError(ConflictError):
+    def __init__(self, credit_note_id: str) -> None:
+        super().__init__(
+            f"Credit note {credit_note_id} has no one to email: its invoice had no contactEmail "
+            "and its client no email address when it was issued"
         )
 
 

@@ -1,16 +1,19 @@
-"""Invoices as CSV: RFC 4180 (comma, double quotes, CRLF), a header row and one row per invoice,
-amounts exact in the currency's minor units, and every text cell neutralised against spreadsheet
-formula injection (OWASP ASVS 5.0, V1.2.10), whatever separator the spreadsheet splits on."""
+"""Invoices and credit notes as CSV: RFC 4180 (comma, double quotes, CRLF), a header row and one
+row per record, amounts exact in the currency's minor units, and every text cell neutralised
+against spreadsheet formula injection (OWASP ASVS 5.0, V1.2.10), whatever separator the
+spreadsheet splits on."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Generic, TypeVar
 
+from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.values import format_timestamp
 
@@ -24,6 +27,7 @@ _TRIGGER_AFTER_SEPARATOR = re.compile(
     f"([{re.escape(''.join(SEPARATORS))}])(?=[{re.escape(''.join(FORMULA_TRIGGERS))}])"
 )
 
+R = TypeVar("R")
 Cell = str | Decimal | date | datetime | bool | int | None
 
 COLUMNS: tuple[tuple[str, Callable[[Invoice], Cell]], ...] = (
@@ -53,23 +57,56 @@ COLUMNS: tuple[tuple[str, Callable[[Invoice], Cell]], ...] = (
 HEADER = tuple(name for name, _ in COLUMNS)
 
 
-class InvoiceCsv:
-    """Rows are added as invoices arrive, so a long export never holds every invoice at once."""
+CREDIT_NOTE_COLUMNS: tuple[tuple[str, Callable[[CreditNote], Cell]], ...] = (
+    ("id", lambda note: note.id),
+    ("creditNoteNumber", lambda note: note.credit_note_number),
+    ("creditNoteDate", lambda note: note.credit_note_date),
+    ("invoiceId", lambda note: note.invoice_id),
+    ("invoiceNumber", lambda note: note.invoice_number),
+    ("invoiceDate", lambda note: note.invoice_date),
+    ("clientId", lambda note: note.client_id),
+    ("clientName", lambda note: note.client.name if note.client else None),
+    ("currency", lambda note: note.currency),
+    ("taxInclusive", lambda note: note.tax_inclusive),
+    # What it credits, as positive amounts, as the credit note states them.
+    ("totalExcludingTax", lambda note: note.total_excluding_tax),
+    ("totalTax", lambda note: note.total_tax),
+    ("totalWithTax", lambda note: note.total_with_tax),
+    ("reason", lambda note: note.reason),
+    ("cancelsInvoice", lambda note: note.cancels_invoice),
+    ("created", lambda note: note.created),
+    ("createdBy", lambda note: note.created_by),
+)
 
-    def __init__(self) -> None:
+
+class CsvTable(Generic[R]):
+    """Rows are added as records arrive, so a long export never holds every record at once."""
+
+    def __init__(self, columns: Sequence[tuple[str, Callable[[R], Cell]]]) -> None:
+        self._columns = columns
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
-        self._writer.writerow(HEADER)
+        self._writer.writerow([name for name, _ in columns])
         self.rows = 0
 
-    def add(self, invoices: Iterable[Invoice]) -> None:
-        for invoice in invoices:
-            self._writer.writerow([cell_text(value(invoice)) for _, value in COLUMNS])
+    def add(self, records: Iterable[R]) -> None:
+        for record in records:
+            self._writer.writerow([cell_text(value(record)) for _, value in self._columns])
             self.rows += 1
 
     @property
     def text(self) -> str:
         return self._buffer.getvalue()
+
+
+class InvoiceCsv(CsvTable[Invoice]):
+    def __init__(self) -> None:
+        super().__init__(COLUMNS)
+
+
+class CreditNoteCsv(CsvTable[CreditNote]):
+    def __init__(self) -> None:
+        super().__init__(CREDIT_NOTE_COLUMNS)
 
 
 def cell_text(value: Cell) -> str:

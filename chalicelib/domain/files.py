@@ -20,6 +20,18 @@ def invoice_pdf_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
     return f"{tenant_id}/invoices/{invoice_id}/pdf/{blob_id}.pdf"
 
 
+def credit_note_pdf_path(tenant_id: str, note_id: str) -> str:
+    """One PDF per credit note, under a key of its own: a note never changes, so neither does
+    its PDF, and a second request finds the first one's."""
+    return f"{tenant_id}/credit-notes/{note_id}/pdf/{note_id}.pdf"
+
+
+def einvoice_path(tenant_id: str, folder: str, document_id: str, name: str) -> str:
+    """An invoice's or credit note's e-invoice in one format (`name`: the format and its
+    extension), kept once made: the same bytes when asked again (issue 22)."""
+    return f"{tenant_id}/{folder}/{document_id}/e-invoice/{name}"
+
+
 def attachment_path(tenant_id: str, invoice_id: str, blob_id: str) -> str:
     """What an attachment link serves: only ever bytes that passed the checks."""
     return f"{tenant_id}/invoices/{invoice_id}/attachments/{blob_id}"

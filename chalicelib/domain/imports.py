@@ -19,7 +19,7 @@ from typing import Protocol, overload
 from chalicelib.domain import due, invoicing, payments, transitions
 from chalicelib.domain.clients import Client
 from chalicelib.domain.commands import NewInvoice
-from chalicelib.domain.errors import DomainError, FieldProblem, InvalidInputError
+from chalicelib.domain.errors import NUMBER_FIELD, DomainError, FieldProblem, InvalidInputError
 from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.money import ZERO
@@ -260,6 +260,21 @@ def repeated(items: Iterable[ImportItem], sender: Sender) -> list[FieldProblem]:
     return problems
 
 
+def repeated_numbers(
+    commands: Iterable[ImportCommand | None], sender: Sender
+) -> list[FieldProblem]:
+    """Each item bringing a number an earlier item brings, as refused where a request is checked
+    whole: a number is used once (decision 0057). None stands for an item refused already."""
+    first: dict[str, int] = {}
+    problems: list[FieldProblem] = []
+    for index, command in enumerate(commands):
+        number = command.issue.number if command is not None and command.issue else None
+        if number is not None and (seen := first.setdefault(number, index)) != index:
+            repeat = FieldProblem(NUMBER_FIELD, f"repeats the number of invoices[{seen}]")
+            problems += placed(InvalidInputError(sender.terms([repeat])), index).problems
+    return problems
+
+
 def imported(
     draft: Invoice,
     state: ImportedState,
@@ -278,10 +293,11 @@ def imported(
 
 
 def _ensure_payable(invoice: Invoice, state: ImportedState) -> None:
-    """Its payments may not pay more than its total: nothing is recorded as overpaid (and a
-    total below what was paid says the amounts were not read as the sender meant)."""
+    """Its payments may pay more than its total only when it names a client: the excess is the
+    client's credit (decision 0056), as a native payment's is. Without one, nothing may be
+    recorded as overpaid."""
     paid = sum((payment.amount for payment in state.payments), ZERO)
-    if paid > invoice.total_with_tax:
+    if paid > invoice.total_with_tax and invoice.client_id is None:
         currency, total = invoice.currency, invoice.total_with_tax
         message = f"pay {paid} {currency} in all, more than the invoice's {total} {currency}"
         raise InvalidInputError([FieldProblem("payments", message)])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.credited import RATE_AMOUNTS, TOTALS, CreditedSummary
@@ -54,6 +54,31 @@ class QuantityType(StrEnum):
     METERS = "METERS"
 
 
+class VatCategory(StrEnum):
+    """A row's VAT category, by the codes of EN 16931 (UNCL 5305), which e-invoices state."""
+
+    S = "S"  # standard rated: a rate above 0
+    Z = "Z"  # zero rated
+    E = "E"  # exempt: its reason said (vatExemptionReason)
+    AE = "AE"  # reverse charge: the buyer accounts for the VAT
+    K = "K"  # intra-community supply (EU)
+    G = "G"  # export outside the EU
+    # outside the scope of VAT
+    O = "O"  # noqa: E741
+
+
+VAT_CATEGORY_TEXT = (
+    "The row's VAT category (EN 16931, UNCL 5305): S standard rated, Z zero rated, E exempt, "
+    "AE reverse charge, K intra-community supply, G export outside the EU, O outside the scope "
+    "of VAT. Defaults to S when taxRate is above 0; a row without tax names its category for "
+    "an e-invoice."
+)
+VAT_EXEMPTION_REASON_TEXT = (
+    "Why the row bears no VAT, as an e-invoice states it (BT-120): required for category E, "
+    "optional for AE, K, G and O (their standard reason is stated by code), none for S and Z."
+)
+
+
 class EventType(StrEnum):
     CREATE = "CREATE"
     UPDATE = "UPDATE"
@@ -93,6 +118,7 @@ class PaymentMethod(StrEnum):
     CHECK = "CHECK"
     PAYPAL = "PAYPAL"
     OTHER = "OTHER"
+    CREDIT = "CREDIT"  # drawn from the client's credit balance (domain/customer_credit)
 
 
 class InvoiceRow(DomainModel):
@@ -105,6 +131,11 @@ class InvoiceRow(DomainModel):
     # None: the row stated its tax as an amount no rate of 4 decimals gives, and taxAmount
     # keeps it as stated (decision 0032); stored so, without the attribute.
     tax_rate: Decimal | None = None
+    # Rows stored before VAT categories existed read as S when taxed, else as no category.
+    vat_category: VatCategory | None = Field(
+        default=None, validate_default=True, description=VAT_CATEGORY_TEXT
+    )
+    vat_exemption_reason: str | None = Field(default=None, description=VAT_EXEMPTION_REASON_TEXT)
     type: RowType = RowType.ITEM
     # Rows stored before discounts existed read as undiscounted.
     discount: Decimal = ZERO
@@ -113,6 +144,16 @@ class InvoiceRow(DomainModel):
     total: Decimal
     tax_amount: Decimal
     total_with_tax: Decimal
+
+    @field_validator("vat_category")
+    @classmethod
+    def _standard_when_taxed(
+        cls, category: VatCategory | None, info: ValidationInfo
+    ) -> VatCategory | None:
+        rate = info.data.get("tax_rate")
+        if category is None and isinstance(rate, Decimal) and rate > 0:
+            return VatCategory.S
+        return category
 
     def amount(self, tax_inclusive: bool) -> Decimal:
         """round(quantity x unitPrice): the row as entered, before its discount (gross when the
@@ -220,6 +261,9 @@ class Invoice(DomainModel):
     # What its credit notes credited, and the notes (issue 21): what is open is what neither
     # payments nor credit notes cover.
     credited: CreditedSummary = Field(default_factory=CreditedSummary)
+    # What its payments and credit notes brought beyond its total, kept as its client's credit
+    # balance (decision 0056): what is open is total - paid - credited + clientCredit.
+    client_credit: Decimal = Field(default=ZERO, validate_default=True)
     attachments: list[Blob] = Field(default_factory=list)
     pdf: Blob | None = None
     # The caller's own fields, kept and answered as sent (commands.CustomFields bounds them).
@@ -237,6 +281,13 @@ class Invoice(DomainModel):
     # The names of the last retryable requests that changed it (Actor.request): a retry whose
     # first try's answer was lost finds that its change is made. Stored, never answered.
     written_by: list[str] = Field(default_factory=list, exclude=True)
+
+    @field_validator("client_credit")
+    @classmethod
+    def _client_credit_in_minor_units(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        """Stored only when not zero: read back, or never written, in the currency's units."""
+        currency = info.data.get("currency")
+        return round_money(value, currency) if isinstance(currency, str) else value
 
     def is_written_by(self, request: str | None) -> bool:
         """Whether the retryable request `request` changed it already."""
@@ -306,6 +357,7 @@ _INVOICE_AMOUNTS = (
     "total_with_tax",
     "paid",
     "paid_excluding_tax",
+    "client_credit",
 )
 _ROW_AMOUNTS = ("discount_amount", "total", "tax_amount", "total_with_tax")
 # The same, by the names they are stored under.

@@ -49,14 +49,24 @@ class PaymentAccount(DomainModel):
     bic: str | None = None
 
 
+BUYER_REFERENCE_TEXT = (
+    "The reference the buyer asks its invoices to carry (EN 16931 BT-10): for a German public "
+    "buyer, its Leitweg-ID. XRechnung and Peppol e-invoices require it."
+)
+
+
 class PartyDetails(DomainModel):
     name: str | None = None
     email: str | None = None
     address: PostalAddress | None = None
     vat_id: str | None = None
     locale: str | None = None  # BCP 47 (de-DE); the documents' language and number formats
+    # A client's only: what its invoices quote to it (BT-10).
+    buyer_reference: str | None = Field(default=None, description=BUYER_REFERENCE_TEXT)
 
 
 class SellerDetails(PartyDetails):
+    # A buyer's reference is the client's: a seller's copy neither keeps nor answers one.
+    buyer_reference: None = Field(default=None, exclude=True)
     bank_accounts: list[PaymentAccount] = Field(default_factory=list)
     logo_blob_id: str | None = None  # the tenant's logo when the invoice was issued

@@ -1,6 +1,7 @@
 """Payments: each one recorded as a transaction; `paid` follows, and the invoice is PAID exactly
 when its payments and its credit notes together cover its total (a credit note issued may be what
-settles it)."""
+settles it). What they bring beyond its total is its client's credit (domain/customer_credit),
+which a payment of method CREDIT draws on and a refund pays back."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from pydantic import BeforeValidator, Field
 from chalicelib.domain.commands import Command
 from chalicelib.domain.credit_notes import fully_covered, open_amount
 from chalicelib.domain.credited import CreditedSummary, CreditNoteReference
+from chalicelib.domain.customer_credit import excess
 from chalicelib.domain.due import local_date
 from chalicelib.domain.errors import (
     CreditBalanceError,
+    CreditWithoutClientError,
     FieldProblem,
     InvalidInputError,
     PaymentExceedsBalanceError,
@@ -31,11 +34,12 @@ from chalicelib.domain.invoice import (
     PaymentMethod,
     Transaction,
 )
-from chalicelib.domain.money import ZERO, minor_units, prorate, round_money
+from chalicelib.domain.money import ZERO, difference, minor_units, prorate, round_money
 from chalicelib.domain.state_machine import Action, ensure_allowed, open_status
 from chalicelib.domain.values import (
     AcceptedTimestamp,
     Actor,
+    CurrencyCode,
     PlainDecimal,
     Reference,
     ShortText,
@@ -65,9 +69,20 @@ class PaymentInput(Command):
     account_id: Reference | None = None
 
 
+class RefundInput(Command):
+    """POST /clients/{clientId}/balance/refunds: credit paid back to the client."""
+
+    amount: PaymentAmount
+    currency: CurrencyCode
+    date: PaymentDate | None = None  # when it was paid back (default: now)
+    description: ShortText | None = None
+
+
 def balance(invoice: Invoice) -> Decimal:
-    """What is open: the total less what was paid and what credit notes credited."""
-    return open_amount(invoice.total_with_tax, invoice.paid, invoice.credited.total_with_tax)
+    """What is open: the total less what was paid and what credit notes credited, and what of
+    that went beyond the total to the client's credit."""
+    total, credited = invoice.total_with_tax, invoice.credited.total_with_tax
+    return open_amount(total, invoice.paid, credited) + invoice.client_credit
 
 
 def still_due(invoice: Invoice) -> Decimal:
@@ -87,14 +102,15 @@ def credited(
     """The invoice once the credit note `note` is issued on it, `summary` its credits since:
     PAID (as of now) when its payments and credit notes now cover it."""
     currency = invoice.currency
-    changes: dict[str, object] = {"credited": summary}
+    beyond = excess(invoice, invoice.paid, summary.total_with_tax)
+    changes: dict[str, object] = {"credited": summary, "client_credit": beyond}
     covered = fully_covered(invoice.total_with_tax, invoice.paid, summary.total_with_tax)
     if covered and invoice.status != InvoiceStatus.PAID:
         changes |= {"status": InvoiceStatus.PAID, "date_paid": now}
     return record(
         invoice,
         EventType.CREDITED,
-        f"Credit note {note.credit_note_number} of {note.total_with_tax} {currency} issued",
+        note.issued(currency) + _kept(difference(beyond, invoice.client_credit), currency),
         actor=actor,
         now=now,
         **changes,
@@ -111,20 +127,45 @@ def add_payment(invoice: Invoice, payment: PaymentInput, *, actor: Actor, now: d
             f"{minor_units(invoice.currency)} decimal places"
         )
         raise InvalidInputError([FieldProblem("amount", message)])
-    if amount > balance(invoice):
-        raise PaymentExceedsBalanceError(invoice.id, amount, balance(invoice), invoice.currency)
+    _ensure_payable(invoice, amount, payment.payment_method)
     transaction = _transaction(
         invoice, amount, payment.date or now, payment.payment_method, actor, now
     ).model_copy(update={"description": payment.description, "account_id": payment.account_id})
     transactions = [*invoice.transactions, transaction]
+    state = _payment_state(invoice, transactions, now)
+    added = f"Payment {transaction.id} of {amount} {invoice.currency} added"
+    if payment.payment_method == PaymentMethod.CREDIT:
+        added += " from the client's credit"
+    paid, credited = invoice.paid + amount, invoice.credited.total_with_tax
+    beyond = difference(excess(invoice, paid, credited), invoice.client_credit)
     return record(
         invoice,
         EventType.PAYMENT_ADDED,
-        f"Payment {transaction.id} of {amount} {invoice.currency} added",
+        added + _kept(beyond, invoice.currency),
         actor=actor,
         now=now,
-        **_payment_state(invoice, transactions, now),
+        **state,
     )
+
+
+def _ensure_payable(invoice: Invoice, amount: Decimal, method: PaymentMethod) -> None:
+    """A payment may go beyond what is open only where the excess has somewhere to go, its
+    client's credit; a CREDIT payment needs a client to draw on and never goes beyond (whether
+    the balance holds it is the store's condition, in the invoice's own write)."""
+    open_now = balance(invoice)
+    if method == PaymentMethod.CREDIT and invoice.client_id is None:
+        raise CreditWithoutClientError(invoice.id)
+    if amount <= open_now:
+        return
+    if method == PaymentMethod.CREDIT or invoice.client_id is None:
+        raise PaymentExceedsBalanceError(invoice.id, amount, open_now, invoice.currency)
+
+
+def _kept(beyond: Decimal, currency: str) -> str:
+    """What an event says of the credit a change gave the client."""
+    if beyond <= 0:
+        return ""
+    return f"; {beyond} {currency} beyond what was open kept as the client's credit"
 
 
 def mark_as_paid(
@@ -138,6 +179,8 @@ def mark_as_paid(
     """Record one payment for whatever is still open, then PAID. A negative balance (a credit
     owed to the client) is refused: a payment is never negative."""
     ensure_allowed(invoice, Action.MARK_AS_PAID)
+    if method == PaymentMethod.CREDIT and invoice.client_id is None:
+        raise CreditWithoutClientError(invoice.id)
     unpaid = balance(invoice)
     if unpaid < 0:
         raise CreditBalanceError(invoice.id, unpaid, invoice.currency)
@@ -210,7 +253,8 @@ def _payment_state(
     paid = functools.reduce(
         lambda total, t: total + t.amount, transactions, round_money(ZERO, invoice.currency)
     )
-    settled = fully_covered(invoice.total_with_tax, paid, invoice.credited.total_with_tax)
+    credited = invoice.credited.total_with_tax
+    settled = fully_covered(invoice.total_with_tax, paid, credited)
     if settled:
         status = InvoiceStatus.PAID
     elif invoice.status == InvoiceStatus.PAID:
@@ -220,7 +264,8 @@ def _payment_state(
     return {
         "transactions": transactions,
         "paid": paid,
-        "paid_excluding_tax": paid_excluding_tax(invoice, paid),
+        "paid_excluding_tax": paid_excluding_tax(invoice, min(paid, invoice.total)),
+        "client_credit": excess(invoice, paid, credited),
         "status": status,
         "date_paid": _settled_on(invoice, transactions, now) if settled else None,
     }

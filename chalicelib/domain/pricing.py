@@ -72,6 +72,8 @@ def priced_row(
         quantity_type=source.quantity_type,
         unit_price=source.unit_price,
         tax_rate=rate,
+        vat_category=source.vat_category,
+        vat_exemption_reason=source.vat_exemption_reason,
         type=source.type,
         discount=source.discount,
         discount_type=source.discount_type,

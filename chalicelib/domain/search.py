@@ -66,6 +66,7 @@ class SortField(StrEnum):
     TOTAL_WITH_TAX = "totalWithTax"
     PAID = "paid"
     PAID_EXCLUDING_TAX = "paidExcludingTax"
+    CLIENT_CREDIT = "clientCredit"
     DATE_PAID = "datePaid"
     OVERDUE_NOTIFIED_AT = "overdueNotifiedAt"
     SEND_AT = "sendAt"

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.commands import PaymentTermDays, TaxRate
+from chalicelib.domain.einvoice_model import EInvoiceFormat
 from chalicelib.domain.invoice import Blob
 from chalicelib.domain.languages import SUPPORTED_LANGUAGES
 from chalicelib.domain.mail import override_problem
@@ -186,6 +187,9 @@ class TenantSettings(DomainModel):
     ] = Field(default_factory=list)
     invoice_mail_text: MailText | None = None
     reminder_mail_text: MailText | None = None
+    # The e-invoice the invoice emails carry (issue 22): factur-x in place of the plain PDF, or
+    # an XML format beside it; none by default.
+    e_invoice_attachment: EInvoiceFormat | None = None
     # Set by its own endpoint (PUT /settings/logo); a PUT of the settings keeps it.
     logo: Blob | None = Field(default=None, json_schema_extra={"readOnly": True})
 

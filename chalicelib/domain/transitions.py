@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import due
+from chalicelib.domain.credited import CreditedSummary, CreditNoteReference
 from chalicelib.domain.events import record
 from chalicelib.domain.invoice import Blob, EventType, Invoice, InvoiceStatus, Reminder
 from chalicelib.domain.numbering import InvoiceCounter, next_number
@@ -231,6 +232,35 @@ def cancel(invoice: Invoice, *, actor: Actor, now: datetime) -> Invoice:
         invoice,
         EventType.CANCELLED,
         "Cancelled",
+        actor=actor,
+        now=now,
+        status=InvoiceStatus.CANCELLED,
+    )
+
+
+def cancel_by_credit_note(
+    invoice: Invoice,
+    note: CreditNoteReference,
+    summary: CreditedSummary,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> Invoice:
+    """An issued invoice cancelled: the credit note `note` credits all it had open (`summary`
+    its credits since), and it is CANCELLED, keeping its number and what was paid on it."""
+    ensure_allowed(invoice, Action.CANCEL)
+    credited = record(
+        invoice,
+        EventType.CREDITED,
+        note.issued(invoice.currency),
+        actor=actor,
+        now=now,
+        credited=summary,
+    )
+    return record(
+        credited,
+        EventType.CANCELLED,
+        f"Cancelled by credit note {note.credit_note_number}",
         actor=actor,
         now=now,
         status=InvoiceStatus.CANCELLED,

@@ -20,6 +20,7 @@ from chalicelib.domain.errors import (
     TemporarilyUnavailableError,
 )
 from chalicelib.domain.invoice import Invoice
+from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.values import Actor
 from chalicelib.ports import Added, InvoicePorts
 from chalicelib.services.optimistic import until_written
@@ -38,12 +39,15 @@ def create_invoices(
     ids: Sequence[str | None] | None = None,
     finish: Sequence[Finish | None] | None = None,
     read_first: bool = True,
+    formats: NumberFormats | None = None,
 ) -> list[Outcome]:
     """One outcome per body, in order. An atomic batch is written whole or not at all. `ids`
     names an item's invoice; `finish` turns its new draft into what is stored. `read_first`
     reads the invoices the bodies may name before writing, the cheaper way when many are stored
     already; without it, one that is stored is found when its write is refused (one call saved
-    when none is, as when the caller has just read them, or a chunk is taken the first time)."""
+    when none is, as when the caller has just read them, or a chunk is taken the first time).
+    `formats`, the tenant's, refuse a number an invoice brings that its series could still give
+    (decision 0057)."""
     if atomic:
         refuse_oversized(len(bodies), ports)
     by_request = _named_by_request(bodies, ids, actor)
@@ -67,7 +71,9 @@ def create_invoices(
         and first_of[item.id] == index
     ]  # fmt: skip
     maybe = named if read_first else []
-    found = _written(firsts, actor.tenant_id, may_exist=maybe, atomic=atomic, ports=ports)
+    found = _written(
+        firsts, actor.tenant_id, may_exist=maybe, atomic=atomic, ports=ports, formats=formats
+    )
     outcomes = [_outcome(item, index, first_of, found) for index, item in enumerate(built)]
     return [
         made_earlier(outcome) if named is not None else outcome
@@ -138,6 +144,7 @@ def _written(
     may_exist: Sequence[Invoice],
     atomic: bool,
     ports: InvoicePorts,
+    formats: NumberFormats | None = None,
 ) -> dict[str, Outcome]:
     """Each new invoice as written, or as found stored already under its id."""
 
@@ -148,7 +155,7 @@ def _written(
         maybe = [invoice.id for invoice in next(looked_for)]
         stored = {i.id: i for i in ports.repo.get_many(tenant_id, maybe)} if maybe else {}
         fresh = [invoice for invoice in new if invoice.id not in stored]
-        added = ports.repo.add_many(fresh, atomic=atomic) if fresh else []
+        added = ports.repo.add_many(fresh, atomic=atomic, formats=formats) if fresh else []
         return {i: Added(invoice, created=False) for i, invoice in stored.items()} | {
             invoice.id: outcome for invoice, outcome in zip(fresh, added, strict=True)
         }

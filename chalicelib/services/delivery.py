@@ -1,7 +1,7 @@
-"""Delivery use cases: email an invoice (issuing it if it is a draft), email a reminder, and
-schedule an invoice for the sending job. An email goes out before the invoice records it, so a
-refused send leaves the invoice as it was; a lost race after it records it without sending
-again."""
+"""Delivery use cases: email an invoice (issuing it if it is a draft), email a reminder, email a
+credit note, and schedule an invoice for the sending job. An email goes out before the invoice
+(or the note) records it, so a refused send leaves it as it was; a lost race after it records it
+without sending again."""
 
 from __future__ import annotations
 
@@ -10,16 +10,24 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import transitions
-from chalicelib.domain.documents import InvoiceDocument
-from chalicelib.domain.errors import DomainError, NoRecipientError
+from chalicelib.domain.credit_note_events import sent_by_mail
+from chalicelib.domain.credit_notes import CreditNote
+from chalicelib.domain.errors import CreditNoteNoRecipientError, DomainError, NoRecipientError
 from chalicelib.domain.files import invoice_pdf_path
 from chalicelib.domain.invoice import Blob, Invoice
 from chalicelib.domain.mail import Attachment, MailContent, OutgoingMail
+from chalicelib.domain.parties import SellerDetails
 from chalicelib.domain.settings import ReminderPolicy
 from chalicelib.domain.state_machine import Action, ensure_allowed
 from chalicelib.domain.values import Actor
 from chalicelib.ports import IssueContext
 from chalicelib.services.changes import apply, check_precondition, read
+from chalicelib.services.credit_note_documents import (
+    credit_note_document,
+    credit_note_pdf_name,
+    kept_pdf,
+    read_credit_note,
+)
 from chalicelib.services.documents import (
     DocumentPorts,
     Upload,
@@ -28,7 +36,9 @@ from chalicelib.services.documents import (
     render_pdf,
     store_pdf,
 )
+from chalicelib.services.einvoices import mailed_files
 from chalicelib.services.lifecycle import issue, issuing_of, issuing_read
+from chalicelib.services.optimistic import until_written
 
 SEND_HOUR = time(8, 0)  # a scheduled invoice goes out at 08:00 on its date, the tenant's time
 
@@ -57,12 +67,15 @@ def send_invoice(
     issued = transitions.as_issued(context.invoice, issuing_of(context))
     recipient = _recipient(issued)  # before anything is rendered or stored for no one
     document = document_for(issued, ports)
-    # A PDF given now, else the one given when it was scheduled, else one rendered now.
-    data = pdf.data if pdf else _stored_pdf(context.invoice, ports) or render_pdf(document)
+    # A PDF given now, else the one given when it was scheduled, else one rendered now (with the
+    # e-invoice the settings ask for, issue 22).
+    own = pdf.data if pdf else _stored_pdf(context.invoice, ports)
+    data, einvoice = mailed_files(issued, document, own, context.settings)
     override = context.settings.invoice_mail_text
     content = compose_invoice_mail(document, text_override=override)
     blob = store_pdf(issued, data, ports=ports)
-    _send_or_forget(blob, issued, _mail(document, content, recipient, data, ports), ports)
+    mail = _mail(document.seller, pdf_name(issued), content, recipient, data, ports, einvoice)
+    _send_or_forget(blob, issued, mail, ports)
     delivery = transitions.Delivery(recipient=recipient, body=content.text, pdf=blob)
     return issue(
         invoice_id, partial(transitions.sent_by_mail, delivery=delivery), actor=actor,
@@ -95,7 +108,7 @@ def send_reminder(
         text_override=settings.reminder_mail_text,
     )
     data = _stored_pdf(invoice, ports) or render_pdf(document)
-    ports.mailer.send(_mail(document, content, recipient, data, ports))
+    ports.mailer.send(_mail(document.seller, pdf_name(invoice), content, recipient, data, ports))
     change = partial(
         transitions.reminded, recipient=recipient, body=content.text, step=step, policy=policy
     )
@@ -131,6 +144,38 @@ def schedule_invoice(
         raise
 
 
+def send_credit_note(note_id: str, *, actor: Actor, ports: DocumentPorts) -> CreditNote:
+    """Email the credit note with its PDF to whom its invoice went, in the client's language,
+    then record SENT on the note over the version read (GetItem, then one conditional PutItem).
+    A retry whose first try sent it answers the note as it is, sending nothing."""
+    from chalicelib.documents.mail import compose_credit_note_mail
+
+    note = read_credit_note(note_id, actor=actor, ports=ports)
+    if note.is_written_by(actor.request):
+        return note
+    recipient = note.contact_email or (note.client.email if note.client else None)
+    if not recipient:
+        raise CreditNoteNoRecipientError(note.id)
+    document = credit_note_document(note, ports)
+    data = kept_pdf(note, ports, document=document)
+    content = compose_credit_note_mail(document)
+    name = credit_note_pdf_name(note)
+    ports.mailer.send(_mail(document.seller, name, content, recipient, data, ports))
+    read_first = [note]
+
+    def attempt() -> CreditNote:
+        if read_first:
+            current = read_first.pop()
+        else:  # a race lost: start again from the note as it is now
+            current = read_credit_note(note_id, actor=actor, ports=ports)
+        if current.is_written_by(actor.request):
+            return current
+        sent = sent_by_mail(current, recipient, actor=actor, now=ports.invoices.clock.now())
+        return ports.invoices.repo.save_credit_note(sent, previous=current)
+
+    return until_written(attempt, retry=ports.invoices.retry, name=("Credit note", note.id))
+
+
 def _checked_pdf(given: Upload | None) -> Upload | None:
     from chalicelib.documents.uploads import PDF_KINDS, check_upload
 
@@ -147,22 +192,23 @@ def _recipient(invoice: Invoice) -> str:
 
 
 def _mail(
-    document: InvoiceDocument,
+    seller: SellerDetails,
+    pdf_filename: str,
     content: MailContent,
     recipient: str,
     pdf: bytes,
     ports: DocumentPorts,
+    more: tuple[Attachment, ...] = (),
 ) -> OutgoingMail:
     """From the service's verified address in the seller's name; replies reach the seller."""
     from chalicelib.documents.mime import sender
 
-    seller = document.seller
     return OutgoingMail(
         sender=sender(seller.name, ports.mail_from),
         to=(recipient,),
         reply_to=seller.email,
         content=content,
-        attachments=(Attachment(pdf_name(document.invoice), "application/pdf", pdf),),
+        attachments=(Attachment(pdf_filename, "application/pdf", pdf), *more),
     )
 
 

@@ -61,9 +61,9 @@ class NoPdfYetError(NotFoundError):
 def document_for(invoice: Invoice, ports: DocumentPorts) -> InvoiceDocument:
     """An issued invoice speaks with the parties copied onto it; a draft reads today's."""
     settings = None if invoice.seller else ports.invoices.settings.get(invoice.tenant_id)
-    seller = invoice.seller or _seller(settings)
+    seller = invoice.seller or seller_of(settings)
     client = None if invoice.seller else _client(invoice, ports.clients)
-    logo = _logo(invoice.tenant_id, seller.logo_blob_id, ports.files)
+    logo = logo_of(invoice.tenant_id, seller.logo_blob_id, ports.files)
     details = client.details() if client else None
     return document_of(invoice, seller=seller, client=details, logo=logo)
 
@@ -77,7 +77,10 @@ def render_pdf(document: InvoiceDocument) -> bytes:
 def pdf_name(invoice: Invoice) -> str:
     """The number as a file name. Numbers are printable when they arrive; one stored before that
     was checked still gives a name that a header and a file system take."""
-    stem = invoice.invoice_number or f"draft-{invoice.id}"
+    return pdf_file_name(invoice.invoice_number or f"draft-{invoice.id}")
+
+
+def pdf_file_name(stem: str) -> str:
     return "".join(c if c.isprintable() and c not in "/\\" else "-" for c in stem) + ".pdf"
 
 
@@ -99,7 +102,7 @@ def store_pdf(invoice: Invoice, data: bytes, *, ports: DocumentPorts) -> Blob:
 
 def pdf_link(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> Link:
     _, key = _stored_pdf(invoice_id, actor, ports)
-    return _link(key, ports)
+    return link_to(key, ports)
 
 
 def pdf_bytes(invoice_id: str, *, actor: Actor, ports: DocumentPorts) -> tuple[Blob, bytes]:
@@ -153,7 +156,7 @@ def attachment_link(
 ) -> tuple[Blob, Link]:
     invoice = read(invoice_id, actor=actor, ports=ports.invoices)
     blob = files.attachment(invoice, blob_id)
-    return blob, _link(attachment_path(actor.tenant_id, invoice_id, blob_id), ports)
+    return blob, link_to(attachment_path(actor.tenant_id, invoice_id, blob_id), ports)
 
 
 def remove_attachment(
@@ -237,7 +240,7 @@ class UploadNotFoundError(NotFoundError):
         super().__init__(f"Nothing was uploaded for invoice {invoice_id} as {blob_id}")
 
 
-def _link(key: str, ports: DocumentPorts) -> Link:
+def link_to(key: str, ports: DocumentPorts) -> Link:
     expires = ports.invoices.clock.now() + timedelta(seconds=LINK_SECONDS)
     return Link(url=ports.files.link(key, seconds=LINK_SECONDS), expires_at=expires)
 
@@ -260,7 +263,7 @@ def _recording_keys(
         raise
 
 
-def _seller(settings: TenantSettings | None) -> SellerDetails:
+def seller_of(settings: TenantSettings | None) -> SellerDetails:
     return (settings or TenantSettings()).seller_details()
 
 
@@ -270,5 +273,5 @@ def _client(invoice: Invoice, clients: ClientRepository) -> Client | None:
     return clients.get(invoice.tenant_id, invoice.client_id)
 
 
-def _logo(tenant_id: str, blob_id: str | None, store: DocumentStore) -> bytes | None:
+def logo_of(tenant_id: str, blob_id: str | None, store: DocumentStore) -> bytes | None:
     return store.get(logo_path(tenant_id, blob_id)) if blob_id else None

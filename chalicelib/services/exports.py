@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from chalicelib.domain.export import InvoiceCsv
+from chalicelib.domain.export import CsvTable, InvoiceCsv
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.values import Actor, new_id
@@ -56,9 +57,24 @@ def export_csv(
     with collection_paused():
         for invoices in search.in_order(actor.tenant_id, query, today=today, whole=whole):
             table.add(invoices)
+    named = f"invoices-{today.isoformat()}"
+    return csv_export(table, named, as_json=as_json, actor=actor, ports=ports, documents=documents)
+
+
+def csv_export(
+    table: CsvTable[Any],
+    name: str,
+    *,
+    as_json: bool,
+    actor: Actor,
+    ports: InvoicePorts,
+    documents: DocumentStore,
+) -> Export:
+    """The table's text (as a JSON string with `as_json`), inline when it fits a response, else
+    kept in the documents bucket behind a short-lived link."""
     body = json.dumps(table.text) if as_json else table.text
     media_type, extension = (JSON, "json") if as_json else (CSV, "csv")
-    export = Export(f"invoices-{today.isoformat()}.{extension}", table.rows, media_type)
+    export = Export(f"{name}.{extension}", table.rows, media_type)
     if fits_in_a_lambda_response(body):
         return _inline(export, body)
     kept = KeptExport(new_id(), media_type, extension)

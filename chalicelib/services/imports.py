@@ -29,10 +29,12 @@ from chalicelib.domain.imports import (
     first_stored,
     placed,
     repeated,
+    repeated_numbers,
     replacement,
 )
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import defaults_with
+from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.values import Actor
 from chalicelib.ports import Added, ClientRepository, InvoicePorts
 from chalicelib.services import lifecycle
@@ -103,13 +105,16 @@ def import_all(
         if isinstance(plan, InvalidInputError)
         for problem in placed(plan, index).problems
     ]
-    if problems := problems + repeated(items, sender):
+    commands = [plan.command if isinstance(plan, _Plan) else None for plan in plans]
+    if problems := problems + repeated(items, sender) + repeated_numbers(commands, sender):
         raise InvalidInputError(problems)
     made = run.created(plans, atomic=False)
-    failed = [o for o in (made[index] for index in sorted(made)) if isinstance(o, DomainError)]
-    if failed:
-        raise failed[0]
-    return [outcome.invoice for outcome in run.settled(plans, made, whole=True) if outcome.invoice]
+    failed = [(i, o) for i, o in sorted(made.items()) if isinstance(o, DomainError)]
+    if failed:  # what only the write could tell: a client gone meanwhile, a number taken
+        index, error = failed[0]
+        raise placed(error, index)
+    settled = run.settled(plans, made, whole=True, place=True)
+    return [outcome.invoice for outcome in settled if outcome.invoice]
 
 
 def import_each(
@@ -210,6 +215,7 @@ class _Import:
                     # Where a key often finds its invoice, read first; an upsert has read them,
                     # and a place of this work's own is rarely taken twice.
                     read_first=self.sender.found == Found.ANSWERED,
+                    formats=self.formats,
                 )
             except InvalidInputError as exc:  # an atomic write refuses the whole
                 raise self.sender.named(exc) from exc
@@ -220,6 +226,12 @@ class _Import:
             if plan.command.numbered_by_the_series:
                 made[index] = self._named(self._created_issued(plan))
         return made
+
+    @property
+    def formats(self) -> NumberFormats:
+        """The tenant's numbering: a number an item brings that it could still give is refused
+        in the write that would take it (decision 0057)."""
+        return NumberFormats.of(self.context.settings)
 
     def _first_stored(self, plan: _Plan) -> Finish:
         """What the item's new draft is first stored as: issued and paid, when it stands so."""
@@ -249,7 +261,12 @@ class _Import:
         return self.sender.named(outcome) if isinstance(outcome, DomainError) else outcome
 
     def settled(
-        self, plans: Sequence[_Plan | DomainError], made: dict[int, Outcome], *, whole: bool
+        self,
+        plans: Sequence[_Plan | DomainError],
+        made: dict[int, Outcome],
+        *,
+        whole: bool,
+        place: bool = False,
     ) -> list[ImportOutcome]:
         """Each item's outcome once what its key found is settled, in the items' order (checked
         whole, the first that fails raises); every item answers its invoice as it ends up, even
@@ -275,9 +292,13 @@ class _Import:
                 try:
                     ended = latest[invoice.id] = self._found(plan, current)
                 except DomainError as exc:
+                    named = self.sender.named(exc)  # a replacement's number taken, say
                     if whole:
-                        raise
-                    result = replace(result, error=self.sender.named(exc))
+                        refusal = placed(named, index) if place else named
+                        if refusal is exc:
+                            raise
+                        raise refusal from exc
+                    result = replace(result, error=named)
                 else:  # a draft found, issued now
                     issued = current.status == InvoiceStatus.DRAFT != ended.status
                     result = replace(result, issued_now=issued)
@@ -318,6 +339,6 @@ class _Import:
             replaced = self._replacement(current, plan)
             if replaced is current:
                 return current
-            return self.ports.repo.save(replaced, previous=current)
+            return self.ports.repo.save(replaced, previous=current, formats=self.formats)
 
         return until_written(attempt, retry=self.ports.retry, name=("Invoice", stored.id))

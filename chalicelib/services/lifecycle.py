@@ -138,14 +138,6 @@ def unschedule(
     ).invoice
 
 
-def cancel(
-    invoice_id: str, *, actor: Actor, ports: InvoicePorts, expected_version: int | None = None
-) -> Invoice:
-    return apply(
-        invoice_id, transitions.cancel, actor=actor, ports=ports, expected_version=expected_version
-    ).invoice
-
-
 def add_payment(
     invoice_id: str,
     payment: PaymentInput,

@@ -2,7 +2,8 @@
 on the version it was read at; issuing writes the invoice and its counter in one transaction, and
 a write that changes which client an invoice names moves the clients' counts in the same one. A
 credit note is an item of its own beside the invoice, written once, in one transaction with the
-counter that numbered it and the invoice it credits (decision 0053)."""
+counter that numbered it and the invoice it credits (decision 0053). Each number a write gives is
+held by an item of its own in the same transaction, so it is used once (store/numbers.py, 0057)."""
 
 from __future__ import annotations
 
@@ -17,20 +18,26 @@ from botocore.exceptions import ClientError
 from chalicelib.domain.aggregates import Figures, combined, count_by_status, delta
 from chalicelib.domain.clients import Client
 from chalicelib.domain.credit_notes import CreditNote
+from chalicelib.domain.customer_credit import ClientCredit, CreditMovement, movements_of
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
+    CreditNoteNotFoundError,
     DomainError,
     InvoiceNotFoundError,
+    NumberOfTheSeriesError,
+    NumberUsedError,
     UnknownClientError,
 )
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.values import is_well_formed_id
 from chalicelib.ports import Added, CreditContext, IssueContext, Page
 from chalicelib.store import keys
 from chalicelib.store.bulk import Partition, enable_raw_answers, every_item, raw_answers, readable
 from chalicelib.store.clients import DynamoClientRepository
+from chalicelib.store.customer_credit import CreditMoved, DynamoCustomerCredit, credit_actions
 from chalicelib.store.dynamo import (
     MAX_BATCH_GET_KEYS,
     MAX_TRANSACTION_ITEMS,
@@ -59,6 +66,15 @@ from chalicelib.store.items import (
     stats_key,
     stats_shard,
 )
+from chalicelib.store.numbers import (
+    Claim,
+    claims_of,
+    note_claim,
+    number_actions,
+    numbered,
+    numbers_refused,
+    repeated,
+)
 from chalicelib.store.pages import prefix_page
 from chalicelib.store.references import (
     Moved,
@@ -79,6 +95,7 @@ class DynamoInvoiceRepository:
         self._client = client
         self._table = table_name
         self._clients = DynamoClientRepository(client, table_name)
+        self._credit = DynamoCustomerCredit(client, table_name)
         enable_raw_answers(client)
 
     def get(self, tenant_id: str, invoice_id: str) -> Invoice | None:
@@ -137,13 +154,37 @@ class DynamoInvoiceRepository:
         self, invoice: Invoice, *, previous: Invoice, counter: InvoiceCounter, note: CreditNote
     ) -> Invoice:
         stored = invoice.model_copy(update={"version": previous.version + 1})
+        issued = note.model_copy(update={"version": 1})
         actions = [
             self._put(stored, previous.version),
             self._counter_put(invoice, counter),
-            {"Put": self._conditional(credit_note_item(note), 0)},
+            {"Put": self._conditional(credit_note_item(issued), 0)},
         ]
         moves = moves_of([(previous, stored)])
-        self._commit([stored.id], actions, delta(previous, stored), stored, moves)
+        credit = movements_of([(previous, stored)])
+        claims = [note_claim(note)]
+        self._commit([stored.id], actions, delta(previous, stored), stored, moves, credit, claims)
+        return stored
+
+    def client_credit(
+        self, tenant_id: str, client_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[ClientCredit, str | None] | None:
+        return self._credit.client_credit(tenant_id, client_id, limit=limit, cursor=cursor)
+
+    def refund_credit(self, movement: CreditMovement) -> None:
+        self._credit.refund(movement)
+
+    def save_credit_note(self, note: CreditNote, *, previous: CreditNote) -> CreditNote:
+        """One conditional PutItem, only over the version read."""
+        stored = note.model_copy(update={"version": previous.version + 1})
+        request = self._conditional(credit_note_item(stored), previous.version)
+        try:
+            with _translated_errors():  # the item found is a note, never read as an invoice
+                self._client.put_item(**request)
+        except InvoiceNotFoundError as exc:  # no item where the note was read: not ours
+            raise CreditNoteNotFoundError(note.id) from exc
+        except ConcurrentModificationError as exc:
+            raise ConcurrentModificationError(note.id, noun="Credit note") from exc
         return stored
 
     def get_credit_note(self, tenant_id: str, note_id: str) -> CreditNote | None:
@@ -221,37 +262,46 @@ class DynamoInvoiceRepository:
     def max_atomic(self) -> int:
         return MAX_TRANSACTION_ITEMS - 1  # the last action moves the tenant's figures
 
-    def add_many(self, invoices: Sequence[Invoice], *, atomic: bool) -> list[Added | DomainError]:
+    def add_many(
+        self, invoices: Sequence[Invoice], *, atomic: bool, formats: NumberFormats | None = None
+    ) -> list[Added | DomainError]:
         stored = [invoice.model_copy(update={"version": 1}) for invoice in invoices]
+        twice = repeated(stored)  # a number two of them bring: the first has it
         if atomic:
             refuse_unfit(stored, "invoices")
-            self._commit_new(stored, {i.id: self._put(i, 0) for i in stored})
+            if twice:
+                raise next(iter(twice.values()))
+            self._commit_new(stored, {i.id: self._put(i, 0) for i in stored}, formats)
             return [Added(invoice, created=True) for invoice in stored]
-        outcomes: dict[str, Added | DomainError] = {}
+        outcomes: dict[str, Added | DomainError] = dict(twice)
         puts: dict[str, dict[str, Any]] = {}
-        for invoice in stored:
+        for invoice in (invoice for invoice in stored if invoice.id not in twice):
             try:
                 puts[invoice.id] = self._put(invoice, 0)
             except DomainError as exc:  # too large to store: this one fails, not the others
                 outcomes[invoice.id] = exc
         writable = [invoice for invoice in stored if invoice.id in puts]
         for chunk in chunks(writable, most=self.max_atomic):
-            outcomes |= self._add_each(chunk, puts)
+            outcomes |= self._add_each(chunk, puts, formats)
         return [outcomes[invoice.id] for invoice in stored]
 
     def _add_each(
-        self, chunk: Sequence[Invoice], puts: Mapping[str, dict[str, Any]]
+        self,
+        chunk: Sequence[Invoice],
+        puts: Mapping[str, dict[str, Any]],
+        formats: NumberFormats | None = None,
     ) -> dict[str, Added | DomainError]:
         """Write the chunk in one transaction; an invoice whose id is taken is answered with the
-        one stored, and one naming no client of the tenant's fails, each left out of the next
-        try, so the others are still written."""
+        one stored, and one naming no client of the tenant's, or bringing a number that is used
+        or that the series could still give, fails, each left out of the next try, so the
+        others are still written."""
         outcomes: dict[str, Added | DomainError] = {}
         pending = list(chunk)
         for _ in range(_ADD_ATTEMPTS):
             if not pending:
                 return outcomes
             try:
-                self._commit_new(pending, puts)
+                self._commit_new(pending, puts, formats)
             except ConcurrentModificationError as exc:
                 taken = _taken(exc, pending)
                 outcomes |= {i: Added(found, created=False) for i, found in taken.items()}
@@ -263,22 +313,41 @@ class DynamoInvoiceRepository:
                 outcomes |= unknown
                 pending = [invoice for invoice in pending if invoice.id not in unknown]
                 continue
+            except (NumberUsedError, NumberOfTheSeriesError) as exc:
+                refused = {i.id: type(exc)([i.invoice_number or ""]) for i in pending
+                           if i.invoice_number in exc.numbers}  # fmt: skip
+                outcomes |= refused
+                pending = [invoice for invoice in pending if invoice.id not in refused]
+                continue
             except DomainError as exc:
                 return outcomes | {invoice.id: exc for invoice in pending}
             return outcomes | {invoice.id: Added(invoice, created=True) for invoice in pending}
         return outcomes | {i.id: ConcurrentModificationError(i.id) for i in pending}
 
-    def _commit_new(self, invoices: Sequence[Invoice], puts: Mapping[str, dict[str, Any]]) -> None:
+    def _commit_new(
+        self,
+        invoices: Sequence[Invoice],
+        puts: Mapping[str, dict[str, Any]],
+        formats: NumberFormats | None = None,
+    ) -> None:
         figures = combined(delta(None, invoice) for invoice in invoices)
         actions = [puts[invoice.id] for invoice in invoices]
         moves = moves_of((None, invoice) for invoice in invoices)
-        self._commit([invoice.id for invoice in invoices], actions, figures, invoices[0], moves)
+        credit = movements_of((None, invoice) for invoice in invoices)
+        ids = [invoice.id for invoice in invoices]
+        claims = claims_of(((None, invoice) for invoice in invoices), own=True)
+        self._commit(ids, actions, figures, invoices[0], moves, credit, claims, formats)
 
-    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
+    def save(
+        self, invoice: Invoice, *, previous: Invoice, formats: NumberFormats | None = None
+    ) -> Invoice:
         stored = invoice.model_copy(update={"version": previous.version + 1})
         actions = [self._put(stored, previous.version)]
         moves = moves_of([(previous, stored)])
-        self._commit([stored.id], actions, delta(previous, stored), stored, moves)
+        credit = movements_of([(previous, stored)])
+        claims = claims_of([(previous, stored)], own=True)  # a number brought again, changed
+        figures = delta(previous, stored)
+        self._commit([stored.id], actions, figures, stored, moves, credit, claims, formats)
         return stored
 
     def save_issued(
@@ -287,7 +356,9 @@ class DynamoInvoiceRepository:
         stored = invoice.model_copy(update={"version": previous.version + 1})
         actions = [self._put(stored, previous.version), self._counter_put(invoice, counter)]
         moves = moves_of([(previous, stored)])
-        self._commit([stored.id], actions, delta(previous, stored), stored, moves)
+        credit = movements_of([(previous, stored)])
+        claims = claims_of([(previous, stored)], own=False)
+        self._commit([stored.id], actions, delta(previous, stored), stored, moves, credit, claims)
         return stored
 
     def add_issued(self, invoice: Invoice, *, counter: InvoiceCounter | None) -> Added:
@@ -296,9 +367,10 @@ class DynamoInvoiceRepository:
         if counter is not None:
             actions.append(self._counter_put(invoice, counter))
         try:
-            self._commit(
-                [stored.id], actions, delta(None, stored), stored, moves_of([(None, stored)])
-            )
+            pair = [(None, stored)]
+            figures, credit = delta(None, stored), movements_of(pair)
+            claims = claims_of(pair, own=counter is None)
+            self._commit([stored.id], actions, figures, stored, moves_of(pair), credit, claims)
         except ConcurrentModificationError as exc:
             taken = _taken(exc, [stored])
             if stored.id in taken:
@@ -324,7 +396,8 @@ class DynamoInvoiceRepository:
             actions.append(self._counter_put(invoice, counter))
         figures = combined([delta(previous, advanced), delta(None, stored)])
         moves = moves_of([(previous, advanced), (None, stored)])
-        self._commit([advanced.id, stored.id], actions, figures, stored, moves)
+        claims = claims_of([(previous, advanced), (None, stored)], own=counter is None)
+        self._commit([advanced.id, stored.id], actions, figures, stored, moves, claims=claims)
         return stored, advanced
 
     def delete(self, invoice: Invoice) -> None:
@@ -364,15 +437,28 @@ class DynamoInvoiceRepository:
         figures: Figures,
         anchor: Invoice,
         moves: Moves,
+        credit: Sequence[CreditMovement] = (),
+        claims: Sequence[Claim] = (),
+        formats: NumberFormats | None = None,
     ) -> None:
         """One write: alone when it changes no figure and no client's count, else in one
         transaction with the clients' counts and the figures' change on the shard of `anchor`,
-        so they move exactly when the invoices do."""
+        so they move exactly when the invoices do; and so do the clients' credit balances and
+        their moves, a balance drawn on only while it holds what is drawn (decision 0056)."""
         moved = Moved(moves, first=len(actions))
         actions = [*actions, *reference_updates(self._table, anchor.tenant_id, moves)]
         if figures:
             actions = [*actions, self._figures_update(anchor, figures)]
-        with _translated_errors(*invoice_ids, moved=moved):
+        credit_writes, draws = credit_actions(self._table, credit)
+        credited = CreditMoved(draws, first=len(actions))
+        actions = [*actions, *credit_writes]
+        # The numbers the invoices (or a credit note) take, each used once (decision 0057).
+        given = numbered(claims, first=len(actions), formats=formats)
+        actions = [*actions, *number_actions(self._table, anchor.tenant_id, given)]
+        with (
+            _translated_errors(*invoice_ids, moved=moved, credited=credited),
+            numbers_refused(given, primary=moved.first),
+        ):
             if len(actions) > 1:
                 self._client.transact_write_items(
                     TransactItems=actions,
@@ -436,7 +522,8 @@ class DynamoInvoiceRepository:
         }
 
 
-_ADD_ATTEMPTS = 3
+# Each try of a chunk may leave out one kind of refusal: ids taken, clients, numbers, the series.
+_ADD_ATTEMPTS = 5
 # A whole list's Query asks for this many invoices at a time: DynamoDB's own 1 MB ends a page of
 # larger ones first. DynamoDB Local needs a Limit: without one, each page reads the rest of the
 # partition before cutting it at 1 MB (docs/benchmarks.md, issue 17).
@@ -469,12 +556,14 @@ def _found(invoice_ids: Sequence[str], reasons: Sequence[Mapping[str, Any]]) -> 
 
 
 @contextmanager
-def _translated_errors(*invoice_ids: str, moved: Moved | None = None) -> Iterator[None]:
+def _translated_errors(
+    *invoice_ids: str, moved: Moved | None = None, credited: CreditMoved | None = None
+) -> Iterator[None]:
     """Turn DynamoDB's ClientErrors into domain errors, in this one place."""
     try:
         yield
     except ClientError as exc:
-        translated = _domain_error(exc, invoice_ids, moved or Moved())
+        translated = _domain_error(exc, invoice_ids, moved or Moved(), credited or CreditMoved())
         if translated is None:
             raise
         raise translated from exc
@@ -482,7 +571,9 @@ def _translated_errors(*invoice_ids: str, moved: Moved | None = None) -> Iterato
         raise store_unreachable() from exc
 
 
-def _domain_error(exc: ClientError, invoice_ids: Sequence[str], moved: Moved) -> Exception | None:
+def _domain_error(
+    exc: ClientError, invoice_ids: Sequence[str], moved: Moved, credited: CreditMoved
+) -> Exception | None:
     code = error_code(exc)
     if is_throttled(exc):
         return store_busy()
@@ -493,14 +584,15 @@ def _domain_error(exc: ClientError, invoice_ids: Sequence[str], moved: Moved) ->
         found = _found(invoice_ids, [{"Code": "ConditionalCheckFailed", "Item": answer["Item"]}])
         return ConcurrentModificationError(", ".join(invoice_ids), found=found)
     if code == "TransactionCanceledException":
-        return _cancelled_transaction_error(exc, invoice_ids, moved)
+        return _cancelled_transaction_error(exc, invoice_ids, moved, credited)
     return None
 
 
 def _cancelled_transaction_error(
-    exc: ClientError, invoice_ids: Sequence[str], moved: Moved
+    exc: ClientError, invoice_ids: Sequence[str], moved: Moved, credited: CreditMoved
 ) -> Exception:
-    """An invoice gone or changed first (a retry reads it again), then a client gone."""
+    """An invoice gone or changed first (a retry reads it again), then a client gone, then a
+    client's credit short of what the write draws on it."""
     reasons = exc.response.get("CancellationReasons", [])
     failed = [reason.get("Code") == "ConditionalCheckFailed" for reason in reasons]
     gone = [
@@ -515,5 +607,8 @@ def _cancelled_transaction_error(
     unknown = missing_clients(reasons, moved.moves, first=moved.first)
     if unknown and not any(failed[: moved.first]):
         return UnknownClientError(unknown)
+    short = credited.refusal(reasons)
+    if short is not None and not any(failed[: moved.first]):
+        return short
     found = _found(invoice_ids, reasons)
     return ConcurrentModificationError(", ".join(invoice_ids), found=found)

@@ -14,6 +14,7 @@ from typing import Any
 import simplejson
 from pydantic import ValidationError
 
+from chalicelib.domain.credit_note_query import searchable_text
 from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.due import due_moments
 from chalicelib.domain.errors import (
@@ -68,10 +69,12 @@ def credit_note_key(tenant_id: str, credit_note_id: str) -> dict[str, Any]:
 
 
 def invoice_item(invoice: Invoice) -> dict[str, Any]:
-    # An invoice no credit note credited keeps no summary: it reads back as the empty one.
-    uncredited = {"credited"} if not invoice.credited.credit_notes else None
+    # An invoice no credit note credited keeps no summary: it reads back as the empty one; nor
+    # does one that gave its client no credit keep a zero (decision 0056).
+    unused = {"credited"} if not invoice.credited.credit_notes else set()
+    unused |= {"client_credit"} if not invoice.client_credit else set()
     attributes = {
-        **invoice.model_dump(mode="python", by_alias=True, exclude_none=True, exclude=uncredited),
+        **invoice.model_dump(mode="python", by_alias=True, exclude_none=True, exclude=unused),
         "PK": keys.tenant_pk(invoice.tenant_id),
         "SK": keys.invoice_sk(invoice.id),
         "entity": "INVOICE",
@@ -163,18 +166,27 @@ def readable_invoices(items: Iterable[dict[str, Any]]) -> list[Invoice]:
 
 
 def credit_note_item(note: CreditNote) -> dict[str, Any]:
-    """A credit note is written once, as issued, and never changed (version 1)."""
+    """A credit note at its version: issued as version 1, its amounts never changed; a later
+    write (its events) moves the version on."""
     attributes = {
         **note.model_dump(mode="python", by_alias=True, exclude_none=True),
         "PK": keys.tenant_pk(note.tenant_id),
         "SK": keys.credit_note_sk(note.id),
+        keys.CREDIT_NOTES_PK: keys.tenant_pk(note.tenant_id),
+        keys.BY_CREDIT_NOTE_DATE: credit_note_order(note),
+        "searchText": searchable_text(note),
         "entity": "CREDIT_NOTE",
-        "version": 1,
+        "version": note.version,
+        **({"writtenBy": note.written_by} if note.written_by else {}),
     }
     size = len(simplejson.dumps(attributes, use_decimal=True).encode())
     if size > MAX_ITEM_BYTES:  # never for a note of a storable invoice: it has fewer rows
         raise InvoiceTooLargeError(note.invoice_id, size, MAX_ITEM_BYTES)
     return to_item(attributes)
+
+
+def credit_note_order(note: CreditNote) -> str:
+    return keys.credit_note_order(note.credit_note_date, format_timestamp(note.created), note.id)
 
 
 def credit_note_of(item: dict[str, Any]) -> CreditNote:

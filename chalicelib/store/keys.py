@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 
 INVOICE_PREFIX = "INV#"
@@ -14,6 +15,9 @@ CLIENT_PREFIX = "CLIENT#"
 CONTRACT_PREFIX = "CONTRACT#"
 BATCH_PREFIX = "BATCH#"
 CREDIT_NOTE_PREFIX = "CN#"
+NUMBER_PREFIX = "NUMBER#"
+CLIENT_CREDIT_PREFIX = "CREDIT#"  # a client's credit balance, one number per currency
+CREDIT_MOVE_PREFIX = "CREDITMOVE#"  # one move of it
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -28,6 +32,27 @@ def credit_note_sk(credit_note_id: str) -> str:
     """A credit note, beside the invoice it credits (which lists it) in the tenant's partition.
     It carries none of the indexes' key attributes, so no index or invoice list holds it."""
     return f"{CREDIT_NOTE_PREFIX}{credit_note_id}"
+
+
+def client_credit_sk(client_id: str) -> str:
+    """A client's credit balance (decision 0056), apart from the client's own item, which its
+    replace rewrites and invoice writes count on."""
+    return f"{CLIENT_CREDIT_PREFIX}{client_id}"
+
+
+def credit_moves_prefix(client_id: str) -> str:
+    return f"{CREDIT_MOVE_PREFIX}{client_id}#"
+
+
+def credit_move_sk(client_id: str, movement_id: str) -> str:
+    """One move of a client's credit, in the order made (its id is a UUIDv7)."""
+    return f"{credit_moves_prefix(client_id)}{movement_id}"
+
+
+def number_sk(number: str) -> str:
+    """A number an invoice or credit note of the tenant carries, held by one item: written with
+    the document that takes it, only where none is yet, so a number is used once (0057)."""
+    return f"{NUMBER_PREFIX}{number}"
 
 
 # Objects in the documents bucket start with the tenant, as every partition key does (the
@@ -47,6 +72,18 @@ BY_STATUS = "ByStatus"
 BY_CLIENT = "ByClient"
 BY_OPPORTUNITY = "ByOpportunity"
 RECURRING = "Recurring"
+# The tenant's credit notes by their day (sparse: only credit notes carry its keys, so no invoice
+# list meets one), the whole note projected, so a page of them is one Query.
+CREDIT_NOTES = "CreditNotes"
+CREDIT_NOTES_PK = "creditNotesPK"
+BY_CREDIT_NOTE_DATE = "byCreditNoteDate"
+
+
+def credit_note_order(note_date: date, created: str, credit_note_id: str) -> str:
+    """Its place in the CreditNotes index: its day, then the moment it was issued, then its id
+    (two notes of one moment keep one order)."""
+    return f"{note_date.isoformat()}#{created}#{credit_note_id}"
+
 
 # The jobs' sparse indexes, across tenants: an invoice is in one only while that job has work on
 # it. Each is written to DUE_SHARDS partitions, so a busy day is not one hot partition; the sort

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.customer_credit import held
 from chalicelib.domain.errors import FieldProblem, InvalidInputError
 from chalicelib.domain.invoice import Invoice
 from chalicelib.store import keys
@@ -71,9 +72,19 @@ def refs_of(item: Mapping[str, Any]) -> int:
 
 def writes_fit(invoices: Sequence[Invoice], *, more: int = 1) -> bool:
     """Whether one transaction holds the invoices, one update per client they name, and `more`
-    (the tenant's figures)."""
+    (the tenant's figures); and, for those that move a client's credit, one move each and one
+    balance per client (store/customer_credit)."""
     named = {invoice.client_id for invoice in invoices if invoice.client_id}
-    return len(invoices) + len(named) + more <= MAX_TRANSACTION_ITEMS
+    crediting = [invoice for invoice in invoices if held(invoice)]
+    credit = len(crediting) + len({invoice.client_id for invoice in crediting})
+    numbers = _numbers(invoices)  # store/numbers.py (a deleted invoice carries none)
+    return len(invoices) + len(named) + more + credit + numbers <= MAX_TRANSACTION_ITEMS
+
+
+def _numbers(invoices: Sequence[Invoice]) -> int:
+    """The actions the invoices' numbers take: one item each, and one check of the counter."""
+    numbered = sum(1 for invoice in invoices if invoice.invoice_number is not None)
+    return numbered + 1 if numbered else 0
 
 
 def chunks(invoices: Sequence[Invoice], *, most: int) -> Iterable[list[Invoice]]:
@@ -95,7 +106,8 @@ def refuse_unfit(invoices: Sequence[Invoice], named_as: str) -> None:
         named = len({invoice.client_id for invoice in invoices if invoice.client_id})
         message = (
             f"all or none is one write of at most 100 items: one per invoice ({len(invoices)}), "
-            f"one per client they name ({named}) and one for the figures"
+            f"one per client they name ({named}), one per number they bring with one check of "
+            "the counter, and one for the figures"
         )
         raise InvalidInputError([FieldProblem(named_as, message)])
 

@@ -128,3 +128,43 @@ def test_50_credit_notes_on_one_invoice_at_once_credit_it_exactly_once_each(
     assert sorted(stored_notes(ddb_local)) == NUMBERS
     stats = assert_figures_are_a_recount(local_api_server)
     assert (stats["totalCredited"], stats["totalOutstanding"]) == (Decimal("620.00"), 0)
+
+
+def test_a_cancel_racing_payments_and_credit_notes_leaves_nothing_open_and_nothing_double(
+    local_api_server: str, ddb_local: LocalTable
+) -> None:
+    """One cancel among 10 one-hour credit notes and 10 payments of 12.40 on a 40-hour invoice:
+    whatever order they land in, the invoice ends CANCELLED (or PAID, if credits and payments
+    covered it first), its payments and credit notes together are exactly its total, and every
+    credit note it lists is stored and numbered once."""
+    rows = [{"description": "Hours", "quantity": 40, "unitPrice": "10.00", "taxRate": 24}]
+    invoice = issued(local_api_server, rows)  # 496.00
+    path = f"{local_api_server}/api/v1/invoices/{invoice['id']}"
+    one_hour = {
+        "reason": "Not worked",
+        "rows": [{"rowId": invoice["rows"][0]["id"], "quantity": 1}],
+    }
+
+    def act(index: int) -> requests.Response:
+        if index == 0:
+            return call("PATCH", f"{path}/cancel", {"reason": "Project stopped"})
+        if index % 2:
+            return call("POST", f"{path}/credit-notes", one_hour)
+        return call("PATCH", f"{path}/add-payment", {"amount": "12.40", "date": "2026-11-21"})
+
+    replies = all_at_once(21, act)
+
+    # What landed after the cancel is refused (409); nothing else fails.
+    assert {reply.status_code for reply in replies} <= {200, 201, 409}, [r.text for r in replies]
+    assert replies[0].status_code == 200, replies[0].text
+    after = exact_json(call("GET", f"{path.replace('/invoices/', '/invoices/find/')}").text)
+    assert after["status"] == "CANCELLED"
+    paid, credited = after["paid"], after["credited"]["totalWithTax"]
+    assert paid + credited == Decimal("496.00")
+    landed = [r for r in replies[1:] if r.status_code in (200, 201)]
+    notes = [n["creditNoteNumber"] for n in after["credited"]["creditNotes"]]
+    assert sorted(notes) == sorted(stored_notes(ddb_local))
+    assert sorted(notes) == [f"CN-2026-{n:04d}" for n in range(1, len(notes) + 1)]
+    assert len(notes) == 1 + sum(1 for r in landed if r.status_code == 201)
+    assert paid == Decimal("12.40") * sum(1 for r in landed if r.status_code == 200)
+    assert_figures_are_a_recount(local_api_server)

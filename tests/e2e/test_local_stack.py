@@ -370,3 +370,85 @@ def test_queued_batches_are_created_by_the_jobs_worker(stack: Stack) -> None:
     [made] = done["successes"]
     assert (done["status"], made["number"], made["status"]) == ("completed", "HL-1", "paid")
     assert (made["total_amount"], made["amount_paid"]) == (11781, 11781)
+
+
+def test_credit_notes_customer_credit_and_e_invoices_over_http(stack: Stack) -> None:
+    """Issue 21 and 22 as a client written from the documents meets them on the local stack."""
+    auth, theirs = stack.auth("nordwind"), stack.auth("globex")
+    v1 = f"{stack.url}/api/v1"
+    seller = {
+        "companyName": "Nordwind GmbH",
+        "address": {"street": "Kai 3", "postalCode": "20457", "city": "Hamburg", "country": "DE"},
+        "vatId": "DE136695976",
+        "senderEmail": "rechnung@nordwind.example",
+        "bankAccounts": [{"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
+    }
+    assert requests.put(f"{v1}/settings", json=seller, headers=auth, timeout=10).status_code == 200
+    buyer = {
+        "name": "Hafen AG",
+        "email": "ap@hafen.example",
+        "address": {"street": "Pier 1", "postalCode": "28195", "city": "Bremen", "country": "DE"},
+        "vatId": "DE129273398",
+        "buyerReference": "991-12345-67",
+    }
+    client = requests.post(f"{v1}/clients", json=buyer, headers=auth, timeout=10).json()["id"]
+    row = {"description": "Lotsendienst", "quantity": 2, "unitPrice": "100.00", "taxRate": 19}
+
+    def sent() -> dict[str, Any]:
+        body = {"currency": "EUR", "clientId": client, "rows": [row]}
+        made = requests.post(f"{v1}/invoices", json=body, headers=auth, timeout=10).json()
+        url = f"{v1}/invoices/{made['id']}/mark-as-sent"
+        issued: dict[str, Any] = requests.patch(url, headers=auth, timeout=10).json()
+        return issued
+
+    first, second, third = sent(), sent(), sent()  # 238.00 each
+    note = requests.post(
+        f"{v1}/invoices/{first['id']}/credit-notes",
+        json={"reason": "One hour not worked", "amounts": [{"taxRate": 19, "amount": "100.00"}]},
+        headers=auth,
+        timeout=10,
+    )
+    assert note.status_code == 201, note.text
+    assert '"totalWithTax": 119.00' in note.text
+    number = note.json()["creditNoteNumber"]  # the series of the stack's own day
+    listed = requests.get(f"{v1}/credit-notes?clientId={client}", headers=auth, timeout=10)
+    assert [n["creditNoteNumber"] for n in listed.json()] == [number]
+    csv_text = requests.get(f"{v1}/credit-notes/csv-export", headers=auth, timeout=10).text
+    assert number in csv_text and "119.00" in csv_text
+
+    overpaid = requests.patch(
+        f"{v1}/invoices/{second['id']}/add-payment",
+        json={"amount": "250.00"},
+        headers=auth,
+        timeout=10,
+    )
+    assert (overpaid.status_code, overpaid.json()["status"]) == (200, "PAID")
+    balance = requests.get(f"{v1}/clients/{client}/balance", headers=auth, timeout=10)
+    assert '"amount": 12.00' in balance.text, balance.text  # 250.00 paid on 238.00
+
+    cancelled = requests.patch(f"{v1}/invoices/{third['id']}/cancel", headers=auth, timeout=10)
+    assert cancelled.json()["status"] == "CANCELLED"
+    (cancelling,) = cancelled.json()["credited"]["creditNotes"]
+    assert cancelling["creditNoteNumber"] != number
+    assert '"totalWithTax": 238.00' in cancelled.text  # all of it was open
+
+    xml = requests.get(
+        f"{v1}/invoices/{first['id']}/e-invoice?format=xrechnung-ubl", headers=auth, timeout=10
+    )
+    assert (xml.status_code, xml.headers["Content-Type"]) == (200, "application/xml"), xml.text
+    assert first["invoiceNumber"] in xml.text
+    pdf = requests.get(
+        f"{v1}/invoices/{first['id']}/e-invoice?format=factur-x",
+        headers={**auth, "Accept": "application/pdf"},
+        timeout=30,
+    )
+    assert (pdf.status_code, pdf.content[:5]) == (200, b"%PDF-")
+    assert b"factur-x.xml" in pdf.content
+    again = requests.get(
+        f"{v1}/invoices/{first['id']}/e-invoice?format=xrechnung-ubl", headers=auth, timeout=10
+    )
+    assert again.content == xml.content
+    stranger = requests.get(
+        f"{v1}/invoices/{first['id']}/e-invoice?format=peppol-ubl", headers=theirs, timeout=10
+    )
+    assert stranger.status_code == 404

@@ -136,7 +136,7 @@ def test_leaving_draft_copies_seller_and_client_and_later_edits_change_only_draf
     assert reply.status == 200
     copied = reply.json()
     assert copied["client"] == {k: client[k] for k in ("name", "email", "address", "vatId",
-                                                       "locale")}  # fmt: skip
+                                                       "locale", "buyerReference")}  # fmt: skip
     assert copied["seller"]["name"] == "Ελληνική Εταιρεία Α.Ε."
     assert copied["seller"]["vatId"] == "EL094259216"
     assert copied["seller"]["bankAccounts"] == [

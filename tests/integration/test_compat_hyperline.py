@@ -162,8 +162,9 @@ def test_the_documented_example_is_answered_202_with_its_batch_id_and_worked_thr
     acme: Api, customer: str
 ) -> None:
     """Its one invoice is 240.00 less the 5.00 coupon, at its line item's 20 % (over the
-    invoice's 50 %): 282.00, and its transaction of 315.00 would pay more than that, so the
-    worker refuses it, saying so, and stores nothing. Its coupon names line items 0 and 1 of an
+    invoice's 50 %): 282.00, and its transaction of 315.00 pays that and 33.00 more, which
+    becomes the customer's credit (decision 0056): the invoice is stored PAID, as the document
+    has it, and the customer has 33.00 EUR of credit. Its coupon names line items 0 and 1 of an
     invoice of one: the one there is takes it."""
     reply = acme.post(HYPERLINE, documented_example(customer))
 
@@ -181,17 +182,27 @@ def test_the_documented_example_is_answered_202_with_its_batch_id_and_worked_thr
     assert drain_jobs(acme) == 1
 
     done = outcome(acme, EXAMPLE_BATCH_ID)
-    assert (done["status"], done["processed_count"], done["successes"]) == ("completed", 1, [])
-    [error] = done["errors"]
-    assert (error["index"], error["batch_invoice_id"]) == (0, "invoice-123")
-    assert error["error"]["status"] == 400
-    assert error["error"]["errors"] == [
-        {
-            "field": "invoices[0].transactions",
-            "message": "pay 315.00 EUR in all, more than the invoice's 282.00 EUR",
-        }
-    ]
-    assert stored_items("acme", "INV#") == []
+    assert (done["status"], done["processed_count"], done["errors"]) == ("completed", 1, [])
+    [made] = done["successes"]
+    assert (made["number"], made["status"], made["customer_id"]) == ("INV-35", "paid", customer)
+    assert (made["total_amount"], made["amount_paid"], made["amount_due"]) == (28200, 31500, 0)
+    invoice = native(acme, made["id"])
+    assert (invoice["status"], str(invoice["paid"]), str(invoice["clientCredit"])) == (
+        "PAID",
+        "315.00",
+        "33.00",
+    )
+    credit = acme.get(f"/api/v1/clients/{customer}/balance")
+    assert credit.status == 200, credit.body
+    assert '"amount": 33.00' in credit.body.decode()
+    [eur] = exact_json(credit.body)["balances"]
+    assert (eur["currency"], str(eur["amount"])) == ("EUR", "33.00")
+    [move] = exact_json(credit.body)["movements"]
+    assert (move["kind"], move["invoiceId"], move["invoiceNumber"]) == (
+        "OVERPAYMENT",
+        made["id"],
+        "INV-35",
+    )
 
 
 def test_the_example_paid_in_full_is_stored_paid_under_its_own_number(
@@ -664,7 +675,10 @@ def test_the_worker_makes_50_paid_invoices_in_a_few_calls(
         "GetItem",  # the batch
         "GetItem",  # the tenant's settings, read at most a minute ago
         "BatchGetItem",  # the customers, once for the 50 invoices
-        "TransactWriteItems",  # 50 invoices and the tenant's figures
+        # 48 invoices, the items that hold their numbers, the customer, the counter's check and
+        # the tenant's figures; then the last 2 (one transaction holds 100 writes: 0057)
+        "TransactWriteItems",
+        "TransactWriteItems",
         "PutItem",  # the batch's results, over the version read
     ]
     done = outcome(acme, batch_id)

@@ -442,7 +442,7 @@ def test_101_invoices_are_a_400_naming_the_limit_and_write_nothing(
     assert len(stored_items("acme", "INV#")) == 100
 
 
-def test_100_invoices_cost_a_read_of_their_clients_one_of_the_ids_and_a_write_per_99(
+def test_100_invoices_cost_a_read_of_their_clients_one_of_the_ids_and_a_write_per_48(
     leanpay: Api, acme: Api, client_id: str, dynamo_calls: DynamoCalls
 ) -> None:
     ok(leanpay.post(LEANPAY, {"invoices": [invoice(client_id, "warm")]}))  # reads the settings
@@ -460,13 +460,16 @@ def test_100_invoices_cost_a_read_of_their_clients_one_of_the_ids_and_a_write_pe
     one_changed = list(dynamo_calls.operations)
 
     # The API key and the two clients in one read, then the derived ids (read once, to check
-    # the request whole), then two transactions of new invoices; a replacement is one write of
-    # its own.
+    # the request whole), then three transactions of new invoices, each invoice with the item
+    # that holds its reference (48 and theirs, 2 clients, the counter's check and the figures
+    # make 100: decision 0057); a replacement is one write of its own.
     reads = ["GetItem", "BatchGetItem", "BatchGetItem"]
-    assert created == [*reads, "TransactWriteItems", "TransactWriteItems"]
+    assert created == [*reads, "TransactWriteItems", "TransactWriteItems", "TransactWriteItems"]
     assert unchanged == reads
-    assert one_changed == [*reads, "PutItem"]  # a new reference moves no figure
+    # A new reference moves no figure, and takes its own item in the same write.
+    assert one_changed == [*reads, "TransactWriteItems"]
     assert len(stored_items("acme", "INV#")) == 101
+    assert len(stored_items("acme", "NUMBER#")) == 102  # the old reference stays used
 
 
 @pytest.mark.parametrize(
@@ -547,3 +550,31 @@ def test_dates_are_calendar_days(leanpay: Api, client_id: str) -> None:
     [answer] = ok(leanpay.post(LEANPAY, {"invoices": [body]}))
     assert answer["issueDate"] == "2026-03-01T00:00:00Z"
     assert date.fromisoformat(answer["dueDate"][:10]) == date(2026, 3, 31)
+
+
+def test_credit_notes_are_offset_and_linked_as_the_document_shows(
+    leanpay: Api, acme: Api, client_id: str
+) -> None:
+    """Issue 21: offsetAmount and creditNoteLinks come from the invoice's real credit notes,
+    each link's creditNote naming the note (its externalId its number)."""
+    body = invoice(client_id, "lp-cn")
+    [first] = ok(leanpay.post(LEANPAY, {"invoices": [body]}))
+    credit = {"reason": "Discount", "amounts": [{"taxRate": 19, "amount": "100.00"}]}
+    note = acme.post(f"{NATIVE}/{first['id']}/credit-notes", credit)
+    assert note.status == 201, note.body
+    made = note.json()
+
+    reply = leanpay.post(LEANPAY, {"invoices": [body]})  # the same again: answered as it stands
+
+    assert_documented(exact_json(reply.body), DOCUMENTED_ANSWER, any_format=TENANT_ID)
+    [answer] = ok(reply)
+    figures = ("amount", "offsetAmount", "remainingAmount")
+    assert [str(answer[name]) for name in figures] == ["1190.00", "119.00", "1071.00"]
+    [link] = answer["creditNoteLinks"]
+    assert link == {
+        "date": f"{TODAY}T00:00:00Z",
+        "amount": Decimal("119.00"),
+        "defaultCurrencyAmount": Decimal("119.00"),
+        "externalId": made["id"],
+        "creditNote": {"id": made["id"], "externalId": made["creditNoteNumber"]},
+    }

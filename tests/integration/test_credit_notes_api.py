@@ -14,10 +14,9 @@ from urllib.parse import urljoin
 import pytest
 
 from chalicelib.bootstrap import get_deps
-from tests.conformance import CheckedApi, Conformance
+from tests.conformance import CheckedApi, checked_tenant
 from tests.figures import exact_json, expected_stats
-from tests.integration.test_openapi import spec_of
-from tests.support import Api, Reply, tenant_partition
+from tests.support import Reply, tenant_partition
 
 pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")
 BASE = "/api/v1/invoices"
@@ -41,14 +40,8 @@ MIXED = [
 D = Decimal
 
 
-@pytest.fixture
-def acme(api: Api) -> CheckedApi:
-    return CheckedApi(api.as_tenant("acme", user="alice"), Conformance(spec_of(api)))
-
-
-@pytest.fixture
-def globex(api: Api, acme: CheckedApi) -> CheckedApi:
-    return CheckedApi(api.as_tenant("globex", user="gina"), acme.conformance)
+acme = checked_tenant("acme", "alice")
+globex = checked_tenant("globex", "gina")
 
 
 def issued(client: CheckedApi, rows: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:

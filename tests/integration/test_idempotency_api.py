@@ -21,6 +21,8 @@ from chalicelib.api.idempotency import READ_ONLY_ROUTES
 from chalicelib.bootstrap import get_deps, use_cases
 from invoicing_cli.local import TABLE_NAME
 from tests.integration import test_api_keys_api as api_keys_api
+from tests.integration import test_credit_note_documents_api as credit_note_documents_api
+from tests.integration import test_customer_credit_api as customer_credit_api
 from tests.integration import test_documents_calls as documents_calls
 from tests.support import (
     Api,
@@ -430,6 +432,8 @@ def test_every_write_route_is_covered() -> None:
     covered = (
         {(w.method, w.route) for w in WRITES}
         | documents_calls.WRITES  # replayed there
+        | credit_note_documents_api.WRITES  # replayed there, emailing once
+        | customer_credit_api.WRITES  # a refund replayed there, paying back once
         | api_keys_api.WRITES  # a revoke replayed there, a create (never kept) recognised
     )
     assert api_routes(WRITE_METHODS) - read_only == covered

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.domain import payments, transitions
 from chalicelib.domain.commands import InvoiceFields, RowInput
+from chalicelib.domain.credit_note_events import sent_by_mail
 from chalicelib.domain.credit_notes import (
     CreditNote,
     credit_note_input,
@@ -18,6 +19,7 @@ from chalicelib.domain.credit_notes import (
 )
 from chalicelib.domain.errors import (
     ConcurrentModificationError,
+    CreditNoteNotFoundError,
     InvalidInputError,
     InvoiceNotFoundError,
     InvoiceTooLargeError,
@@ -311,6 +313,34 @@ class InvoiceRepositoryContract:
         kept = repo.get_credit_note("acme", note.id)
         assert kept is not None
         assert kept.model_dump() == note.model_dump()
+
+    def test_a_credit_note_sent_is_written_over_the_version_read_and_a_stale_write_conflicts(
+        self, repo: InvoiceRepository
+    ) -> None:
+        invoice = issued_in(repo)
+        credited, counter, note, previous = credit_of(repo, invoice)
+        repo.save_credited(credited, previous=previous, counter=counter, note=note)
+        read = repo.get_credit_note("acme", note.id)
+        assert read is not None
+        retried = Actor(tenant_id="acme", user_id="alice", request="request-1")
+
+        saved = repo.save_credit_note(
+            sent_by_mail(read, "ap@example.com", actor=retried, now=NOW), previous=read
+        )
+
+        again = repo.get_credit_note("acme", note.id)
+        assert again is not None
+        assert (again, again.version) == (saved, 2)
+        assert [event.type for event in again.events] == ["ISSUED", "SENT"]
+        assert again.is_written_by("request-1") and not again.is_written_by("request-2")
+        assert again.model_dump(exclude={"events"}) == note.model_dump(exclude={"events"})
+        stale = sent_by_mail(read, "other@example.com", actor=ACME, now=NOW)
+        with pytest.raises(ConcurrentModificationError):
+            repo.save_credit_note(stale, previous=read)
+        with pytest.raises(CreditNoteNotFoundError):
+            repo.save_credit_note(stale.model_copy(update={"tenant_id": "globex"}), previous=read)
+        assert repo.get_credit_note("acme", note.id) == saved
+        assert repo.get_credit_note("globex", note.id) is None
 
 
 class TestInMemoryInvoiceRepository(InvoiceRepositoryContract):

@@ -117,9 +117,11 @@ class TestCreate:
         extra |= {"taxInclusive", "totalDiscount", "customFields"}
         extra |= {"externalId"}  # the caller's own id, which makes a create idempotent
         extra |= {"credited"}  # what its credit notes credited, and the notes (issue 21)
+        extra |= {"clientCredit"}  # what was paid or credited beyond it: its client's (0056)
         assert set(invoice) == DOCUMENTED_FIELDS | extra
         discounts = {"discount", "discountType", "discountAmount"}
-        assert set(invoice["rows"][0]) == DOCUMENTED_ROW_FIELDS | discounts
+        vat = {"vatCategory", "vatExemptionReason"}  # what e-invoices state (issue 22)
+        assert set(invoice["rows"][0]) == DOCUMENTED_ROW_FIELDS | discounts | vat
         assert invoice["invoiceNumber"] is None and invoice["pdf"] is None
         assert invoice["status"] == "DRAFT" and invoice["type"] == "MANUAL"
         assert invoice["tenantId"] == "acme"

@@ -13,7 +13,7 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.domain.invoice import InvoiceStatus
 from chalicelib.domain.settings import TenantSettings
 from invoicing_cli.local import TABLE_NAME
-from tests.support import Api, Reply
+from tests.support import Api, Reply, force
 
 pytestmark = pytest.mark.now("2026-11-21T09:30:00Z")  # the dates below are written as of then
 BASE = "/api/v1/invoices"
@@ -64,14 +64,6 @@ def counter_item(tenant: str) -> dict[str, Any] | None:
         )
         .get("Item")
     )
-
-
-def force(tenant: str, invoice_id: str, **changes: Any) -> None:
-    """Put an invoice into a state no endpoint of this issue reaches (SCHEDULED, OVERDUE)."""
-    repo = get_deps().invoices
-    current = repo.get(tenant, invoice_id)
-    assert current is not None
-    repo.save(current.model_copy(update=changes), previous=current)
 
 
 class TestNumbering:

@@ -19,20 +19,12 @@ from urllib3 import encode_multipart_formdata
 from chalicelib.bootstrap import get_deps
 from invoicing_cli.local import PROJECT_DIR
 from invoicing_cli.main import cli
-from tests.conformance import CheckedApi, Conformance
+from tests.conformance import CheckedApi, Conformance, spec_of
 from tests.images import image_bytes
 from tests.support import Api, Reply, drain_jobs
 
 BASE = "/api/v1/invoices"
 pytestmark = pytest.mark.now("2026-11-21T09:30:00Z", tick=False)
-
-
-def spec_of(api: Api) -> dict[str, Any]:
-    reply = api.get("/openapi.json")
-    assert reply.status == 200, reply.body
-    assert reply.headers["Content-Type"] == "application/json"
-    document: dict[str, Any] = reply.json()
-    return document
 
 
 @pytest.fixture

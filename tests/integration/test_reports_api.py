@@ -25,7 +25,7 @@ from tests.figures import (
     expected_stats,
     load_straight,
 )
-from tests.support import Api, Reply
+from tests.support import Api, Reply, force
 
 BASE = "/api/v1/invoices"
 # 100.00 net plus 19 % tax: 119.00 in all.
@@ -63,14 +63,6 @@ def sent(client: Api, **fields: Any) -> dict[str, Any]:
 
 def pay(client: Api, invoice: dict[str, Any], amount: str) -> dict[str, Any]:
     return done(act(client, invoice["id"], "add-payment", {"amount": amount}))
-
-
-def force(tenant: str, invoice_id: str, **changes: Any) -> None:
-    """A status no endpoint reaches yet, written on the path the overdue job will take."""
-    repo = get_deps().invoices
-    current = repo.get(tenant, invoice_id)
-    assert current is not None
-    repo.save(current.model_copy(update=changes), previous=current)
 
 
 def all_invoices(client: Api) -> list[dict[str, Any]]:
@@ -125,7 +117,7 @@ class TestAfterARealisticMonth:
         pay(acme, sent(acme), "19.00")  # 100.00 open
         pay(acme, sent(acme), "119.00")  # paid in full
         cancelled = pay(acme, sent(acme), "50.00")
-        done(act(acme, cancelled["id"], "cancel"))  # keeps the 50.00 paid
+        done(act(acme, cancelled["id"], "cancel"))  # keeps the 50.00 paid, credits 69.00
         late = pay(acme, sent(acme), "20.00")
         force("acme", late["id"], status=InvoiceStatus.OVERDUE)  # 99.00 overdue
         force("acme", create(acme)["id"], status=InvoiceStatus.SCHEDULED, invoice_number="S-1")
@@ -139,19 +131,20 @@ class TestAfterARealisticMonth:
         }  # fmt: skip
         assert answered.stats == {
             "countByStatus": answered.counts,
-            "totalInvoiced": Decimal("476.00"),  # 4 x 119.00: sent twice, paid, overdue
+            # 5 x 119.00: sent twice, paid, overdue, and the cancelled one its credit note nets
+            "totalInvoiced": Decimal("595.00"),
             "totalOutstanding": Decimal("318.00"),  # 119.00 + 100.00 + 99.00
             "totalOverdue": Decimal("99.00"),
             "totalPaid": Decimal("208.00"),  # 19.00 + 119.00 + 50.00 (cancelled) + 20.00
-            "totalCredited": Decimal("0.00"),
+            "totalCredited": Decimal("69.00"),  # what the cancelled invoice had open
             "currency": "EUR",
             "byCurrency": {
                 "EUR": {
-                    "totalInvoiced": Decimal("476.00"),
+                    "totalInvoiced": Decimal("595.00"),
                     "totalOutstanding": Decimal("318.00"),
                     "totalOverdue": Decimal("99.00"),
                     "totalPaid": Decimal("208.00"),
-                    "totalCredited": Decimal("0.00"),
+                    "totalCredited": Decimal("69.00"),
                 },
                 "USD": {
                     "totalInvoiced": Decimal("200.00"),

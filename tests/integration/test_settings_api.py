@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "reminderPolicy": {"steps": [-3, 1, 7, 14], "maximum": 4},
     "invoiceMailText": None,
     "reminderMailText": None,
+    "eInvoiceAttachment": None,
     "taxRates": [],
     "logo": None,
 }
@@ -106,6 +107,7 @@ def test_every_setting_is_kept_and_written_in_its_canonical_form(acme: Api) -> N
         "reminderPolicy": {"steps": [-3, 7, 14], "maximum": 2},
         "invoiceMailText": None,
         "reminderMailText": None,
+        "eInvoiceAttachment": None,
         "taxRates": [],
         "logo": None,
     }
@@ -150,6 +152,7 @@ def test_a_put_replaces_the_whole_document(acme: Api) -> None:
         ({"numberingFormat": "F-{SEQ}", "creditNoteNumberingFormat": "F-{SEQ}"},
          "creditNoteNumberingFormat"),
         ({"creditNoteNumberingFormat": "RE-{YYYY}-{SEQ:05}"}, "creditNoteNumberingFormat"),
+        ({"eInvoiceAttachment": "zugferd"}, "eInvoiceAttachment"),
     ],
 )  # fmt: skip
 def test_a_setting_that_breaks_its_rules_is_a_400_naming_it_and_changes_nothing(

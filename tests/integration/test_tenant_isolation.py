@@ -11,7 +11,11 @@ import pytest
 
 from chalicelib.services import exports
 from invoicing_cli.local import BUCKET_NAME, TABLE_NAME
+from tests.integration import test_credit_note_documents_api as credit_note_documents_api
+from tests.integration import test_credit_note_lists_api as credit_note_lists_api
 from tests.integration import test_credit_notes_api as credit_notes_api
+from tests.integration import test_customer_credit_api as customer_credit_api
+from tests.integration import test_einvoices_api as einvoices_api
 from tests.support import Api, api_routes, drain_jobs
 
 BASE = "/api/v1/invoices"
@@ -129,9 +133,17 @@ HEVN = "/compat/hevn/api/v1/invoices/documents/contracts/invoices/batch_invoicin
 LEANPAY = "/compat/leanpay/v1/public/invoices/batch"
 # Hyperline's batches name a customer of the caller's own only, and are read by their tenant only.
 HYPERLINE = "/compat/hyperline/v2/invoices/batch"
-# Credit notes: test_credit_notes_api sends each route as a second tenant and reads both tenants'
-# partitions back whole (the two by invoice id are attacked above too).
-CREDIT_NOTES = credit_notes_api.ROUTES
+# Credit notes: test_credit_notes_api and test_credit_note_documents_api send each route as a
+# second tenant and read both tenants' partitions back whole (the two by invoice id are attacked
+# above too); test_credit_note_lists_api reads the tenant-wide lists as a second tenant.
+CREDIT_NOTES = (
+    credit_notes_api.ROUTES | credit_note_documents_api.ROUTES | credit_note_lists_api.ROUTES
+)
+# E-invoices: test_einvoices_api asks for an invoice's and a credit note's as a second tenant.
+EINVOICES = einvoices_api.ROUTES
+# A client's credit: test_customer_credit_api sends each route as a second tenant and reads both
+# tenants' partitions back whole.
+CUSTOMER_CREDIT = customer_credit_api.ROUTES
 # API keys: each tenant lists, creates and revokes only its own.
 API_KEYS = [("GET", "/api-keys"), ("POST", "/api-keys"), ("DELETE", "/api-keys/{keyId}")]
 COMPAT = [
@@ -492,5 +504,7 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(COMPAT)
         | set(API_KEYS)
         | set(CREDIT_NOTES)
+        | set(EINVOICES)
+        | set(CUSTOMER_CREDIT)
     )
     assert registered == covered

@@ -20,6 +20,7 @@ from chalicelib.domain.aggregates import (
     stats,
 )
 from chalicelib.domain.commands import InvoiceFields
+from chalicelib.domain.credit_notes import CreditNote, full_credit_for_cancellation
 from chalicelib.domain.credited import CreditedSummary
 from chalicelib.domain.invoice import Invoice, InvoiceStatus, PaymentMethod
 from chalicelib.domain.invoicing import InvoiceDefaults
@@ -63,6 +64,14 @@ def issued(invoice: Invoice) -> Invoice:
 def pay(invoice: Invoice, amount: str, today: date = BEFORE_DUE) -> Invoice:
     payment = PaymentInput.model_validate({"amount": amount})
     return payments.add_payment(invoice, payment, actor=ALICE, now=on(today))
+
+
+def cancellation_note(invoice: Invoice) -> tuple[CreditNote, CreditedSummary]:
+    credit = full_credit_for_cancellation(
+        invoice, invoice.credited, number="CN-2026-0001", note_id="cn-1", actor=ALICE, now=NOW
+    )
+    assert credit is not None
+    return credit
 
 
 def on(today: date) -> datetime:
@@ -217,6 +226,20 @@ class TestDelta:
             "invoiced#EUR": D("-119.00"),
             "outstanding#EUR": D("-100.00"),
         }
+
+    def test_cancelling_by_credit_note_keeps_it_invoiced_and_credits_what_was_open(self) -> None:
+        before = pay(issued(draft()), "19.00")
+        note, summary = cancellation_note(before)
+        after = transitions.cancel_by_credit_note(
+            before, note.reference(), summary, actor=ALICE, now=NOW
+        )
+        assert delta(before, after) == {
+            "count#SENT#EUR": -1,
+            "count#CANCELLED#EUR": 1,
+            "outstanding#EUR": D("-100.00"),
+            "credited#EUR": D("100.00"),
+        }  # net invoiced: the 19.00 paid
+        assert (after.status, after.invoice_number) == (S.CANCELLED, before.invoice_number)
 
     def test_cancelling_a_draft_only_moves_the_count(self) -> None:
         before = draft()

@@ -172,24 +172,31 @@ def test_issued_as_it_stands_under_its_own_number_or_the_series_and_paid(
     assert mine.invoice.created == mine.invoice.updated == NOW
 
 
-def test_payments_beyond_the_total_are_refused_in_the_senders_terms(
+def test_payments_beyond_the_total_pay_it_and_become_the_clients_credit(
     world: FakeWorld, client_id: str
 ) -> None:
+    """Decision 0056: an imported invoice is paid as it was elsewhere, and what its payments
+    brought beyond its total (121.00 of 120.00) is its client's credit, written with it."""
     too_much = PaymentInput(amount=Decimal("121.00"), date=NOW)
 
-    def transactions(problems: Iterable[FieldProblem]) -> list[FieldProblem]:
-        return [FieldProblem("transactions", p.message) for p in problems]
-
-    renaming = replace(SENDER, terms=transactions)
-
-    (refused,) = each(
+    (paid,) = each(
         world,
         [item(client_id, issue=ImportedState(sent_at=NOW, number="X", payments=[too_much]))],
-        sender=renaming,
     )
 
-    assert refused.error.problems[0].field == "transactions"
-    assert "121.00 EUR in all" in refused.error.problems[0].message
+    assert paid.error is None
+    invoice = paid.invoice
+    assert (invoice.status, str(invoice.paid), str(invoice.client_credit)) == (
+        InvoiceStatus.PAID,
+        "121.00",
+        "1.00",
+    )
+    found = world.invoices.client_credit("acme", client_id, limit=10, cursor=None)
+    assert found is not None
+    credit, _ = found
+    assert [(b.currency, str(b.amount)) for b in credit.balances] == [("EUR", "1.00")]
+    [move] = credit.movements
+    assert (move.kind, str(move.amount), move.invoice_id) == ("OVERPAYMENT", "1.00", invoice.id)
 
 
 def reimported(

@@ -15,6 +15,7 @@ from chalicelib.domain.errors import (
     InvoiceNotFoundError,
 )
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
+from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.values import Actor
 from chalicelib.ports import InvoicePorts, InvoiceRepository
 from chalicelib.retry import RetryPolicy
@@ -34,9 +35,11 @@ class RacingRepository(InMemoryInvoiceRepository):
         self.rival = rival
         self.attempts = 0
 
-    def save(self, invoice: Invoice, *, previous: Invoice) -> Invoice:
+    def save(
+        self, invoice: Invoice, *, previous: Invoice, formats: NumberFormats | None = None
+    ) -> Invoice:
         self._race(invoice.tenant_id, invoice.id)
-        return super().save(invoice, previous=previous)
+        return super().save(invoice, previous=previous, formats=formats)
 
     def delete_all(self, invoices: Sequence[Invoice]) -> None:
         for invoice in invoices:

@@ -67,6 +67,7 @@ class InMemoryAdapters:
     contracts: ClassVar[Any] = Unused("contracts")
     index: ClassVar[Any] = Unused("index")
     search: ClassVar[Any] = Unused("search")
+    credit_note_index: ClassVar[Any] = Unused("credit_note_index")
     idempotency: ClassVar[Any] = Unused("idempotency")
     ports: InvoicePorts = field(init=False)
 

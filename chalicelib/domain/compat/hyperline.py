@@ -36,7 +36,7 @@ from chalicelib.domain.commands import (
     TaxRate,
 )
 from chalicelib.domain.due import local_date
-from chalicelib.domain.errors import FieldProblem, InvalidInputError, problems_of
+from chalicelib.domain.errors import NUMBER_FIELD, FieldProblem, InvalidInputError, problems_of
 from chalicelib.domain.imports import (
     Found,
     ImportCommand,
@@ -329,6 +329,7 @@ _FIELDS = {
     "paymentTermDays": "due_at",
     "customFields": "properties",
     "payments": "transactions",
+    NUMBER_FIELD: "number",
 }
 
 

@@ -7,6 +7,7 @@ is answered in Leanpay's shape (leanpay_answer.py). The request is imported whol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time
 from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import partial
@@ -17,7 +18,7 @@ from pydantic import Field
 from chalicelib.domain.commands import Command, NewInvoice, RowInput
 from chalicelib.domain.compat.leanpay_reimport import reimported
 from chalicelib.domain.derived_ids import leanpay_invoice_id
-from chalicelib.domain.errors import FieldProblem, InvalidInputError
+from chalicelib.domain.errors import NUMBER_FIELD, FieldProblem, InvalidInputError
 from chalicelib.domain.imports import (
     Found,
     ImportCommand,
@@ -144,9 +145,19 @@ def command(item: LeanpayInvoice, context: ImportContext) -> ImportCommand:
     return ImportCommand(native_body(item, context.currency), issue=state)
 
 
-# Leanpay's import is an upsert by externalId, checked whole; its field names are the native ones.
+def leanpay_problems(problems: Iterable[FieldProblem]) -> list[FieldProblem]:
+    """A native refusal in Leanpay's field names: the native ones, but for the number, which
+    Leanpay calls its reference."""
+    return [
+        FieldProblem("reference", p.message) if p.field == NUMBER_FIELD else p for p in problems
+    ]
+
+
+# Leanpay's import is an upsert by externalId, checked whole; its field names are the native ones
+# but for the number (its reference).
 LEANPAY = Sender(
     unknown_client=lambda _: FieldProblem("clientId", "names no client of yours"),
+    terms=leanpay_problems,
     found=Found.REPLACED,
     reimport=reimported,
 )

@@ -12,6 +12,7 @@ from pydantic import PlainSerializer
 from chalicelib.domain.base import DomainModel
 from chalicelib.domain.compat.leanpay import KEY_PREFIX
 from chalicelib.domain.compat.leanpay_reimport import sent_on
+from chalicelib.domain.credited import CreditNoteReference
 from chalicelib.domain.invoice import Invoice, InvoiceStatus
 from chalicelib.domain.money import ZERO, round_money
 from chalicelib.domain.payments import still_due
@@ -52,6 +53,21 @@ class PaymentAnswer(_Answer):
     external_id: str
 
 
+class LinkedCreditNote(_Answer):
+    id: str
+    external_id: str
+
+
+class CreditNoteLinkAnswer(_Answer):
+    """A credit note that offsets the invoice, as Leanpay links it: what it credited, when."""
+
+    date: CalendarDate
+    amount: Decimal
+    default_currency_amount: Decimal
+    external_id: str
+    credit_note: LinkedCreditNote
+
+
 class LeanpayInvoiceAnswer(_Answer):
     """Exactly the documented response fields."""
 
@@ -71,7 +87,7 @@ class LeanpayInvoiceAnswer(_Answer):
     upcoming_payment_date: CalendarDate | None
     due_dates: list[DueDateAnswer]
     payments: list[PaymentAnswer]
-    credit_note_links: list[Any]
+    credit_note_links: list[CreditNoteLinkAnswer]
     created_at: LeanpayTime
     updated_at: LeanpayTime
 
@@ -79,7 +95,8 @@ class LeanpayInvoiceAnswer(_Answer):
 def leanpay_answer(invoice: Invoice) -> dict[str, Any]:
     """The invoice as Leanpay answers it. It has one due date, for its whole amount, in its
     currency, which was the tenant's default when it was imported (so defaultCurrencyAmount is
-    the amount); a payment's externalId is its native id; what credit notes credited is offset.
+    the amount); a payment's externalId is its native id; what credit notes credited is offset,
+    each note linked (its externalId its number).
     Nothing remains to pay on a PAID or CANCELLED invoice. Amounts stay Decimal."""
     currency, total = invoice.currency, invoice.total_with_tax
     closed = invoice.status in (InvoiceStatus.PAID, InvoiceStatus.CANCELLED)
@@ -113,8 +130,19 @@ def leanpay_answer(invoice: Invoice) -> dict[str, Any]:
             )
             for t in invoice.transactions
         ],
-        credit_note_links=[],
+        credit_note_links=[_link(note, currency) for note in invoice.credited.credit_notes],
         created_at=invoice.created,
         updated_at=invoice.updated,
     )
     return answer.model_dump(mode="python", by_alias=True)
+
+
+def _link(note: CreditNoteReference, currency: str) -> CreditNoteLinkAnswer:
+    amount = round_money(note.total_with_tax, currency)
+    return CreditNoteLinkAnswer(
+        date=note.credit_note_date,
+        amount=amount,
+        default_currency_amount=amount,
+        external_id=note.id,
+        credit_note=LinkedCreditNote(id=note.id, external_id=note.credit_note_number),
+    )
