@@ -41,6 +41,7 @@ register_routes(app, "chalicelib.api.reports", url_prefix=API)
 register_routes(app, "chalicelib.api.search", url_prefix=API)
 register_routes(app, "chalicelib.api.settings", url_prefix=API)
 register_routes(app, "chalicelib.api.api_keys", url_prefix=API)
+register_routes(app, "chalicelib.api.webhooks", url_prefix=API)
 # Other products' dialects, each at /compat/<vendor>/<the path its document gives>.
 register_routes(app, "chalicelib.api.compat.heffl", url_prefix="/compat/heffl")
 register_routes(app, "chalicelib.api.compat.hevn", url_prefix="/compat/hevn")

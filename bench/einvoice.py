@@ -27,6 +27,7 @@ from chalicelib.domain.documents import InvoiceDocument
 from chalicelib.domain.einvoice import invoice_einvoice
 from chalicelib.domain.einvoice_model import EInvoiceFormat
 from chalicelib.domain.numbering import InvoiceCounter
+from chalicelib.domain.parties import SellerContact
 from chalicelib.domain.settings import TenantSettings
 
 DEFAULT_RENDERS = 50
@@ -59,11 +60,14 @@ def bench_document() -> InvoiceDocument:
     )
     issuing = transitions.Issuing(InvoiceCounter(last={"2026": 122}), TenantSettings())
     sent, _ = transitions.mark_as_sent(draft, issuing, actor=BENCH, now=NOW)
-    # XRechnung asks for the buyer's reference and both parties' electronic addresses.
+    # XRechnung asks for the buyer's reference, both parties' electronic addresses and the
+    # seller's contact (decision 0062).
     client = CLIENT.model_copy(update={"email": "ksiegowosc@wiatr.example"})
     client = client.model_copy(update={"buyer_reference": "PO-2026-0417"})
-    sent = sent.model_copy(update={"seller": SELLER, "client": client})
-    return InvoiceDocument(invoice=sent, seller=SELLER, client=client, locale="pl-PL")
+    contact = SellerContact(name="Λογιστήριο", phone="+30 210 1234567")
+    seller = SELLER.model_copy(update={"contact": contact})
+    sent = sent.model_copy(update={"seller": seller, "client": client})
+    return InvoiceDocument(invoice=sent, seller=seller, client=client, locale="pl-PL")
 
 
 def xml_of(fmt: EInvoiceFormat) -> Callable[[InvoiceDocument], bytes]:

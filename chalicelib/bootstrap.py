@@ -31,6 +31,7 @@ from chalicelib.services.authentication import JwtRules, JwtVerifier
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
 from chalicelib.services.metrics import CountedMailer
+from chalicelib.services.webhooks import WebhookPorts
 from chalicelib.store.api_keys import DynamoApiKeyRepository
 from chalicelib.store.batches import DynamoBatchRepository
 from chalicelib.store.clients import DynamoClientRepository
@@ -46,6 +47,8 @@ from chalicelib.store.mailer import SesMailer
 from chalicelib.store.queue import SqsChunkQueue
 from chalicelib.store.search import DynamoInvoiceSearch
 from chalicelib.store.settings import DynamoTenantSettingsRepository
+from chalicelib.store.webhook_http import SystemResolver, Urllib3Transport
+from chalicelib.store.webhooks import DynamoWebhookRepository
 from chalicelib.telemetry import emf_metrics
 from chalicelib.use_cases import Adapters, UseCases
 
@@ -117,6 +120,16 @@ class Deps:
             files=self.documents,
             mailer=self.mailer,
             mail_from=self.settings.mail_from,
+        )
+
+    @functools.cached_property
+    def webhook_ports(self) -> WebhookPorts:
+        return WebhookPorts(
+            webhooks=DynamoWebhookRepository(self.dynamodb, self.settings.table_name),
+            resolver=SystemResolver(),
+            transport=Urllib3Transport(),
+            clock=self.ports.clock,
+            local=self.settings.local_stack,
         )
 
     @functools.cached_property

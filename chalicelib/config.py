@@ -27,5 +27,8 @@ class Settings(BaseSettings):
     ses_configuration_set: str | None = None
     # The SQS queue that carries the scheduled jobs' chunks to their worker.
     jobs_queue_url: str = ""
+    # The local stack (`invoicing serve`, the tests): webhooks may also go to its own loopback
+    # over http (decision 0063). Never set in a deployed stage.
+    local_stack: bool = False
     default_currency: str = "EUR"
     default_payment_term_days: int = 14

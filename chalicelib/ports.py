@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -21,6 +21,8 @@ from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.webhook_urls import WebhookUrl
+from chalicelib.domain.webhooks import Attempt, Webhook, WebhookDelivery
 from chalicelib.retry import RetryPolicy
 
 
@@ -263,6 +265,63 @@ class ApiKeyRepository(Protocol):
 
     def touch(self, record: ApiKeyRecord, now: datetime, *, since: datetime) -> None:
         """Note the key's use now, unless noted since `since`; best effort, never raises."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    """A tenant's webhook endpoints and their deliveries (issue 23)."""
+
+    def add(self, endpoint: Webhook) -> Webhook:
+        """Stored where none is yet, within the tenant's MAX_WEBHOOKS (TooManyWebhooksError
+        beyond); an id taken is a ConcurrentModificationError whose `found` has the one stored."""
+        ...
+
+    def get(self, tenant_id: str, webhook_id: str) -> Webhook | None: ...
+
+    def list(self, tenant_id: str) -> list[Webhook]:
+        """Every endpoint of the tenant, oldest first (there are at most MAX_WEBHOOKS)."""
+        ...
+
+    def delete(self, tenant_id: str, webhook_id: str) -> bool:
+        """Whether there was one to delete."""
+        ...
+
+    def add_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
+        """Stored where none is yet; an id taken is a ConcurrentModificationError whose `found`
+        has the one stored."""
+        ...
+
+    def get_delivery(
+        self, tenant_id: str, webhook_id: str, delivery_id: str
+    ) -> WebhookDelivery | None: ...
+
+    def save_delivery(
+        self, delivery: WebhookDelivery, *, previous: WebhookDelivery
+    ) -> WebhookDelivery:
+        """Only over `previous`'s attempts: ConcurrentModificationError when another attempt was
+        recorded since, DeliveryNotFoundError when it is gone."""
+        ...
+
+    def deliveries(
+        self, tenant_id: str, webhook_id: str, *, limit: int, cursor: str | None
+    ) -> Page[WebhookDelivery]:
+        """Newest first."""
+        ...
+
+
+class HostResolver(Protocol):
+    def resolve(self, host: str, port: int) -> list[str]:
+        """The addresses `host` resolves to now, as text; none when it does not resolve."""
+        ...
+
+
+class WebhookTransport(Protocol):
+    def post(
+        self, url: WebhookUrl, address: str, headers: Mapping[str, str], body: bytes
+    ) -> Attempt:
+        """One POST of `body` to `url`, connecting to `address` (no lookup of its own) and
+        following no redirect. What a receiver does wrong (no answer, a certificate that does not
+        name its host) is an Attempt with an error, never an exception."""
         ...
 
 

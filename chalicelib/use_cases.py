@@ -43,11 +43,14 @@ from chalicelib.services import (
     reports,
     search,
     settings,
+    webhook_delivery,
+    webhooks,
 )
 from chalicelib.services.authentication import JwtVerifier
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.compat import hevn, hyperline
 from chalicelib.services.documents import DocumentPorts
+from chalicelib.services.webhooks import WebhookPorts
 
 
 class Adapters(Protocol):
@@ -79,6 +82,8 @@ class Adapters(Protocol):
     def jwt_verifier(self) -> JwtVerifier: ...
     @property
     def idempotency(self) -> OnceGuard: ...
+    @property
+    def webhook_ports(self) -> WebhookPorts: ...
 
 
 class Guards:
@@ -206,6 +211,20 @@ class ApiKeys:
         self.revoke = partial(authentication.revoke_api_key, repo=repo)
 
 
+class Webhooks:
+    """The tenant's webhook endpoints, their deliveries, and one more attempt at one."""
+
+    def __init__(self, ports: WebhookPorts) -> None:
+        self.create = partial(webhooks.create_webhook, ports=ports)
+        self.get = partial(webhooks.get_webhook, ports=ports)
+        self.list = partial(webhooks.list_webhooks, ports=ports)
+        self.delete = partial(webhooks.delete_webhook, ports=ports)
+        self.send_test = partial(webhook_delivery.send_test, ports=ports)
+        self.deliveries = partial(webhook_delivery.list_deliveries, ports=ports)
+        self.delivery = partial(webhook_delivery.get_delivery, ports=ports)
+        self.retry = partial(webhook_delivery.retry_delivery, ports=ports)
+
+
 class Batches:
     """Many invoices at once: created in the request, or queued and followed."""
 
@@ -326,6 +345,10 @@ class UseCases:
     def api_keys(self) -> ApiKeys:
         ports = self._adapters.ports
         return ApiKeys(self._adapters.api_keys, ports.clock)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        return Webhooks(self._adapters.webhook_ports)
 
     @cached_property
     def batches(self) -> Batches:

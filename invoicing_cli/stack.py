@@ -234,6 +234,7 @@ def app_environment(state: StackState) -> dict[str, str]:
         "AUTH_JWT_SECRET": LOCAL_JWT_SECRET,
         "MAIL_FROM": MAIL_FROM,
         "JOBS_QUEUE_URL": state.jobs_queue_url,
+        "LOCAL_STACK": "true",  # webhooks may go to http://127.0.0.1 (decision 0063)
     }
 
 

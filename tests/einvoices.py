@@ -37,6 +37,8 @@ SELLER_SETTINGS: dict[str, Any] = {
                 "country": "DE"},
     "vatId": "DE136695976",
     "senderEmail": "billing@muster.example",
+    # XRechnung's seller contact (BG-6); its email is the sender email.
+    "contact": {"name": "Buchhaltung", "phone": "+49 30 1234567-0"},
     "bankAccounts": [{"iban": "DE02120300000000202051", "bic": "BYLADEM1001"}],
 }  # fmt: skip
 SETTINGS = TenantSettings.model_validate(SELLER_SETTINGS)

@@ -29,9 +29,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A search sent as a POST body changes nothing: a retry is safe as it is, and a replayed page
 # would be stale, so its key is ignored.
 READ_ONLY_ROUTES = frozenset({"/api/v1/invoices/dynamic-search"})
-# A response holding a secret (a new API key, answered once) is never stored to be replayed: a
-# retry is recognised by the work, and told what was made, without the secret.
-UNKEPT_ROUTES = frozenset({"/api/v1/api-keys"})
+# A response holding a secret (a new API key or webhook secret, answered once) is never stored to
+# be replayed: a retry is recognised by the work (decisions 0031, 0063).
+UNKEPT_ROUTES = frozenset({"/api/v1/api-keys", "/api/v1/webhooks"})
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"[\x21-\x7e]{1,255}"  # visible ASCII, as Stripe and the IETF draft allow
 _KEY = re.compile(KEY_PATTERN)

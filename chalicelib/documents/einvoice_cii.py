@@ -12,8 +12,15 @@ from chalicelib.documents.einvoice_xml import (
     serialized,
     sub,
 )
-from chalicelib.domain.einvoice_model import EInvoice, Line, Party, VatBreakdown
-from chalicelib.domain.invoice import VatCategory
+from chalicelib.domain.einvoice_model import (
+    Address,
+    Contact,
+    EInvoice,
+    Line,
+    Party,
+    PaymentMeans,
+    VatBreakdown,
+)
 
 NAMESPACES = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -24,6 +31,9 @@ NAMESPACES = {
 # BT-24: Factur-X's EN 16931 profile is EN 16931 itself; XRechnung 3.0 is a CIUS of it.
 EN16931 = "urn:cen.eu:en16931:2017"
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+# BT-23: XRechnung 3.0 takes Peppol's business process, which its rules require in CII too
+# (PEPPOL-EN16931-R001).
+PEPPOL_PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 
 
 def factur_x_xml(document: EInvoice) -> bytes:
@@ -32,12 +42,14 @@ def factur_x_xml(document: EInvoice) -> bytes:
 
 
 def xrechnung_cii_xml(document: EInvoice) -> bytes:
-    return cii_xml(document, XRECHNUNG)
+    return cii_xml(document, XRECHNUNG, PEPPOL_PROFILE)
 
 
-def cii_xml(document: EInvoice, guideline: str) -> bytes:
+def cii_xml(document: EInvoice, guideline: str, process: str | None = None) -> bytes:
     invoice = root("rsm:CrossIndustryInvoice", NAMESPACES)
     context = sub(invoice, "rsm:ExchangedDocumentContext")
+    if process:
+        sub(sub(context, "ram:BusinessProcessSpecifiedDocumentContextParameter"), "ram:ID", process)
     sub(sub(context, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", guideline)
     header = sub(invoice, "rsm:ExchangedDocument")
     sub(header, "ram:ID", document.number)
@@ -96,11 +108,26 @@ def _party(element: Element, party: Party, *, contact: bool) -> None:
     if party.identifier:
         sub(element, "ram:ID", party.identifier)
     sub(element, "ram:Name", party.name)
-    if contact and party.email:  # BG-6, the seller's contact (XRechnung's BR-DE-2)
-        trade_contact = sub(element, "ram:DefinedTradeContact")
-        sub(sub(trade_contact, "ram:EmailURIUniversalCommunication"), "ram:URIID", party.email)
-    address = sub(element, "ram:PostalTradeAddress")
-    given = party.address
+    if contact and party.contact is not None:  # BG-6, the seller's contact
+        _contact(sub(element, "ram:DefinedTradeContact"), party.contact)
+    _address(sub(element, "ram:PostalTradeAddress"), party.address)
+    if party.email:  # BT-34 / BT-49, scheme EM (electronic mail) of the EAS code list
+        sub(sub(element, "ram:URIUniversalCommunication"), "ram:URIID", party.email, schemeID="EM")
+    if party.vat_id:
+        sub(sub(element, "ram:SpecifiedTaxRegistration"), "ram:ID", party.vat_id, schemeID="VA")
+
+
+def _contact(element: Element, contact: Contact) -> None:
+    if contact.name:
+        sub(element, "ram:PersonName", contact.name)
+    if contact.phone:
+        telephone = sub(element, "ram:TelephoneUniversalCommunication")
+        sub(telephone, "ram:CompleteNumber", contact.phone)
+    if contact.email:
+        sub(sub(element, "ram:EmailURIUniversalCommunication"), "ram:URIID", contact.email)
+
+
+def _address(address: Element, given: Address) -> None:
     for tag, value in (
         ("ram:PostcodeCode", given.postal_code),
         ("ram:LineOne", given.street),
@@ -111,17 +138,12 @@ def _party(element: Element, party: Party, *, contact: bool) -> None:
     ):
         if value:
             sub(address, tag, value)
-    if party.email:  # BT-34 / BT-49, scheme EM (electronic mail) of the EAS code list
-        sub(sub(element, "ram:URIUniversalCommunication"), "ram:URIID", party.email, schemeID="EM")
-    if party.vat_id:
-        sub(sub(element, "ram:SpecifiedTaxRegistration"), "ram:ID", party.vat_id, schemeID="VA")
 
 
 def _delivery(delivery: Element, document: EInvoice) -> None:
-    if document.deliver_to_country:
-        ship_to = sub(delivery, "ram:ShipToTradeParty")
-        address = sub(ship_to, "ram:PostalTradeAddress")
-        sub(address, "ram:CountryID", document.deliver_to_country)
+    if document.deliver_to is not None:
+        _address(sub(sub(delivery, "ram:ShipToTradeParty"), "ram:PostalTradeAddress"),
+                 document.deliver_to)  # fmt: skip
     if document.delivery_date:
         event = sub(delivery, "ram:ActualDeliverySupplyChainEvent")
         _date(sub(event, "ram:OccurrenceDateTime"), date_102(document.delivery_date))
@@ -133,14 +155,7 @@ def _settlement(settlement: Element, document: EInvoice) -> None:
     sub(settlement, "ram:InvoiceCurrencyCode", document.currency)
     if document.payment_means is not None:
         means = sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-        sub(means, "ram:TypeCode", document.payment_means.code)
-        account = sub(means, "ram:PayeePartyCreditorFinancialAccount")
-        sub(account, "ram:IBANID", document.payment_means.iban)
-        if document.payment_means.account_name:
-            sub(account, "ram:AccountName", document.payment_means.account_name)
-        if document.payment_means.bic:
-            institution = sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
-            sub(institution, "ram:BICID", document.payment_means.bic)
+        _payment_means(means, document.payment_means)
     for breakdown in document.breakdown:
         _tax(sub(settlement, "ram:ApplicableTradeTax"), breakdown)
     if document.payment_terms or document.due_date:
@@ -157,6 +172,18 @@ def _settlement(settlement: Element, document: EInvoice) -> None:
         _date(issued, date_102(document.preceding_invoice.issue_date), qualified=True)
 
 
+def _payment_means(means: Element, given: PaymentMeans) -> None:
+    sub(means, "ram:TypeCode", given.code)
+    if given.iban:  # BG-17, the seller's account
+        account = sub(means, "ram:PayeePartyCreditorFinancialAccount")
+        sub(account, "ram:IBANID", given.iban)
+        if given.account_name:
+            sub(account, "ram:AccountName", given.account_name)
+        if given.bic:
+            institution = sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
+            sub(institution, "ram:BICID", given.bic)
+
+
 def _tax(tax: Element, breakdown: VatBreakdown) -> None:
     sub(tax, "ram:CalculatedAmount", amount(breakdown.tax_amount))
     sub(tax, "ram:TypeCode", "VAT")
@@ -166,7 +193,7 @@ def _tax(tax: Element, breakdown: VatBreakdown) -> None:
     sub(tax, "ram:CategoryCode", breakdown.category.value)
     if breakdown.exemption_code:
         sub(tax, "ram:ExemptionReasonCode", breakdown.exemption_code)
-    if breakdown.category is not VatCategory.O and breakdown.rate is not None:
+    if breakdown.rate is not None:  # none outside the scope of VAT, but in XRechnung (BR-DE-14)
         sub(tax, "ram:RateApplicablePercent", number(breakdown.rate))
 
 

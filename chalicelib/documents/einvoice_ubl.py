@@ -6,7 +6,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from chalicelib.documents.einvoice_xml import Element, amount, number, root, serialized, sub
-from chalicelib.domain.einvoice_model import DocumentType, EInvoice, Line, Party, VatBreakdown
+from chalicelib.domain.einvoice_model import (
+    Address,
+    Contact,
+    DocumentType,
+    EInvoice,
+    Line,
+    Party,
+    VatBreakdown,
+)
 
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -68,8 +76,26 @@ def _party(party_element: Element, party: Party, seller: bool) -> None:
         sub(party_element, "cbc:EndpointID", party.email, schemeID="EM")
     if party.identifier:
         sub(sub(party_element, "cac:PartyIdentification"), "cbc:ID", party.identifier)
-    address = sub(party_element, "cac:PostalAddress")
-    given = party.address
+    _address(sub(party_element, "cac:PostalAddress"), party.address)
+    if party.vat_id:
+        scheme = sub(party_element, "cac:PartyTaxScheme")
+        sub(scheme, "cbc:CompanyID", party.vat_id)
+        sub(sub(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
+    sub(sub(party_element, "cac:PartyLegalEntity"), "cbc:RegistrationName", party.name)
+    if seller and party.contact is not None:  # BG-6, the seller's contact
+        _contact(sub(party_element, "cac:Contact"), party.contact)
+
+
+def _contact(element: Element, contact: Contact) -> None:
+    if contact.name:
+        sub(element, "cbc:Name", contact.name)
+    if contact.phone:
+        sub(element, "cbc:Telephone", contact.phone)
+    if contact.email:
+        sub(element, "cbc:ElectronicMail", contact.email)
+
+
+def _address(address: Element, given: Address) -> None:
     for tag, value in (
         ("cbc:StreetName", given.street),
         ("cbc:AdditionalStreetName", given.line2),
@@ -80,24 +106,16 @@ def _party(party_element: Element, party: Party, seller: bool) -> None:
         if value:
             sub(address, tag, value)
     sub(sub(address, "cac:Country"), "cbc:IdentificationCode", given.country)
-    if party.vat_id:
-        scheme = sub(party_element, "cac:PartyTaxScheme")
-        sub(scheme, "cbc:CompanyID", party.vat_id)
-        sub(sub(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
-    sub(sub(party_element, "cac:PartyLegalEntity"), "cbc:RegistrationName", party.name)
-    if seller and party.email:  # BG-6, the seller's contact (XRechnung's BR-DE-2)
-        sub(sub(party_element, "cac:Contact"), "cbc:ElectronicMail", party.email)
 
 
 def _delivery(top: Element, document: EInvoice) -> None:
-    if not (document.delivery_date or document.deliver_to_country):
+    if not (document.delivery_date or document.deliver_to):
         return
     delivery = sub(top, "cac:Delivery")
     if document.delivery_date:
         sub(delivery, "cbc:ActualDeliveryDate", document.delivery_date.isoformat())
-    if document.deliver_to_country:
-        address = sub(sub(delivery, "cac:DeliveryLocation"), "cac:Address")
-        sub(sub(address, "cac:Country"), "cbc:IdentificationCode", document.deliver_to_country)
+    if document.deliver_to is not None:
+        _address(sub(sub(delivery, "cac:DeliveryLocation"), "cac:Address"), document.deliver_to)
 
 
 def _payment(top: Element, document: EInvoice) -> None:
@@ -107,12 +125,13 @@ def _payment(top: Element, document: EInvoice) -> None:
         sub(element, "cbc:PaymentMeansCode", means.code)
         if document.payment_reference:
             sub(element, "cbc:PaymentID", document.payment_reference)
-        account = sub(element, "cac:PayeeFinancialAccount")
-        sub(account, "cbc:ID", means.iban)
-        if means.account_name:
-            sub(account, "cbc:Name", means.account_name)
-        if means.bic:
-            sub(sub(account, "cac:FinancialInstitutionBranch"), "cbc:ID", means.bic)
+        if means.iban:  # BG-17, the seller's account
+            account = sub(element, "cac:PayeeFinancialAccount")
+            sub(account, "cbc:ID", means.iban)
+            if means.account_name:
+                sub(account, "cbc:Name", means.account_name)
+            if means.bic:
+                sub(sub(account, "cac:FinancialInstitutionBranch"), "cbc:ID", means.bic)
     if document.payment_terms:
         sub(sub(top, "cac:PaymentTerms"), "cbc:Note", document.payment_terms)
 

@@ -7,7 +7,7 @@ written as an invalid file."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -22,6 +22,8 @@ from chalicelib.domain.einvoice_lines import (
     written,
 )
 from chalicelib.domain.einvoice_model import (
+    NOT_DEFINED,
+    Address,
     DocumentType,
     EInvoice,
     EInvoiceFormat,
@@ -114,7 +116,9 @@ def credit_note_einvoice(
 ) -> EInvoice:
     """The e-invoice of a credit note (381) referring to its invoice (BG-3). Its lines take their
     VAT category from the invoice rows they credit; an amount credited at a rate, from the
-    invoice's rows at that rate. It states no payment means: the refund goes to the buyer."""
+    invoice's rows at that rate. How the credit is settled (set off, or paid back to an account
+    of the buyer's we do not know) is not known when it is issued: it states payment means only
+    where the format requires them (XRechnung, BR-DE-1), as instrument not defined (code 1)."""
     rows = [
         _credit_row(line, invoice, note.reason, f"rows[{n}].") for n, line in enumerate(note.rows)
     ]
@@ -135,6 +139,7 @@ def credit_note_einvoice(
             payment_terms=f"Credits invoice {note.invoice_number} of {note.invoice_date}",
             notes=(note.reason,),
             preceding_invoice=PrecedingInvoice(note.invoice_number, note.invoice_date),
+            payment_means=NOT_DEFINED if fmt.is_xrechnung else None,
         ),
         fmt,
     )
@@ -150,10 +155,16 @@ def _einvoice(document: _Document, fmt: EInvoiceFormat) -> EInvoice:
     buyer = buyer_of(document.client, categories, fmt, problems)
     reasons = _reasons(lines, problems)
     breakdown = breakdown_of(lines, reasons, document.currency, problems)
+    if fmt.is_xrechnung:  # every breakdown states its rate (BR-DE-14): 0 outside the scope
+        breakdown = [replace(b, rate=Decimal(0)) if b.rate is None else b for b in breakdown]
     totals = _totals(document, [line for line, _ in lines], problems)
     if problems or seller is None or buyer is None:
         raise InvalidInputError(problems)
     intra = VatCategory.K in categories
+    # XRechnung states a deliver-to address with its city and postal code (BR-DE-10, -11): the
+    # buyer's; the other formats only the buyer's country, all that an intra-community supply
+    # must state (BR-IC-12).
+    deliver_to = buyer.address if fmt.is_xrechnung else Address(buyer.address.country)
     return EInvoice(
         number=document.number,
         issue_date=document.issue_date,
@@ -171,7 +182,7 @@ def _einvoice(document: _Document, fmt: EInvoiceFormat) -> EInvoice:
         preceding_invoice=document.preceding_invoice,
         # An intra-community supply states when and where to it was delivered (BR-IC-11, -12).
         delivery_date=document.supply_date if intra else None,
-        deliver_to_country=buyer.address.country if intra else None,
+        deliver_to=deliver_to if intra else None,
         payment_means=document.payment_means,
         payment_reference=document.payment_reference,
     )

@@ -47,6 +47,15 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """BG-6, the seller's contact: required whole by XRechnung (BR-DE-2, -5, -6, -7)."""
+
+    name: str | None = None  # BT-41
+    phone: str | None = None  # BT-42
+    email: str | None = None  # BT-43
+
+
+@dataclass(frozen=True)
 class Party:
     """BG-4 seller / BG-7 buyer."""
 
@@ -57,16 +66,21 @@ class Party:
     # BT-29 / BT-46: the seller's VAT id as a plain identifier where the VAT id itself must not
     # be stated (outside the scope of VAT, BR-O-02) and the seller must still be known (BR-CO-26).
     identifier: str | None = None
+    contact: Contact | None = None  # BG-6, the seller's only
 
 
 @dataclass(frozen=True)
 class PaymentMeans:
-    """BG-16 with BG-17: a SEPA credit transfer (code 58) to the seller's account."""
+    """BG-16: an invoice's SEPA credit transfer (code 58) to the seller's account (BG-17); a
+    credit note's, where the format requires one, instrument not defined (code 1), no account."""
 
-    iban: str  # BT-84
+    iban: str | None = None  # BT-84
     bic: str | None = None  # BT-86
     account_name: str | None = None  # BT-85
-    code: str = "58"  # BT-81
+    code: str = "58"  # BT-81, UNTDID 4461
+
+
+NOT_DEFINED = PaymentMeans(code="1")  # UNTDID 4461 code 1: instrument not defined
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,6 @@ class EInvoice:
     notes: tuple[str, ...] = ()  # BT-22
     preceding_invoice: PrecedingInvoice | None = None
     delivery_date: date | None = None  # BT-72
-    deliver_to_country: str | None = None  # BT-80
+    deliver_to: Address | None = None  # BG-15 (its country BT-80)
     payment_means: PaymentMeans | None = None
     payment_reference: str | None = None  # BT-83

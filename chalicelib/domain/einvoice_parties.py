@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Set
 
 from chalicelib.domain.einvoice_lines import Problems
-from chalicelib.domain.einvoice_model import Address, EInvoiceFormat, Party
+from chalicelib.domain.einvoice_model import Address, Contact, EInvoiceFormat, Party
 from chalicelib.domain.invoice import VatCategory
 from chalicelib.domain.parties import PartyDetails, PostalAddress, SellerDetails
 
@@ -17,7 +17,7 @@ _BUYER_VAT_ID = {VatCategory.AE: "reverse charge (AE)", VatCategory.K: "intra-co
 
 def seller_of(copy: SellerDetails | None, settings: SellerDetails | None) -> SellerDetails:
     """The invoice's own copy of the seller; where it lacks a detail, the settings' (an address
-    only whole, and only one that names its country)."""
+    only whole, and only one that names its country; the contact only whole)."""
     if copy is None or settings is None:
         return copy or settings or SellerDetails()
     fill: dict[str, object] = {
@@ -29,6 +29,8 @@ def seller_of(copy: SellerDetails | None, settings: SellerDetails | None) -> Sel
         fill["address"] = settings.address
     if not copy.bank_accounts:
         fill["bank_accounts"] = settings.bank_accounts
+    if copy.contact is None:
+        fill["contact"] = settings.contact
     return copy.model_copy(update=fill)
 
 
@@ -50,11 +52,33 @@ def seller_party(
             "VAT must state (BR-S-02)",
         )
     _email(seller, "seller", fmt, problems)
+    contact = _contact(seller, fmt, problems)
     if name is None or address is None:
         return None
     if outside:
-        return Party(name, address, None, seller.email, identifier=seller.vat_id)
-    return Party(name, address, seller.vat_id, seller.email)
+        return Party(name, address, None, seller.email, identifier=seller.vat_id, contact=contact)
+    return Party(name, address, seller.vat_id, seller.email, contact=contact)
+
+
+def _contact(seller: SellerDetails, fmt: EInvoiceFormat, problems: Problems) -> Contact | None:
+    """BG-6 as the settings give it, its email the sender email unless it names its own (the
+    address the invoice comes from answers for it); XRechnung requires all three (BR-DE-2, -5,
+    -6, -7)."""
+    given = seller.contact
+    contact = Contact(
+        name=given.name if given else None,
+        phone=given.phone if given else None,
+        email=(given.email if given else None) or seller.email,
+    )
+    if fmt.is_xrechnung:
+        for field, value, term in (
+            ("name", contact.name, "contact point (BT-41, BR-DE-5)"),
+            ("phone", contact.phone, "telephone number (BT-42, BR-DE-6)"),
+            ("email", contact.email, "email address (BT-43, BR-DE-7)"),
+        ):
+            if not value:
+                problems.add(f"seller.contact.{field}", f"XRechnung states the seller's {term}")
+    return contact if contact != Contact() else None
 
 
 def buyer_of(

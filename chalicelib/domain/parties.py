@@ -65,8 +65,17 @@ class PartyDetails(DomainModel):
     buyer_reference: str | None = Field(default=None, description=BUYER_REFERENCE_TEXT)
 
 
+class SellerContact(DomainModel):
+    """Whom the buyer asks about the invoice (EN 16931 BG-6: BT-41, BT-42, BT-43)."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
 class SellerDetails(PartyDetails):
     # A buyer's reference is the client's: a seller's copy neither keeps nor answers one.
     buyer_reference: None = Field(default=None, exclude=True)
     bank_accounts: list[PaymentAccount] = Field(default_factory=list)
     logo_blob_id: str | None = None  # the tenant's logo when the invoice was issued
+    contact: SellerContact | None = None

@@ -1,10 +1,12 @@
-"""A tenant's settings: who the seller is (name, address, VAT id, sender email, bank accounts),
+"""A tenant's settings: who the seller is (name, address, VAT id, sender email, bank accounts,
+the contact its e-invoices name),
 the defaults of its invoices (currency, payment terms, locale, timezone, numbering) and its
 reminder policy. Each value is checked with the library that knows its rules."""
 
 from __future__ import annotations
 
 import functools
+import re
 import zoneinfo
 from typing import Annotated, Self
 
@@ -17,7 +19,7 @@ from chalicelib.domain.invoice import Blob
 from chalicelib.domain.languages import SUPPORTED_LANGUAGES
 from chalicelib.domain.mail import override_problem
 from chalicelib.domain.numbering import CREDIT_NOTE_FORMAT, DEFAULT_FORMAT, format_problem
-from chalicelib.domain.parties import AddressInput, PaymentAccount, SellerDetails
+from chalicelib.domain.parties import AddressInput, PaymentAccount, SellerContact, SellerDetails
 from chalicelib.domain.text import MailAddress, OneLineText
 from chalicelib.domain.values import Count, CurrencyCode, Reference, ShortText
 
@@ -73,6 +75,22 @@ def _vat_id(value: str) -> str:
     return number
 
 
+_PHONE = re.compile(r"\+?[0-9 ()./-]+")
+MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 3, 20
+
+
+def _phone(value: str) -> str:
+    """A telephone number as people write it (+49 30 1234567-0, (030) 123 45): digits, spaces,
+    ( ) . / - and a leading +. XRechnung asks for at least 3 digits (BR-DE-27)."""
+    digits = sum(character.isdigit() for character in value)
+    if not _PHONE.fullmatch(value) or not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
+        raise ValueError(
+            f"not a telephone number: {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits, with "
+            "spaces, ( ) . / - and a leading + if any"
+        )
+    return value
+
+
 def _locale(value: str) -> str:
     """A CLDR locale of a supported language, written as a BCP 47 tag (de-DE)."""
     from babel import Locale, UnknownLocaleError
@@ -114,6 +132,7 @@ def _once_each_in_order(days: list[int]) -> list[int]:
 
 
 Iban = Annotated[str, AfterValidator(_iban)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
 Bic = Annotated[str, AfterValidator(_bic)]
 VatId = Annotated[str, Field(max_length=40), AfterValidator(_vat_id)]
 LocaleTag = Annotated[str, Field(max_length=35), AfterValidator(_locale)]
@@ -134,6 +153,16 @@ class BankAccount(DomainModel):
         if self.bic is not None and self.bic[4:6] != self.iban[:2]:
             raise ValueError("the BIC's country is not the IBAN's")
         return self
+
+
+class ContactInput(DomainModel):
+    """The seller's contact point its e-invoices name (EN 16931 BG-6), which XRechnung requires
+    whole (BR-DE-2, -5, -6, -7): a person or department, a telephone number, an email address.
+    Without an email, an e-invoice gives the sender email (decision 0062)."""
+
+    name: OneLineText | None = None
+    phone: Phone | None = None
+    email: MailAddress | None = None
 
 
 class TaxRateSetting(DomainModel):
@@ -170,6 +199,7 @@ class TenantSettings(DomainModel):
     address: AddressInput | None = None
     vat_id: VatId | None = None
     sender_email: MailAddress | None = None
+    contact: ContactInput | None = None
     bank_accounts: Annotated[list[BankAccount], Field(max_length=MAX_BANK_ACCOUNTS)] = Field(
         default_factory=list
     )
@@ -219,4 +249,11 @@ class TenantSettings(DomainModel):
                 PaymentAccount(name=a.name, iban=a.iban, bic=a.bic) for a in self.bank_accounts
             ],
             logo_blob_id=self.logo.blob_id if self.logo else None,
+            contact=_contact(self.contact),
         )
+
+
+def _contact(given: ContactInput | None) -> SellerContact | None:
+    if given is None:
+        return None
+    return SellerContact(name=given.name, phone=given.phone, email=given.email)

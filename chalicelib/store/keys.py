@@ -18,6 +18,9 @@ CREDIT_NOTE_PREFIX = "CN#"
 NUMBER_PREFIX = "NUMBER#"
 CLIENT_CREDIT_PREFIX = "CREDIT#"  # a client's credit balance, one number per currency
 CREDIT_MOVE_PREFIX = "CREDITMOVE#"  # one move of it
+WEBHOOK_PREFIX = "WEBHOOK#"  # a webhook endpoint (issue 23)
+WEBHOOK_COUNT_SK = "WEBHOOKCOUNT"  # how many endpoints the tenant has, held to MAX_WEBHOOKS
+DELIVERY_PREFIX = "DELIVERY#"  # one event sent to one endpoint
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -47,6 +50,19 @@ def credit_moves_prefix(client_id: str) -> str:
 def credit_move_sk(client_id: str, movement_id: str) -> str:
     """One move of a client's credit, in the order made (its id is a UUIDv7)."""
     return f"{credit_moves_prefix(client_id)}{movement_id}"
+
+
+def webhook_sk(webhook_id: str) -> str:
+    return f"{WEBHOOK_PREFIX}{webhook_id}"
+
+
+def deliveries_prefix(webhook_id: str) -> str:
+    return f"{DELIVERY_PREFIX}{webhook_id}#"
+
+
+def delivery_sk(webhook_id: str, delivery_id: str) -> str:
+    """An endpoint's delivery, in the order made (its id is a UUIDv7): newest last."""
+    return f"{deliveries_prefix(webhook_id)}{delivery_id}"
 
 
 def number_sk(number: str) -> str:

@@ -381,6 +381,7 @@ def test_credit_notes_customer_credit_and_e_invoices_over_http(stack: Stack) -> 
         "address": {"street": "Kai 3", "postalCode": "20457", "city": "Hamburg", "country": "DE"},
         "vatId": "DE136695976",
         "senderEmail": "rechnung@nordwind.example",
+        "contact": {"name": "Buchhaltung", "phone": "+49 40 123456"},  # XRechnung's BG-6
         "bankAccounts": [{"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
     }
     assert requests.put(f"{v1}/settings", json=seller, headers=auth, timeout=10).status_code == 200

@@ -40,6 +40,7 @@ SELLER: dict[str, Any] = {
                 "country": "DE"},
     "vatId": "DE136695976",
     "senderEmail": "billing@mueller.example",
+    "contact": {"name": "Buchhaltung", "phone": "+49 30 1234567", "email": "buha@mueller.example"},
     "bankAccounts": [{"name": "Main", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
 }  # fmt: skip
 BUYER: dict[str, Any] = {
@@ -62,8 +63,10 @@ acme = checked_tenant("acme", "alice")
 globex = checked_tenant("globex", "gina")
 
 
-def issued(client: CheckedApi, rows: list[dict[str, Any]] = ROWS) -> dict[str, Any]:
-    assert client.request("PUT", "/api/v1/settings", SELLER).status == 200
+def issued(
+    client: CheckedApi, rows: list[dict[str, Any]] = ROWS, seller: dict[str, Any] = SELLER
+) -> dict[str, Any]:
+    assert client.request("PUT", "/api/v1/settings", seller).status == 200
     buyer = client.post("/api/v1/clients", BUYER)
     assert buyer.status == 201, buyer.body
     body = {"invoiceDate": "2026-11-21", "clientId": buyer.json()["id"], "rows": rows}
@@ -112,6 +115,7 @@ class TestInvoices:
         assert_valid(fmt, reply.body)
         assert b"<" in reply.body and invoice["invoiceNumber"].encode() in reply.body
         assert str(invoice["totalWithTax"]).encode() in reply.body  # 1083.20: the invoice's
+        assert b"+49 30 1234567" in reply.body  # the seller's contact (BG-6)
         assert kept_keys("acme") == [f"acme/invoices/{invoice['id']}/e-invoice/{fmt}.xml"]
         assert einvoice(acme, path, fmt).body == reply.body
 
@@ -178,6 +182,17 @@ class TestRefusals:
 
         assert reply.status == 400, reply.body
         assert "rows[0].vatCategory" in [e["field"] for e in reply.json()["errors"]]
+        assert kept_keys("acme") == []
+
+    def test_xrechnung_without_the_sellers_contact_is_a_400_and_nothing_is_kept(
+        self, acme: CheckedApi
+    ) -> None:
+        invoice = issued(acme, seller={**SELLER, "contact": {"name": "Buchhaltung"}})
+
+        reply = einvoice(acme, f"{BASE}/{invoice['id']}", "xrechnung-cii")
+
+        assert reply.status == 400, reply.body
+        assert [e["field"] for e in reply.json()["errors"]] == ["seller.contact.phone"]
         assert kept_keys("acme") == []
 
     def test_a_draft_is_a_409(self, acme: CheckedApi) -> None:

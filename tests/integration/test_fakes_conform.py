@@ -1,4 +1,4 @@
-"""Each fake of tests/fakes.py against its adapter on moto, through the same assertions, so a
+"""Each fake of tests/fakes/ against its adapter on moto, through the same assertions, so a
 service test on fakes stands for what the services meet in production. This module: the records
 of a tenant (clients, contracts, queued batches, settings, API keys); the lists read from the
 indexes and the outside services follow in test_fakes_conform_reads.py and _outside.py. The

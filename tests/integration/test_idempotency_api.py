@@ -24,6 +24,7 @@ from tests.integration import test_api_keys_api as api_keys_api
 from tests.integration import test_credit_note_documents_api as credit_note_documents_api
 from tests.integration import test_customer_credit_api as customer_credit_api
 from tests.integration import test_documents_calls as documents_calls
+from tests.integration import test_webhooks_api as webhooks_api
 from tests.support import (
     Api,
     DynamoCalls,
@@ -435,6 +436,7 @@ def test_every_write_route_is_covered() -> None:
         | credit_note_documents_api.WRITES  # replayed there, emailing once
         | customer_credit_api.WRITES  # a refund replayed there, paying back once
         | api_keys_api.WRITES  # a revoke replayed there, a create (never kept) recognised
+        | webhooks_api.WRITES  # each retried there: a create (never kept) answered again
     )
     assert api_routes(WRITE_METHODS) - read_only == covered
 

@@ -16,6 +16,7 @@ from tests.integration import test_credit_note_lists_api as credit_note_lists_ap
 from tests.integration import test_credit_notes_api as credit_notes_api
 from tests.integration import test_customer_credit_api as customer_credit_api
 from tests.integration import test_einvoices_api as einvoices_api
+from tests.integration import test_webhooks_api as webhooks_api
 from tests.support import Api, api_routes, drain_jobs
 
 BASE = "/api/v1/invoices"
@@ -146,6 +147,8 @@ EINVOICES = einvoices_api.ROUTES
 CUSTOMER_CREDIT = customer_credit_api.ROUTES
 # API keys: each tenant lists, creates and revokes only its own.
 API_KEYS = [("GET", "/api-keys"), ("POST", "/api-keys"), ("DELETE", "/api-keys/{keyId}")]
+# Webhooks: test_webhooks_api sends each route as a second tenant, which lists only its own.
+WEBHOOKS = webhooks_api.ROUTES
 COMPAT = [
     ("POST", HEFFL),
     ("POST", HEVN),
@@ -506,5 +509,6 @@ def test_every_route_is_covered_by_an_isolation_test(api: Api) -> None:
         | set(CREDIT_NOTES)
         | set(EINVOICES)
         | set(CUSTOMER_CREDIT)
+        | set(WEBHOOKS)
     )
     assert registered == covered

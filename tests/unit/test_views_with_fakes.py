@@ -69,6 +69,7 @@ class InMemoryAdapters:
     search: ClassVar[Any] = Unused("search")
     credit_note_index: ClassVar[Any] = Unused("credit_note_index")
     idempotency: ClassVar[Any] = Unused("idempotency")
+    webhook_ports: ClassVar[Any] = Unused("webhook_ports")
     ports: InvoicePorts = field(init=False)
 
     def __post_init__(self) -> None:
