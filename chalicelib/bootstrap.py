@@ -30,6 +30,7 @@ from chalicelib.ports import (
 from chalicelib.services.authentication import JwtRules, JwtVerifier
 from chalicelib.services.batches import BatchPorts
 from chalicelib.services.documents import DocumentPorts
+from chalicelib.services.event_relay import RelayPorts
 from chalicelib.services.metrics import CountedMailer
 from chalicelib.services.webhooks import WebhookPorts
 from chalicelib.store.api_keys import DynamoApiKeyRepository
@@ -40,6 +41,7 @@ from chalicelib.store.credit_notes import DynamoCreditNoteIndex
 from chalicelib.store.documents import S3Documents
 from chalicelib.store.due import DynamoDueWork
 from chalicelib.store.dynamo import dynamodb_client
+from chalicelib.store.event_bus import EventBridgeBus
 from chalicelib.store.idempotency import DynamoIdempotencyStore
 from chalicelib.store.index import DynamoInvoiceIndex
 from chalicelib.store.invoices import DynamoInvoiceRepository
@@ -48,6 +50,8 @@ from chalicelib.store.queue import SqsChunkQueue
 from chalicelib.store.search import DynamoInvoiceSearch
 from chalicelib.store.settings import DynamoTenantSettingsRepository
 from chalicelib.store.webhook_http import SystemResolver, Urllib3Transport
+from chalicelib.store.webhook_queue import SqsWebhookMessages
+from chalicelib.store.webhook_receipts import SqsWebhookReceipts
 from chalicelib.store.webhooks import DynamoWebhookRepository
 from chalicelib.telemetry import emf_metrics
 from chalicelib.use_cases import Adapters, UseCases
@@ -131,6 +135,20 @@ class Deps:
             clock=self.ports.clock,
             local=self.settings.local_stack,
         )
+
+    @functools.cached_property
+    def relay_ports(self) -> RelayPorts:
+        """What the stream's relay tells through: the bus, the webhook queue, the endpoints."""
+        return RelayPorts(
+            bus=EventBridgeBus(self.settings.event_bus_name),
+            messages=SqsWebhookMessages(self.settings.webhook_queue_url),
+            webhooks=DynamoWebhookRepository(self.dynamodb, self.settings.table_name),
+        )
+
+    @functools.cached_property
+    def webhook_receipts(self) -> SqsWebhookReceipts:
+        """The webhook worker's side of the queue: a failed message hidden until its retry."""
+        return SqsWebhookReceipts(self.settings.webhook_queue_url)
 
     @functools.cached_property
     def use_cases(self) -> UseCases:

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     ses_configuration_set: str | None = None
     # The SQS queue that carries the scheduled jobs' chunks to their worker.
     jobs_queue_url: str = ""
+    # The stack's EventBridge bus, which the relay puts every integration event on (0064).
+    event_bus_name: str = ""
+    # The queue of (endpoint, event) deliveries the relay fills and the webhook worker takes.
+    webhook_queue_url: str = ""
     # The local stack (`invoicing serve`, the tests): webhooks may also go to its own loopback
     # over http (decision 0063). Never set in a deployed stage.
     local_stack: bool = False

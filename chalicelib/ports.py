@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.aggregates import Figures
@@ -14,6 +14,7 @@ from chalicelib.domain.credit_note_query import CreditNoteQuery
 from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.customer_credit import ClientCredit, CreditMovement
 from chalicelib.domain.errors import DomainError
+from chalicelib.domain.integration_events import IntegrationEvent
 from chalicelib.domain.invoice import Invoice
 from chalicelib.domain.invoicing import InvoiceDefaults, defaults_with
 from chalicelib.domain.mail import OutgoingMail
@@ -21,6 +22,7 @@ from chalicelib.domain.numbering import InvoiceCounter
 from chalicelib.domain.search import InvoiceQuery
 from chalicelib.domain.series import NumberFormats
 from chalicelib.domain.settings import TenantSettings
+from chalicelib.domain.webhook_retries import Health
 from chalicelib.domain.webhook_urls import WebhookUrl
 from chalicelib.domain.webhooks import Attempt, Webhook, WebhookDelivery
 from chalicelib.retry import RetryPolicy
@@ -286,6 +288,17 @@ class WebhookRepository(Protocol):
         """Whether there was one to delete."""
         ...
 
+    def save_health(
+        self, tenant_id: str, webhook_id: str, health: Health, *, previous: Health
+    ) -> bool:
+        """The endpoint's health written only over `previous`, in one conditional write:
+        whether it was (not when another attempt changed it first, or the endpoint is gone)."""
+        ...
+
+    def enable(self, tenant_id: str, webhook_id: str) -> Webhook | None:
+        """Enabled, its failures forgotten; None when there is no such endpoint."""
+        ...
+
     def add_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
         """Stored where none is yet; an id taken is a ConcurrentModificationError whose `found`
         has the one stored."""
@@ -322,6 +335,15 @@ class WebhookTransport(Protocol):
         """One POST of `body` to `url`, connecting to `address` (no lookup of its own) and
         following no redirect. What a receiver does wrong (no answer, a certificate that does not
         name its host) is an Attempt with an error, never an exception."""
+        ...
+
+
+class WebhookRetries(Protocol):
+    """The webhook queue, as its worker sees a message it failed to deliver."""
+
+    def retry_after(self, receipt_handle: str, delay: timedelta) -> None:
+        """Leave the message hidden for `delay` (at most SQS's 12 hours), then let it come
+        back for the next attempt."""
         ...
 
 
@@ -513,4 +535,27 @@ class OnceGuard(Protocol):
         """Runs `work` once per tenant and key (an Idempotency-Key, a job's claim); returns its
         result and whether that is a replay. Raises RequestInProgressError while another caller
         runs it."""
+        ...
+
+
+class EventBus(Protocol):
+    def publish(self, events: Sequence[IntegrationEvent]) -> None:
+        """Put the events on the stack's bus, ten to a call; raises TemporarilyUnavailableError
+        when the bus refused any of them (the relay then tries the record again)."""
+        ...
+
+
+@dataclass(frozen=True)
+class WebhookMessage:
+    """One event for one endpoint, as the webhook worker takes it (decision 0064)."""
+
+    tenant_id: str
+    webhook_id: str
+    event: IntegrationEvent
+
+
+class WebhookMessages(Protocol):
+    def send(self, messages: Sequence[WebhookMessage]) -> None:
+        """Queue every message, ten to a call; raises TemporarilyUnavailableError when SQS
+        refused any of them."""
         ...

@@ -219,6 +219,7 @@ class Webhooks:
         self.get = partial(webhooks.get_webhook, ports=ports)
         self.list = partial(webhooks.list_webhooks, ports=ports)
         self.delete = partial(webhooks.delete_webhook, ports=ports)
+        self.enable = partial(webhooks.enable_webhook, ports=ports)
         self.send_test = partial(webhook_delivery.send_test, ports=ports)
         self.deliveries = partial(webhook_delivery.list_deliveries, ports=ports)
         self.delivery = partial(webhook_delivery.get_delivery, ports=ports)

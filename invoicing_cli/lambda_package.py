@@ -20,7 +20,7 @@ from chalicelib.domain.languages import SUPPORTED_LANGUAGES
 
 # botocore's models for the services the app calls (store/), and STS, which a credential chain
 # may need; every other model (some 400 services) is never loaded.
-BOTOCORE_SERVICES = frozenset({"dynamodb", "s3", "ses", "sqs", "sts"})
+BOTOCORE_SERVICES = frozenset({"dynamodb", "events", "s3", "ses", "sqs", "sts"})
 # Babel's CLDR data for the languages documents are written in (the settings refuse any other),
 # each with all its regional variants.
 BABEL_LANGUAGES = SUPPORTED_LANGUAGES

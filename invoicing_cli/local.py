@@ -15,6 +15,9 @@ REGION = "eu-west-1"
 TABLE_NAME = "invoicing-local"
 BUCKET_NAME = "invoicing-local-documents"
 JOBS_QUEUE_NAME = "invoicing-local-jobs"
+EVENT_BUS_NAME = "invoicing-local-events"  # the stack's EventBridge bus (decision 0064)
+WEBHOOK_QUEUE_NAME = "invoicing-local-webhooks"
+EVENTS_TAP_QUEUE_NAME = "invoicing-local-events-tap"  # a rule copies the bus's events here
 MAIL_FROM = "invoices@invoicing.localhost"  # verified in the emulator's SES when it starts
 # Signs tokens for the local stack only: no deployed stage is configured with an HS256 secret.
 LOCAL_JWT_SECRET = "local-stack-only-secret-never-used-in-a-deployed-stage"  # noqa: S105
@@ -40,6 +43,9 @@ class StackState:
     bucket: str
     jobs_queue_url: str = ""
     engine: str = ""  # what serves DynamoDB, as `serve` announced it
+    event_bus_name: str = ""
+    webhook_queue_url: str = ""
+    events_tap_url: str = ""  # what the bus took, for `invoicing events`
 
     def save(self) -> Path:
         _STATE_DIR.mkdir(parents=True, exist_ok=True)
@@ -62,3 +68,8 @@ class StackState:
 
 def state_path(api_port: int) -> Path:
     return _STATE_DIR / f"stack-{api_port}.json"
+
+
+def events_path(api_port: int) -> Path:
+    """Every event the local stack's bus took, one JSON object a line (`invoicing events`)."""
+    return _STATE_DIR / f"events-{api_port}.jsonl"

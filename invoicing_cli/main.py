@@ -20,7 +20,7 @@ import click
 from chalicelib.domain.due import Job
 from chalicelib.domain.values import TENANT_ID_PATTERN
 from invoicing_cli import jobs
-from invoicing_cli.local import PROJECT_DIR, StackState, local_token
+from invoicing_cli.local import PROJECT_DIR, StackState, events_path, local_token
 from invoicing_cli.outbox import OutboxUnavailableError, format_outbox, sent_messages
 
 # Each command imports the heavy parts it runs (moto, the app, Chalice's server) itself, so
@@ -66,7 +66,7 @@ def serve(port: int, host: str, reload: bool, tenant: str, jobs_every: int) -> N
     try:
         state = running.start()
         _welcome(running.base_url, state, tenant)
-        with _job_ticker(jobs_every, state):
+        with stack.relaying_events(state), _job_ticker(jobs_every, state), _webhook_worker(state):
             while running.api_running():
                 time.sleep(0.2)
         raise click.ClickException("The API stopped; stopping the stack.")
@@ -206,6 +206,22 @@ def outbox(port: int) -> None:
 
 
 @cli.command()
+@click.option("--tenant", default=None, help="Only this tenant's events.")
+@click.option("--follow", is_flag=True, help="Keep printing events as they happen.")
+@click.option("--json", "as_json", is_flag=True, help="Each event as the bus took it, one a line.")
+@click.option("--port", default=8000, show_default=True, help="Port of the local stack.")
+def events(tenant: str | None, follow: bool, as_json: bool, port: int) -> None:
+    """Print the events the local stack's bus took (decision 0064), oldest first."""
+    from invoicing_cli.events import event_line, logged_events
+
+    _running_stack(port)
+    log = events_path(port)
+    for event in logged_events(log, follow=follow, stop=lambda: StackState.load(port) is None):
+        if tenant is None or event["tenantId"] == tenant:
+            click.echo(json.dumps(event) if as_json else event_line(event))
+
+
+@cli.command()
 @click.argument(
     "output",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
@@ -284,6 +300,22 @@ def _job_ticker(every_seconds: int, state: StackState) -> AbstractContextManager
     ports, queue = stack.job_connections(state)
     return jobs.ticking(
         every_seconds, lambda stop: jobs.run_all_now(ports, queue, click.echo, stop)
+    )
+
+
+def _webhook_worker(state: StackState) -> AbstractContextManager[None]:
+    """The local webhook queue taken as the deployed webhook worker takes it (decision 0065)."""
+    from chalicelib.bootstrap import get_deps
+    from chalicelib.store.webhook_receipts import SqsWebhookReceipts
+    from invoicing_cli import stack, webhooks
+
+    stack.job_connections(state)  # this process's deps, against the stack
+    deps = get_deps()
+    if not deps.settings.webhook_queue_url:
+        click.echo("No local webhook queue: webhooks are not delivered.")
+        return nullcontext()
+    return webhooks.consuming(
+        SqsWebhookReceipts(deps.settings.webhook_queue_url), deps.webhook_ports
     )
 
 

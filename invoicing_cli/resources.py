@@ -43,6 +43,9 @@ def template_resource(logical_id: str) -> dict[str, Any]:
 def create_table_request(table_name: str) -> dict[str, Any]:
     properties = template_resource(TABLE_RESOURCE)["Properties"]
     request = {name: properties[name] for name in _CREATE_TABLE_PROPERTIES if name in properties}
+    stream = properties.get("StreamSpecification")
+    if stream:  # CloudFormation names only the view; CreateTable also wants it enabled
+        request["StreamSpecification"] = {"StreamEnabled": True, **stream}
     return {"TableName": table_name, **request}
 
 

@@ -7,6 +7,7 @@ atomic against each other (two issues could take one number), serialized they ar
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -17,7 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,11 @@ from chalicelib.bootstrap import get_deps
 from chalicelib.jobs.ports import JobPorts
 from chalicelib.store.queue import SqsChunkQueue
 from invoicing_cli import dynamodb_local, processes
+from invoicing_cli.events import EventOutlets, create_event_outlets, tap_to_log
 from invoicing_cli.local import (
     BUCKET_NAME,
+    EVENT_BUS_NAME,
+    EVENTS_TAP_QUEUE_NAME,
     FAKE_CREDENTIALS,
     JOBS_QUEUE_NAME,
     LOCAL_JWT_SECRET,
@@ -43,7 +47,9 @@ from invoicing_cli.local import (
     PROJECT_DIR,
     REGION,
     TABLE_NAME,
+    WEBHOOK_QUEUE_NAME,
     StackState,
+    events_path,
 )
 from invoicing_cli.resources import (
     ResourceNames,
@@ -144,6 +150,7 @@ class LocalStack:
         self._moto = MotoServer(serialize_dynamodb=dynamodb_url is None)
         aws_url = self._moto.start()
         names = provision(aws_url, dynamodb_url or aws_url)
+        outlets = provision_events(aws_url)
         state = StackState(
             api_port=self.port,
             endpoint_url=aws_url,
@@ -152,6 +159,9 @@ class LocalStack:
             bucket=names.bucket,
             jobs_queue_url=names.jobs_queue_url,
             engine=self.engine,
+            event_bus_name=outlets.bus_name,
+            webhook_queue_url=outlets.webhook_queue_url,
+            events_tap_url=outlets.tap_url,
         )
         api = start_api(self.host, self.port, app_environment(state), reload=self.reload)
         self._children.append(api)
@@ -212,6 +222,36 @@ def provision(aws_url: str, dynamodb_url: str) -> ResourceNames:
     return dataclasses.replace(names, jobs_queue_url=queue_url)
 
 
+def provision_events(aws_url: str) -> EventOutlets:
+    """The bus, the webhook queue and the tap `invoicing events` reads (decision 0064)."""
+    session = local_session()
+    return create_event_outlets(
+        session.client("events", endpoint_url=aws_url),
+        session.client("sqs", endpoint_url=aws_url),
+        EVENT_BUS_NAME,
+        WEBHOOK_QUEUE_NAME,
+        EVENTS_TAP_QUEUE_NAME,
+    )
+
+
+@contextlib.contextmanager
+def relaying_events(state: StackState) -> Iterator[None]:
+    """The table's stream relayed in this process by the relay's own Lambda handler, as Lambda
+    would, and what the bus took written to the events log."""
+    from chalicelib.jobs.handlers import event_relay
+    from invoicing_cli.stream import relaying
+
+    os.environ.update(app_environment(state))
+    get_deps.cache_clear()
+    session = local_session()
+    sqs = session.client("sqs", endpoint_url=state.endpoint_url)
+    log = events_path(state.api_port)
+    log.unlink(missing_ok=True)  # a new stack's table starts empty, and so does its log
+    tap = tap_to_log(sqs, state.events_tap_url, log)
+    with relaying(session, state.dynamodb_endpoint_url, state.table, event_relay, tap):
+        yield
+
+
 def local_session() -> boto3.session.Session:
     return boto3.session.Session(
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
@@ -234,6 +274,8 @@ def app_environment(state: StackState) -> dict[str, str]:
         "AUTH_JWT_SECRET": LOCAL_JWT_SECRET,
         "MAIL_FROM": MAIL_FROM,
         "JOBS_QUEUE_URL": state.jobs_queue_url,
+        "EVENT_BUS_NAME": state.event_bus_name,
+        "WEBHOOK_QUEUE_URL": state.webhook_queue_url,
         "LOCAL_STACK": "true",  # webhooks may go to http://127.0.0.1 (decision 0063)
     }
 

@@ -5,10 +5,11 @@ answers the addresses a test pins; a transport that answers statuses a test line
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.errors import ConcurrentModificationError
+from chalicelib.domain.webhook_retries import Health
 from chalicelib.domain.webhook_urls import WebhookUrl
 from chalicelib.domain.webhooks import (
     MAX_WEBHOOKS,
@@ -45,6 +46,22 @@ class InMemoryWebhookRepository:
 
     def delete(self, tenant_id: str, webhook_id: str) -> bool:
         return self._endpoints.pop((tenant_id, webhook_id), None) is not None
+
+    def save_health(
+        self, tenant_id: str, webhook_id: str, health: Health, *, previous: Health
+    ) -> bool:
+        found = self._endpoints.get((tenant_id, webhook_id))
+        if found is None or _stored(found.health) != _stored(previous):
+            return False
+        self._endpoints[(tenant_id, webhook_id)] = replace(found, health=_stored(health))
+        return True
+
+    def enable(self, tenant_id: str, webhook_id: str) -> Webhook | None:
+        found = self._endpoints.get((tenant_id, webhook_id))
+        if found is None:
+            return None
+        enabled = self._endpoints[(tenant_id, webhook_id)] = replace(found, health=Health())
+        return enabled
 
     def add_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
         where = (delivery.tenant_id, delivery.webhook_id, delivery.id)
@@ -87,6 +104,19 @@ class InMemoryWebhookRepository:
         return Page(items=page, cursor=cursor_after(page[-1].id) if more else None)
 
 
+def _stored(health: Health) -> Health:
+    """As the table keeps it: times to the millisecond."""
+
+    def millis(value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+    return replace(
+        health, failing_since=millis(health.failing_since), disabled_at=millis(health.disabled_at)
+    )
+
+
 @dataclass
 class PinnedResolver:
     """Each host's addresses as a test pins them; a host not pinned does not resolve."""
@@ -119,6 +149,16 @@ class ScriptedTransport:
     ) -> Attempt:
         self.sent.append(Sent(url, address, dict(headers), body))
         return self.answers.pop(0) if self.answers else Attempt(status=200)
+
+
+@dataclass
+class HeldMessages:
+    """The webhook queue's retries as a worker asks for them: each receipt and its delay."""
+
+    delays: list[tuple[str, timedelta]] = field(default_factory=list)
+
+    def retry_after(self, receipt_handle: str, delay: timedelta) -> None:
+        self.delays.append((receipt_handle, delay))
 
 
 class TickingClock:

@@ -18,13 +18,13 @@ from chalicelib.bootstrap import use_cases
 from chalicelib.domain.batches import (
     MAX_QUEUED_INVOICES,
     MAX_SYNC_INVOICES,
-    Batch,
     BatchStatus,
     ItemResult,
     ItemStatus,
+    batch_json,
 )
 from chalicelib.domain.commands import Command, NewInvoice
-from chalicelib.domain.values import DateTimeText, format_timestamp
+from chalicelib.domain.values import DateTimeText
 from chalicelib.ports import Added
 from chalicelib.services.batches import ItemOutcome
 
@@ -130,24 +130,6 @@ def sync_json(outcomes: list[ItemOutcome]) -> dict[str, Any]:
     for result in results:
         counts[result["status"]] += 1
     return {**counts, "results": results}
-
-
-def batch_json(batch: Batch) -> dict[str, Any]:
-    """A queued batch: where it stands, its counts so far and each processed item's result."""
-    return {
-        "batchId": batch.id,
-        "status": str(batch.status),
-        "atomic": batch.atomic,
-        "total": batch.total,
-        "processed": batch.processed,
-        **batch.counts(),
-        "results": [
-            result.model_dump(mode="json", by_alias=True, exclude_none=True)
-            for result in batch.results
-        ],
-        "createdAt": format_timestamp(batch.created),
-        "updatedAt": format_timestamp(batch.updated),
-    }
 
 
 def _item_json(item: ItemOutcome) -> dict[str, Any]:

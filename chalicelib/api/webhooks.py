@@ -5,6 +5,7 @@ Standard Webhooks specification says (webhook-id, webhook-timestamp, webhook-sig
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypedDict
 
 from chalice.app import Response
@@ -35,6 +36,12 @@ class WebhookAnswer(TypedDict):
     description: str | None
     created: DateTimeText
     createdBy: str
+    # Whether events go to it: an endpoint whose deliveries all failed for 5 days is disabled
+    # until enabled again (POST .../enable); failingSince is its first failure since a success.
+    disabled: bool
+    disabledAt: DateTimeText | None
+    disabledReason: str | None
+    failingSince: DateTimeText | None
 
 
 class NewWebhookAnswer(WebhookAnswer):
@@ -65,7 +72,15 @@ def webhook_json(endpoint: Webhook) -> WebhookAnswer:
         "description": endpoint.description,
         "created": format_timestamp(endpoint.created),
         "createdBy": endpoint.created_by,
+        "disabled": endpoint.disabled,
+        "disabledAt": _timestamp(endpoint.health.disabled_at),
+        "disabledReason": endpoint.health.disabled_reason,
+        "failingSince": _timestamp(endpoint.health.failing_since),
     }
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else format_timestamp(value)
 
 
 def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
@@ -151,6 +166,21 @@ def get_webhook(webhookId: str) -> Response:
 def delete_webhook(webhookId: str) -> Response:
     use_cases().webhooks.delete(webhookId, actor=current_actor())
     return no_content()
+
+
+@webhooks.route(
+    "/webhooks/{webhookId}/enable",
+    methods=["POST"],
+    operation=Operation(
+        "enableWebhook",
+        "Enable an endpoint again, its failures forgotten",
+        (json_answer(200, "The endpoint, enabled: events go to it from now on", WebhookAnswer),),
+        refuses=(404,),
+    ),
+)
+def enable_webhook(webhookId: str) -> Response:
+    enabled = use_cases().webhooks.enable(webhookId, actor=current_actor())
+    return json_response(webhook_json(enabled))
 
 
 @webhooks.route(

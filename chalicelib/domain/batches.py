@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from chalicelib.domain.base import DomainModel, TenantRecord
-from chalicelib.domain.values import Timestamp
+from chalicelib.domain.values import Timestamp, format_timestamp
 
 MAX_SYNC_INVOICES = 100  # more than this is queued, as ?async=true is
 MAX_QUEUED_INVOICES = 1000
@@ -78,3 +78,21 @@ class Batch(TenantRecord):
             str(status): sum(1 for result in self.results if result.status == status)
             for status in ItemStatus
         }
+
+
+def batch_json(batch: Batch) -> dict[str, Any]:
+    """A queued batch: where it stands, its counts so far and each processed item's result."""
+    return {
+        "batchId": batch.id,
+        "status": str(batch.status),
+        "atomic": batch.atomic,
+        "total": batch.total,
+        "processed": batch.processed,
+        **batch.counts(),
+        "results": [
+            result.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for result in batch.results
+        ],
+        "createdAt": format_timestamp(batch.created),
+        "updatedAt": format_timestamp(batch.updated),
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
 
 from chalicelib.domain.values import Actor
 
@@ -56,6 +57,20 @@ def request_id(tenant_id: str, request: str, kind: str, index: int = 0) -> str:
 def made_by_request(actor: Actor, kind: str) -> str | None:
     """The id of the `kind` a retryable request makes (its only one), or None outside one."""
     return None if actor.request is None else request_id(actor.tenant_id, actor.request, kind)
+
+
+def event_delivery_id(tenant_id: str, webhook_id: str, event_id: str, occurred: datetime) -> str:
+    """The one delivery of an event to an endpoint, which every attempt at it records: shaped as
+    a UUIDv7 of the event's time (deliveries list newest first), its other bits hashed from the
+    endpoint and the event."""
+    digest = hashlib.sha256(
+        "\n".join((_SECOND_SCHEME, "delivery", tenant_id, webhook_id, event_id)).encode()
+    ).digest()
+    millis = int(occurred.timestamp() * 1000) & ((1 << 48) - 1)
+    value = (millis << 80) | (int.from_bytes(digest[:10], "big") & ((1 << 80) - 1))
+    value = (value & ~(0xF << 76)) | (7 << 76)
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)
+    return str(uuid.UUID(int=value))
 
 
 def _first(tenant_id: str, key: str) -> str:

@@ -3,7 +3,7 @@ what an endpoint and one delivery of an event to it are, and what they may not b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal, get_args
@@ -13,20 +13,31 @@ from pydantic import AfterValidator, Field
 from chalicelib.domain.commands import Command
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.text import OneLine
+from chalicelib.domain.webhook_retries import Health
 
-# What happens that a receiver can hear of. The outbox (issue 23, item 1) writes them; today only
-# a test event is sent (POST /webhooks/{webhookId}/test).
+# What happens that a receiver can hear of: what the table's writes make, told by the stream's
+# relay (domain/integration_events.py, decision 0064).
 EventType = Literal[
     "invoice.created",
+    "invoice.updated",
+    "invoice.scheduled",
+    "invoice.unscheduled",
     "invoice.issued",
     "invoice.sent",
     "invoice.payment_recorded",
+    "invoice.payment_removed",
     "invoice.paid",
+    "invoice.unpaid",
     "invoice.overdue",
     "invoice.reminder_sent",
     "invoice.cancelled",
+    "invoice.credited",
+    "invoice.deleted",
     "credit_note.issued",
+    "credit_note.sent",
     "client.created",
+    "client.updated",
+    "client.deleted",
     "batch.completed",
     "*",
 ]
@@ -71,6 +82,12 @@ class Webhook:
     created: datetime
     created_by: str
     description: str | None = None
+    # Its deliveries lately: failing since when, disabled (decision 0065).
+    health: Health = field(default_factory=Health)
+
+    @property
+    def disabled(self) -> bool:
+        return self.health.disabled
 
     def wants(self, event_type: str) -> bool:
         return event_type == TEST_EVENT or bool({EVERY_EVENT, event_type} & set(self.event_types))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalice.app import Blueprint, CloudWatchEvent, Rate, SQSEvent
+from chalice.app import Blueprint, CloudWatchEvent, DynamoDBEvent, Rate, SQSEvent
 
 import chalicelib.runtime.snapstart  # noqa: F401  (SnapStart's hooks: the jobs load from here)
 
@@ -21,6 +21,12 @@ jobs = Blueprint(__name__)
 
 # A stand-in: infra/template.json points the worker's event source at the stack's own queue.
 JOBS_QUEUE_ARN = "arn:aws:sqs:eu-west-1:000000000000:invoicing-jobs"
+# Also a stand-in, replaced by the template's WebhookQueue (decision 0065).
+WEBHOOK_QUEUE_ARN = "arn:aws:sqs:eu-west-1:000000000000:invoicing-webhooks"
+# A stand-in too: infra/template.json points the relay at the table's stream (decision 0064).
+TABLE_STREAM_ARN = (
+    "arn:aws:dynamodb:eu-west-1:000000000000:table/invoicing/stream/1970-01-01T00:00:00.000"
+)
 
 
 @jobs.schedule(Rate(15, unit=Rate.MINUTES), name="recurring_job")
@@ -57,6 +63,39 @@ def job_worker(event: SQSEvent) -> None:
         report = runs.process(chunk, ports)
         _told(report)  # before settling, which raises when a lone item failed again
         runs.settle(chunk, report, ports)
+
+
+@jobs.on_dynamodb_record(
+    stream_arn=TABLE_STREAM_ARN,
+    batch_size=100,
+    starting_position="TRIM_HORIZON",
+    maximum_batching_window_in_seconds=1,
+    name="event_relay",
+)
+def event_relay(event: DynamoDBEvent) -> dict[str, Any]:
+    """The events the table's writes made, to the bus and the webhook queue, in order
+    (decision 0064); Lambda starts again from the first record the answer names."""
+    from chalicelib.bootstrap import get_deps
+    from chalicelib.jobs.stream import relay_records
+
+    return relay_records(event.to_dict()["Records"], get_deps().relay_ports)
+
+
+@jobs.on_sqs_message(queue_arn=WEBHOOK_QUEUE_ARN, batch_size=10, name="webhook_worker")
+def webhook_worker(event: SQSEvent) -> dict[str, Any]:
+    """One attempt at each queued (endpoint, event): the answer names the messages to keep
+    (ReportBatchItemFailures), each hidden until its next attempt is due (decision 0065)."""
+    from chalicelib.bootstrap import get_deps
+    from chalicelib.domain.webhook_retries import Schedule
+    from chalicelib.services.webhook_events import take_messages
+
+    deps = get_deps()
+    records = [record.to_dict() for record in event]
+    context: Any = event.context  # Lambda's context object, though Chalice types it a dict
+    seconds_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context else None
+    return take_messages(
+        records, deps.webhook_ports, deps.webhook_receipts, Schedule(), seconds_left
+    )
 
 
 def _run(job: str, event: CloudWatchEvent) -> dict[str, Any]:

@@ -13,8 +13,14 @@ import random
 
 # What a first request or run imports that no import of a handler does (decision 0046), besides
 # the API's views and middleware, which wiring.load_all() loads: the jobs' code, the JSON logger,
-# the bearer-token verifier (jwt, cryptography) and the id generator.
-DEFERRED_MODULES = ("chalicelib.jobs.runs", "chalicelib.telemetry", "jwt", "uuid6")
+# the bearer-token verifier (jwt, cryptography), the id generator, and the stream's relay.
+DEFERRED_MODULES = (
+    "chalicelib.jobs.runs",
+    "chalicelib.jobs.stream",
+    "chalicelib.telemetry",
+    "jwt",
+    "uuid6",
+)
 
 
 def load_deferred() -> None:

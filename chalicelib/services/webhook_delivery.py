@@ -11,7 +11,7 @@ from typing import Any
 
 import simplejson
 
-from chalicelib.domain.derived_ids import made_by_request
+from chalicelib.domain.derived_ids import event_delivery_id, made_by_request
 from chalicelib.domain.errors import ConcurrentModificationError
 from chalicelib.domain.values import Actor, format_timestamp, new_id
 from chalicelib.domain.webhook_urls import UrlRefusedError
@@ -19,6 +19,7 @@ from chalicelib.domain.webhooks import (
     TEST_EVENT,
     Attempt,
     DeliveryNotFoundError,
+    DeliveryStatus,
     Webhook,
     WebhookDelivery,
     attempted,
@@ -55,6 +56,42 @@ def deliver(
         if not isinstance(found, WebhookDelivery):
             raise
         return found
+
+
+def deliver_event(
+    endpoint: Webhook,
+    event_id: str,
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    occurred: datetime,
+    ports: WebhookPorts,
+    retry: RetryPolicy | None = None,
+) -> WebhookDelivery:
+    """One attempt at an event, recorded on its one delivery to the endpoint (its id derived from
+    both): the first attempt makes it, each later one sends the body it first sent and counts one
+    more attempt on it. A delivery that succeeded already is answered as it is, sent no more."""
+    delivery_id = event_delivery_id(endpoint.tenant_id, endpoint.id, event_id, occurred)
+    found = ports.webhooks.get_delivery(endpoint.tenant_id, endpoint.id, delivery_id)
+    if found is not None and found.status is DeliveryStatus.SUCCEEDED:
+        return found
+    body = event_body(event_type, occurred, payload)
+    unsent = first_delivery(endpoint, (delivery_id, event_id), event_type, body)
+    outcome = attempt(endpoint, found or unsent, ports)
+    at = ports.clock.now()
+    read = [found]  # the first try writes over what was read; a try after a lost race reads
+
+    def record() -> WebhookDelivery:
+        current = (
+            read.pop()
+            if read
+            else ports.webhooks.get_delivery(endpoint.tenant_id, endpoint.id, delivery_id)
+        )
+        if current is None:
+            return ports.webhooks.add_delivery(attempted(unsent, outcome, at))
+        return ports.webhooks.save_delivery(attempted(current, outcome, at), previous=current)
+
+    return until_written(record, retry=retry or RetryPolicy(), name=("Delivery", delivery_id))
 
 
 def attempt(endpoint: Webhook, delivery: WebhookDelivery, ports: WebhookPorts) -> Attempt:

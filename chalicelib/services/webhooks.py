@@ -76,6 +76,15 @@ def delete_webhook(webhook_id: str, *, actor: Actor, ports: WebhookPorts) -> Non
         raise WebhookNotFoundError(webhook_id)
 
 
+def enable_webhook(webhook_id: str, *, actor: Actor, ports: WebhookPorts) -> Webhook:
+    """Enabled again, its failures forgotten: events go to it from now on (those that came while
+    it was disabled were dropped)."""
+    enabled = ports.webhooks.enable(actor.tenant_id, webhook_id)
+    if enabled is None:
+        raise WebhookNotFoundError(webhook_id)
+    return enabled
+
+
 def checked_url(text: str, ports: WebhookPorts) -> tuple[WebhookUrl, str]:
     """The URL's parts and the address to connect to, resolved now; UrlRefusedError (a 400
     naming `url`) for a URL a webhook may not be sent to."""

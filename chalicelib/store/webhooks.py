@@ -1,24 +1,22 @@
 """Webhook endpoints and their deliveries in DynamoDB, under the tenant's partition. An endpoint
 is written in one transaction with the tenant's count of them, which the condition holds to
-MAX_WEBHOOKS however many requests race; a delivery is written where none is, then only over the
-attempts read, and expires 30 days after its last attempt."""
+MAX_WEBHOOKS however many requests race; its health (failing since, disabled) only over the health
+read; a delivery is written where none is, then only over the attempts read, and expires 30 days
+after its last attempt."""
 
 from __future__ import annotations
 
-import base64
-import zlib
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.errors import ConcurrentModificationError
-from chalicelib.domain.values import format_timestamp, is_well_formed_id
+from chalicelib.domain.values import is_well_formed_id
+from chalicelib.domain.webhook_retries import Health
 from chalicelib.domain.webhooks import (
     MAX_WEBHOOKS,
     DeliveryNotFoundError,
-    DeliveryStatus,
     TooManyWebhooksError,
     Webhook,
     WebhookDelivery,
@@ -27,12 +25,16 @@ from chalicelib.ports import Page
 from chalicelib.store import keys
 from chalicelib.store.dynamo import error_code, key, store_busy, throttling_as_unavailable
 from chalicelib.store.items import cursor_after, id_of_cursor
+from chalicelib.store.webhook_items import (
+    delivery_item,
+    delivery_of,
+    endpoint_item,
+    endpoint_of,
+    health_attributes,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-KEPT_FOR = timedelta(days=30)  # a delivery after its last attempt (the table's TTL, expiresAt)
-_COMPRESS_ABOVE = 64 * 1024  # a body kept inside one item however large the resource it names
 
 
 class DynamoWebhookRepository:
@@ -51,7 +53,7 @@ class DynamoWebhookRepository:
         }
         put = {
             "TableName": self._table,
-            "Item": _endpoint_item(endpoint),
+            "Item": endpoint_item(endpoint),
             "ConditionExpression": "attribute_not_exists(PK)",
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
@@ -59,7 +61,7 @@ class DynamoWebhookRepository:
         if reasons is None:
             return endpoint
         if reasons[1].get("Code") == "ConditionalCheckFailed":
-            found = _endpoint(reasons[1]["Item"])
+            found = endpoint_of(reasons[1]["Item"])
             raise ConcurrentModificationError(found.id, noun="Webhook", found={found.id: found})
         if reasons[0].get("Code") == "ConditionalCheckFailed":
             raise TooManyWebhooksError
@@ -67,7 +69,7 @@ class DynamoWebhookRepository:
 
     def get(self, tenant_id: str, webhook_id: str) -> Webhook | None:
         item = self._get(tenant_id, keys.webhook_sk(webhook_id), webhook_id)
-        return None if item is None else _endpoint(item)
+        return None if item is None else endpoint_of(item)
 
     def list(self, tenant_id: str) -> list[Webhook]:
         request: dict[str, Any] = {
@@ -83,7 +85,7 @@ class DynamoWebhookRepository:
         while True:
             with throttling_as_unavailable():
                 response = self._client.query(**request)
-            found += [_endpoint(item) for item in response.get("Items", [])]
+            found += [endpoint_of(item) for item in response.get("Items", [])]
             if "LastEvaluatedKey" not in response:
                 return sorted(found, key=lambda endpoint: (endpoint.created, endpoint.id))
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -112,19 +114,90 @@ class DynamoWebhookRepository:
             return False
         raise store_busy()
 
+    def save_health(
+        self, tenant_id: str, webhook_id: str, health: Health, *, previous: Health
+    ) -> bool:
+        """One conditional UpdateItem, over the health read: whether it was written (not when
+        another attempt changed it first, or the endpoint is gone). Disabling is this write; the
+        relay of the table's stream tells it as webhook.disabled."""
+        names, values, conditions = {"#pk": "PK"}, {}, ["attribute_exists(#pk)"]
+        sets, removes = [], []
+        for name, (new, old) in health_attributes(health, previous).items():
+            names[f"#{name}"] = name
+            if old is None:
+                conditions.append(f"attribute_not_exists(#{name})")
+            else:
+                values[f":old_{name}"] = old
+                conditions.append(f"#{name} = :old_{name}")
+            if new is None:
+                removes.append(f"#{name}")
+            else:
+                values[f":{name}"] = new
+                sets.append(f"#{name} = :{name}")
+        update = " ".join(
+            part
+            for part in (
+                f"SET {', '.join(sets)}" if sets else "",
+                f"REMOVE {', '.join(removes)}" if removes else "",
+            )
+            if part
+        )
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": key(keys.tenant_pk(tenant_id), keys.webhook_sk(webhook_id)),
+            "UpdateExpression": update,
+            "ConditionExpression": " AND ".join(conditions),
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            request["ExpressionAttributeValues"] = values
+        try:
+            with throttling_as_unavailable():
+                self._client.update_item(**request)
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def enable(self, tenant_id: str, webhook_id: str) -> Webhook | None:
+        """Enabled again with no failures counted, in one UpdateItem; None when there is none."""
+        if not is_well_formed_id(webhook_id):
+            return None
+        try:
+            with throttling_as_unavailable():
+                reply = self._client.update_item(
+                    TableName=self._table,
+                    Key=key(keys.tenant_pk(tenant_id), keys.webhook_sk(webhook_id)),
+                    UpdateExpression="REMOVE #f, #d, #at, #why",
+                    ConditionExpression="attribute_exists(PK)",
+                    ExpressionAttributeNames={
+                        "#f": "failingSince",
+                        "#d": "disabled",
+                        "#at": "disabledAt",
+                        "#why": "disabledReason",
+                    },
+                    ReturnValues="ALL_NEW",
+                )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return None
+        return endpoint_of(reply["Attributes"])
+
     def add_delivery(self, delivery: WebhookDelivery) -> WebhookDelivery:
         try:
             with throttling_as_unavailable():
                 self._client.put_item(
                     TableName=self._table,
-                    Item=_delivery_item(delivery),
+                    Item=delivery_item(delivery),
                     ConditionExpression="attribute_not_exists(PK)",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
-            found = _delivery(exc.response["Item"])  # type: ignore[typeddict-item]
+            found = delivery_of(exc.response["Item"])  # type: ignore[typeddict-item]
             raise ConcurrentModificationError(
                 found.id, noun="Delivery", found={found.id: found}
             ) from exc
@@ -136,7 +209,7 @@ class DynamoWebhookRepository:
         if not is_well_formed_id(webhook_id):
             return None
         item = self._get(tenant_id, keys.delivery_sk(webhook_id, delivery_id), delivery_id)
-        return None if item is None else _delivery(item)
+        return None if item is None else delivery_of(item)
 
     def save_delivery(
         self, delivery: WebhookDelivery, *, previous: WebhookDelivery
@@ -145,7 +218,7 @@ class DynamoWebhookRepository:
             with throttling_as_unavailable():
                 self._client.put_item(
                     TableName=self._table,
-                    Item=_delivery_item(delivery),
+                    Item=delivery_item(delivery),
                     ConditionExpression="attempts = :read",
                     ExpressionAttributeValues={":read": {"N": str(previous.attempts)}},
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -178,7 +251,7 @@ class DynamoWebhookRepository:
         items = response["Items"]
         more = "LastEvaluatedKey" in response and items
         next_cursor = cursor_after(items[-1]["deliveryId"]["S"]) if more else None
-        return Page(items=[_delivery(item) for item in items], cursor=next_cursor)
+        return Page(items=[delivery_of(item) for item in items], cursor=next_cursor)
 
     def _get(self, tenant_id: str, sort_key: str, record_id: str) -> dict[str, Any] | None:
         if not is_well_formed_id(record_id):
@@ -202,83 +275,3 @@ class DynamoWebhookRepository:
             reasons: list[Any] = list(exc.response.get("CancellationReasons", []))
             return reasons + [{}] * (len(actions) - len(reasons))
         return None
-
-
-def _endpoint_item(endpoint: Webhook) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        **key(keys.tenant_pk(endpoint.tenant_id), keys.webhook_sk(endpoint.id)),
-        "entity": {"S": "WEBHOOK"},
-        "webhookId": {"S": endpoint.id},
-        "url": {"S": endpoint.url},
-        "eventTypes": {"L": [{"S": name} for name in endpoint.event_types]},
-        "secret": {"S": endpoint.secret},
-        "created": {"S": format_timestamp(endpoint.created)},
-        "createdBy": {"S": endpoint.created_by},
-    }
-    if endpoint.description is not None:
-        item["description"] = {"S": endpoint.description}
-    return item
-
-
-def _endpoint(item: dict[str, Any]) -> Webhook:
-    return Webhook(
-        tenant_id=item["PK"]["S"].removeprefix(keys.tenant_pk("")),
-        id=item["webhookId"]["S"],
-        url=item["url"]["S"],
-        event_types=tuple(value["S"] for value in item["eventTypes"]["L"]),
-        secret=item["secret"]["S"],
-        created=datetime.fromisoformat(item["created"]["S"]),
-        created_by=item["createdBy"]["S"],
-        description=item.get("description", {}).get("S"),
-    )
-
-
-def _delivery_item(delivery: WebhookDelivery) -> dict[str, Any]:
-    assert delivery.created is not None and delivery.last_attempt_at is not None
-    item: dict[str, Any] = {
-        **key(
-            keys.tenant_pk(delivery.tenant_id), keys.delivery_sk(delivery.webhook_id, delivery.id)
-        ),
-        "entity": {"S": "DELIVERY"},
-        "deliveryId": {"S": delivery.id},
-        "webhookId": {"S": delivery.webhook_id},
-        "eventId": {"S": delivery.event_id},
-        "eventType": {"S": delivery.event_type},
-        "attempts": {"N": str(delivery.attempts)},
-        "status": {"S": delivery.status.value},
-        "created": {"S": format_timestamp(delivery.created)},
-        "lastAttemptAt": {"S": format_timestamp(delivery.last_attempt_at)},
-        "expiresAt": {"N": str(int((delivery.last_attempt_at + KEPT_FOR).timestamp()))},
-    }
-    if len(delivery.body) > _COMPRESS_ABOVE:
-        item["bodyZ"] = {"B": zlib.compress(delivery.body.encode())}
-    else:
-        item["body"] = {"S": delivery.body}
-    if delivery.last_status is not None:
-        item["lastStatus"] = {"N": str(delivery.last_status)}
-    if delivery.last_error is not None:
-        item["lastError"] = {"S": delivery.last_error}
-    return item
-
-
-def _delivery(item: dict[str, Any]) -> WebhookDelivery:
-    body = item.get("body", {}).get("S")
-    if body is None:
-        packed = item["bodyZ"]["B"]
-        packed = base64.b64decode(packed) if isinstance(packed, str) else packed
-        body = zlib.decompress(packed).decode()
-    last_status = item.get("lastStatus", {}).get("N")
-    return WebhookDelivery(
-        tenant_id=item["PK"]["S"].removeprefix(keys.tenant_pk("")),
-        webhook_id=item["webhookId"]["S"],
-        id=item["deliveryId"]["S"],
-        event_id=item["eventId"]["S"],
-        event_type=item["eventType"]["S"],
-        body=body,
-        attempts=int(item["attempts"]["N"]),
-        status=DeliveryStatus(item["status"]["S"]),
-        created=datetime.fromisoformat(item["created"]["S"]),
-        last_attempt_at=datetime.fromisoformat(item["lastAttemptAt"]["S"]),
-        last_status=int(last_status) if last_status is not None else None,
-        last_error=item.get("lastError", {}).get("S"),
-    )

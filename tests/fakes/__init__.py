@@ -5,6 +5,7 @@ and its adapter through the same assertions, so a fake cannot drift from what th
 in production. Each lives in the module of its kind; all are named here, as `tests.fakes.X`."""
 
 from tests.fakes.batches import InMemoryBatchRepository, RecordingChunkCreator
+from tests.fakes.events import InMemoryEventBus, InMemoryWebhookEndpoints, InMemoryWebhookMessages
 from tests.fakes.invoice_table import as_stored, note_as_stored
 from tests.fakes.invoices import InMemoryInvoiceRepository
 from tests.fakes.lists import (
@@ -45,6 +46,7 @@ __all__ = [
     "InMemoryCreditNoteIndex",
     "InMemoryDocumentStore",
     "InMemoryDueWork",
+    "InMemoryEventBus",
     "InMemoryInvoiceIndex",
     "InMemoryInvoiceRepository",
     "InMemoryInvoiceSearch",
@@ -52,6 +54,8 @@ __all__ = [
     "InMemoryQueue",
     "InMemoryTenantRecords",
     "InMemoryTenantSettings",
+    "InMemoryWebhookEndpoints",
+    "InMemoryWebhookMessages",
     "RecordingChunkCreator",
     "RecordingMailer",
     "StaticSigningKeys",

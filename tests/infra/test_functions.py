@@ -6,10 +6,12 @@ stage (decisions 0043 and 0044)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from chalicelib.domain.webhook_retries import MAX_ATTEMPTS, Schedule
 from invoicing_cli.lambda_package import ALIAS, alias_id
 from tests.infra.support import STAGES, Package
 
@@ -21,6 +23,8 @@ FUNCTIONS = (
     "RemindersJob",
     "OverdueJob",
     "JobWorker",
+    "WebhookWorker",
+    "EventRelay",
 )
 ACCESS_LOG_KEYS = {"requestId", "ip", "route", "status", "latency"}
 
@@ -72,6 +76,49 @@ def test_the_queue_worker_runs_at_most_the_configured_concurrency(package: Packa
     (source,) = (e["Properties"] for e in events.values() if e["Type"] == "SQS")
     assert source["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "JobWorkerMaxConcurrency"}}
     assert package.template["Parameters"]["JobWorkerMaxConcurrency"]["MinValue"] == 2
+
+
+def test_the_webhook_worker_takes_the_webhook_queue_reporting_each_failed_message(
+    package: Package,
+) -> None:
+    """A failed message stays, hidden by the worker until its retry; the others are deleted. The
+    queue dead-letters a message after the schedule's last attempt (decision 0065)."""
+    events = package.functions()["WebhookWorker"]["Events"]
+    (source,) = (e["Properties"] for e in events.values() if e["Type"] == "SQS")
+    assert source["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["BatchSize"] == 10
+    assert source["ScalingConfig"] == {"MaximumConcurrency": 10}
+    queue = package.resources["WebhookQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_ATTEMPTS
+    assert queue["VisibilityTimeout"] >= package.functions()["WebhookWorker"]["Timeout"]
+    retention = timedelta(seconds=queue["MessageRetentionPeriod"])
+    assert retention > Schedule().total() + timedelta(hours=12)
+
+
+def test_the_event_relay_reads_the_table_stream_filtered_in_order_and_dead_letters(
+    package: Package,
+) -> None:
+    """Only the items that make events invoke it; a failed record is retried alone, in order,
+    for as long as the stream keeps it, then its place is dead-lettered (decision 0064)."""
+    assert package.resources["InvoicesTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_AND_OLD_IMAGES"
+    }
+    events = package.functions()["EventRelay"]["Events"]
+    (source,) = (e["Properties"] for e in events.values() if e["Type"] == "DynamoDB")
+    assert source["Stream"] == {"Fn::GetAtt": ["InvoicesTable", "StreamArn"]}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["BisectBatchOnFunctionError"] is True
+    assert source["StartingPosition"] == "TRIM_HORIZON"
+    assert source["MaximumRecordAgeInSeconds"] == 86400  # the stream's retention
+    on_failure = source["DestinationConfig"]["OnFailure"]
+    assert on_failure["Destination"] == {"Fn::GetAtt": ["EventRelayDeadLetterQueue", "Arn"]}
+    (only,) = source["FilterCriteria"]["Filters"]
+    prefixes = json.loads(only["Pattern"])["dynamodb"]["Keys"]["SK"]["S"]
+    assert [p["prefix"] for p in prefixes] == ["INV#", "CN#", "CLIENT#", "BATCH#"]
+    variables = package.template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["EVENT_BUS_NAME"] == {"Ref": "EventBus"}
+    assert variables["WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookQueue"}
 
 
 def test_the_api_stage_is_traced_throttled_and_logs_each_request_as_json(

@@ -52,7 +52,7 @@ def test_only_the_zip_and_the_standard_library_import_the_app_render_pdfs_and_se
     assert answer["docs_status"] == 200
     assert len(answer["assets"]) == 3
     assert set(answer["assets"].values()) == {200}
-    assert answer["clients"] == ["dynamodb", "s3", "ses", "sqs"]
+    assert answer["clients"] == ["dynamodb", "events", "s3", "ses", "sqs"]
 
 
 def test_every_locked_requirement_is_pinned_with_hashes() -> None:

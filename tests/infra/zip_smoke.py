@@ -131,6 +131,7 @@ def main() -> None:
     session = boto3.session.Session()
     clients = [
         session.client("dynamodb"),
+        session.client("events"),
         session.client("s3"),
         session.client("ses"),
         session.client("sqs"),

@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.domain.errors import ConcurrentModificationError
 from chalicelib.domain.values import new_id
+from chalicelib.domain.webhook_retries import Health
 from chalicelib.domain.webhooks import (
     MAX_WEBHOOKS,
     Attempt,
@@ -129,3 +130,28 @@ def test_deliveries_are_listed_newest_first_a_page_at_a_time(repo: WebhookReposi
     if rest.cursor is not None:  # DynamoDB may answer one after a page that ends the list
         assert repo.deliveries("acme", to.id, limit=2, cursor=rest.cursor).items == []
     assert repo.deliveries("globex", to.id, limit=10, cursor=None).items == []
+
+
+def test_health_is_written_only_over_the_health_read_and_enabling_clears_it(
+    repo: WebhookRepository,
+) -> None:
+    stored = repo.add(endpoint())
+    failing = Health(failing_since=NOW)
+    off = Health(NOW, NOW + timedelta(days=5, microseconds=1500), "Every delivery failed")
+
+    assert repo.save_health("acme", stored.id, failing, previous=Health()) is True
+    assert repo.save_health("acme", stored.id, failing, previous=Health()) is False  # moved on
+    assert repo.save_health("globex", stored.id, failing, previous=Health()) is False
+    assert repo.save_health("acme", stored.id, off, previous=failing) is True
+    found = repo.get("acme", stored.id)
+    assert found is not None and found.disabled
+    assert found.health == Health(NOW, NOW + timedelta(days=5, milliseconds=1), off.disabled_reason)
+    assert repo.list("acme") == [found]
+    assert repo.save_health("acme", stored.id, Health(), previous=failing) is False
+    assert repo.save_health("acme", stored.id, Health(), previous=found.health) is True
+
+    assert repo.save_health("acme", stored.id, off, previous=Health()) is True
+    enabled = repo.enable("acme", stored.id)
+    assert enabled == stored == repo.get("acme", stored.id)
+    assert repo.enable("globex", stored.id) is None
+    assert repo.enable("acme", new_id()) is None

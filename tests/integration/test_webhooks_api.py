@@ -11,21 +11,27 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
 import pytest
+from chalice.local import LambdaContext
 from standardwebhooks.webhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.domain.webhook_retries import DISABLE_AFTER, Health, Schedule
 from chalicelib.domain.webhooks import EVENT_TYPES, MAX_WEBHOOKS
 from chalicelib.services.webhooks import WebhookPorts
+from chalicelib.store.webhook_receipts import SqsWebhookReceipts
 from invoicing_cli.local import TABLE_NAME
+from invoicing_cli.webhooks import take_once
 from tests.conformance import CheckedApi, checked_tenant
 from tests.support import Api, DynamoCalls, Reply
 from tests.webhook_fakes import PinnedResolver, ScriptedTransport
@@ -42,6 +48,7 @@ CALLS = [
     ("GET", "/webhooks", ["Query"]),
     ("GET", "/webhooks/{webhookId}", ["GetItem"]),
     ("DELETE", "/webhooks/{webhookId}", ["TransactWriteItems"]),
+    ("POST", "/webhooks/{webhookId}/enable", ["UpdateItem"]),
     ("POST", "/webhooks/{webhookId}/test", ["GetItem", "PutItem"]),
     ("GET", "/webhooks/{webhookId}/deliveries", ["GetItem", "Query"]),
     ("GET", "/webhooks/{webhookId}/deliveries/{deliveryId}", ["GetItem"]),
@@ -166,6 +173,10 @@ class TestEndpoints:
             "description": "ERP",
             "created": NOW,
             "createdBy": "alice",
+            "disabled": False,
+            "disabledAt": None,
+            "disabledReason": None,
+            "failingSince": None,
         }
         assert reply.headers["Location"] == f"webhooks/{made['id']}"
         assert resolver.asked == [PUBLIC_HOST]
@@ -206,7 +217,7 @@ class TestEndpoints:
             ({"url": PUBLIC}, "eventTypes"),
             ({"url": PUBLIC, "eventTypes": []}, "eventTypes"),
             ({"url": PUBLIC, "eventTypes": "invoice.paid"}, "eventTypes"),
-            ({"url": PUBLIC, "eventTypes": ["invoice.deleted"]}, "eventTypes[0]"),
+            ({"url": PUBLIC, "eventTypes": ["invoice.vanished"]}, "eventTypes[0]"),
             ({"url": PUBLIC, "eventTypes": ["*", "invoice.paid"]}, "eventTypes"),
             ({"url": PUBLIC, "eventTypes": ["invoice.paid", "invoice.paid"]}, "eventTypes"),
             ({"url": PUBLIC, "eventTypes": ["*"], "description": "x" * 501}, "description"),
@@ -503,3 +514,164 @@ class TestRetriedWrites:
             "true",
         )
         assert again.json()["attempts"] == 2 and len(receiver.received) == 2
+
+    def test_an_enable_retried_is_replayed(
+        self, acme: CheckedApi, resolver: PinnedResolver
+    ) -> None:
+        made = registered(acme)
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+
+        first, again = (acme.post(f"{HOOKS}/{made['id']}/enable", headers=key) for _ in range(2))
+
+        assert (first.status, again.status, again.headers.get("Idempotent-Replayed")) == (
+            200,
+            200,
+            "true",
+        )
+        assert again.json() == first.json() == acme.get(f"{HOOKS}/{made['id']}").json()
+
+
+def queued_event(webhook: Json, event_id: str = "evt-1") -> Json:
+    """A message of the webhook queue, as the relay writes it (decision 0064)."""
+    payload = {
+        "id": event_id,
+        "type": "invoice.paid",
+        "tenantId": "acme",
+        "sequence": 4,
+        "occurredAt": NOW,
+        "resourceType": "invoice",
+        "resourceId": "inv-1",
+        "data": {"id": "inv-1", "total": 120.50},
+    }
+    return {
+        "tenantId": "acme",
+        "webhookId": webhook["id"],
+        "eventId": event_id,
+        "eventType": "invoice.paid",
+        "payload": payload,
+    }
+
+
+@pytest.fixture
+def webhook_queue(aws: None) -> str:
+    """A webhook queue on moto, with its dead-letter queue after 20 receives, as the template's."""
+    sqs = boto3.client("sqs")
+    dead = sqs.create_queue(QueueName="webhooks-dead")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]
+    redrive = {"deadLetterTargetArn": arn["QueueArn"], "maxReceiveCount": "20"}
+    made = sqs.create_queue(QueueName="webhooks", Attributes={"RedrivePolicy": json.dumps(redrive)})
+    return made["QueueUrl"]
+
+
+def waiting(sqs_url: str) -> dict[str, str]:
+    reply = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=sqs_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )
+    return {str(name): value for name, value in reply["Attributes"].items()}
+
+
+class TestQueuedDeliveries:
+    """The webhook worker over a real (moto) queue: a failed attempt hides the message for the
+    schedule's delay (a second here), after which it comes back and is delivered once."""
+
+    @pytest.mark.now("2026-11-21T09:30:00Z", tick=True)  # moto's visibility runs on this clock
+    def test_a_failed_event_comes_back_after_its_delay_and_is_delivered_once(
+        self, acme: CheckedApi, local: WebhookPorts, receiver: Receiver, webhook_queue: str
+    ) -> None:
+        made = registered(acme, receiver.url)
+        receiver.statuses = [500]
+        boto3.client("sqs").send_message(
+            QueueUrl=webhook_queue, MessageBody=json.dumps(queued_event(made))
+        )
+        queue, short = SqsWebhookReceipts(webhook_queue), Schedule((timedelta(seconds=1),) * 19)
+
+        assert take_once(queue, local, short) == 1
+        assert queue.receive() == []  # hidden until its retry
+        deadline = time.monotonic() + 5
+        while not take_once(queue, local, short) and time.monotonic() < deadline:
+            pass
+
+        assert len(receiver.received) == 2
+        first, second = receiver.received
+        assert first[1] == second[1] and first[0]["webhook-id"] == second[0]["webhook-id"]
+        event = Verifier(made["secret"]).verify(second[1], second[0])
+        assert event["data"]["data"] == {"id": "inv-1", "total": 120.50}
+        assert waiting(webhook_queue) == {
+            "ApproximateNumberOfMessages": "0",
+            "ApproximateNumberOfMessagesNotVisible": "0",
+        }
+        [delivery] = acme.get(f"{HOOKS}/{made['id']}/deliveries").json()
+        assert (delivery["attempts"], delivery["status"], delivery["eventId"]) == (
+            2,
+            "succeeded",
+            "evt-1",
+        )
+        assert acme.get(f"{HOOKS}/{made['id']}").json()["failingSince"] is None
+
+    def test_the_lambda_worker_keeps_a_failed_message_hidden_and_lets_a_delivered_one_go(
+        self,
+        api: Api,
+        receiver: Receiver,
+        webhook_queue: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        acme = api.as_tenant("acme")
+        # The test client's context has Chalice's 3 s; the function has 60 (.chalice/config.json).
+        monkeypatch.setattr(LambdaContext, "get_remaining_time_in_millis", lambda _: 59_000)
+        monkeypatch.setenv("WEBHOOK_QUEUE_URL", webhook_queue)
+        get_deps.cache_clear()
+        use_ports(replace(get_deps().webhook_ports, local=True))
+        made = registered(acme, receiver.url)
+        receiver.statuses = [502]
+        sqs = boto3.client("sqs")
+        for event_id in ("evt-1", "evt-2"):
+            sqs.send_message(
+                QueueUrl=webhook_queue, MessageBody=json.dumps(queued_event(made, event_id))
+            )
+        records = SqsWebhookReceipts(webhook_queue).receive()
+        event = {"Records": [{**r, "eventSource": "aws:sqs"} for r in records]}
+
+        answer = acme.invoke("webhook_worker", event)
+
+        [failed] = [r["messageId"] for r in records if '"evt-1"' in r["body"]]
+        assert answer == {"batchItemFailures": [{"itemIdentifier": failed}]}
+        assert len(receiver.received) == 2
+        assert waiting(webhook_queue)["ApproximateNumberOfMessagesNotVisible"] == "2"
+        hooks = {
+            d["eventId"]: d["status"] for d in acme.get(f"{HOOKS}/{made['id']}/deliveries").json()
+        }
+        assert hooks == {"evt-1": "failed", "evt-2": "succeeded"}
+
+    def test_an_endpoint_failing_for_five_days_is_shown_disabled_and_enabled_again(
+        self, acme: CheckedApi, resolver: PinnedResolver
+    ) -> None:
+        made = registered(acme)
+        repository = get_deps().webhook_ports.webhooks
+        since = get_deps().webhook_ports.clock.now() - DISABLE_AFTER
+        off = Health(failing_since=since, disabled_at=since + DISABLE_AFTER, disabled_reason="x")
+        assert repository.save_health("acme", made["id"], off, previous=Health())
+        path = f"{HOOKS}/{made['id']}"
+
+        shown = acme.get(path).json()
+
+        assert (shown["disabled"], shown["disabledAt"], shown["failingSince"]) == (
+            True,
+            NOW,
+            "2026-11-16T09:30:00.000Z",
+        )
+        stored = boto3.client("dynamodb").get_item(
+            TableName=TABLE_NAME, Key={"PK": {"S": "T#acme"}, "SK": {"S": f"WEBHOOK#{made['id']}"}}
+        )["Item"]
+        assert stored["disabled"] == {"BOOL": True}  # what the relay tells as webhook.disabled
+        enabled = acme.post(f"{path}/enable")
+        assert enabled.status == 200, enabled.body
+        assert enabled.json() == {
+            **shown,
+            "disabled": False,
+            "disabledAt": None,
+            "disabledReason": None,
+            "failingSince": None,
+        }
+        assert acme.get(path).json() == enabled.json()
+        problem(acme.post(f"{HOOKS}/{uuid.uuid4()}/enable"), 404)
