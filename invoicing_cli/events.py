@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from chalicelib.store.event_bus import SOURCE
+from invoicing_cli.resources import template_resource
 
 _FOLLOW_SECONDS = 0.2
 
@@ -28,7 +29,7 @@ def create_event_outlets(
 ) -> EventOutlets:
     """The bus, the webhook queue and the tap queue with the rule that feeds it."""
     bus_arn = events.create_event_bus(Name=bus_name)["EventBusArn"]
-    webhook_url = sqs.create_queue(QueueName=webhook_queue)["QueueUrl"]
+    webhook_url = create_webhook_queue(sqs, webhook_queue)
     tap_url = sqs.create_queue(QueueName=tap_queue)["QueueUrl"]
     tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])
     pattern = json.dumps({"source": [SOURCE]})
@@ -36,6 +37,23 @@ def create_event_outlets(
     target = {"Id": "tap", "Arn": tap_arn["Attributes"]["QueueArn"]}
     events.put_targets(Rule="tap", EventBusName=bus_arn, Targets=[target])
     return EventOutlets(bus_name, webhook_url, tap_url)
+
+
+def create_webhook_queue(sqs: Any, name: str) -> str:
+    """The webhook queue as the template makes it: its visibility timeout, and a dead-letter
+    queue taking a message after maxReceiveCount receives (the schedule's last attempt)."""
+    properties = template_resource("WebhookQueue")["Properties"]
+    dead_url = sqs.create_queue(QueueName=f"{name}-dead")["QueueUrl"]
+    dead = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])
+    redrive = {
+        "deadLetterTargetArn": dead["Attributes"]["QueueArn"],
+        "maxReceiveCount": str(properties["RedrivePolicy"]["maxReceiveCount"]),
+    }
+    attributes = {
+        "VisibilityTimeout": str(properties["VisibilityTimeout"]),
+        "RedrivePolicy": json.dumps(redrive),
+    }
+    return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
 
 
 def tap_to_log(sqs: Any, tap_url: str, log: Path) -> Callable[[], int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import socket
 import sys
@@ -315,7 +316,9 @@ def _webhook_worker(state: StackState) -> AbstractContextManager[None]:
         click.echo("No local webhook queue: webhooks are not delivered.")
         return nullcontext()
     return webhooks.consuming(
-        SqsWebhookReceipts(deps.settings.webhook_queue_url), deps.webhook_ports
+        SqsWebhookReceipts(deps.settings.webhook_queue_url),
+        deps.webhook_ports,
+        webhooks.local_schedule(os.environ.get(webhooks.RETRY_SECONDS_VARIABLE)),
     )
 
 

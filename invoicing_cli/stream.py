@@ -16,6 +16,8 @@ import boto3
 
 Records = list[dict[str, Any]]
 _IDLE_SECONDS = 0.2
+BATCH_SIZE = 100  # records per relay, as the deployed event source mapping's default
+STOP_TIMEOUT_SECONDS = 1.0
 
 
 class StreamReader:
@@ -36,11 +38,14 @@ class StreamReader:
         return self._arn
 
     def read(self) -> Records:
-        """What was written since the last read; parents' records before their children's."""
-        records: Records = []
+        """The next page of what was written since the last read (at most BATCH_SIZE records,
+        as Lambda's batch size bounds an invocation, so a stop never waits on a long backlog);
+        a parent shard's records before its children's."""
         for shard in self._shards():
-            records += self._drain(shard)
-        return records
+            records = self._page(shard)
+            if records:
+                return records
+        return []
 
     def again_from(self, sequence_number: str, records: Records) -> None:
         """Hand out `records` from the one of `sequence_number` on again (a failed batch)."""
@@ -66,18 +71,15 @@ class StreamReader:
         ordered += [s for s in shards if s.get("ParentShardId") in known]
         return [shard["ShardId"] for shard in ordered]
 
-    def _drain(self, shard: str) -> Records:
+    def _page(self, shard: str) -> Records:
         if shard not in self._iterators:
             self._iterators[shard] = self._iterator(shard, "TRIM_HORIZON")
-        records: Records = []
-        while (iterator := self._iterators[shard]) is not None:
-            reply = self._streams.get_records(ShardIterator=iterator, Limit=1000)
-            got = reply.get("Records", [])
-            records += [{**record, "_shard": shard} for record in got]
-            self._iterators[shard] = reply.get("NextShardIterator")
-            if not got:
-                break
-        return records
+        iterator = self._iterators[shard]
+        if iterator is None:  # closed, and read to its end
+            return []
+        reply = self._streams.get_records(ShardIterator=iterator, Limit=BATCH_SIZE)
+        self._iterators[shard] = reply.get("NextShardIterator")
+        return [{**record, "_shard": shard} for record in reply.get("Records", [])]
 
     def _iterator(self, shard: str, kind: str, sequence: str | None = None) -> str:
         request = {"StreamArn": self._arn, "ShardId": shard, "ShardIteratorType": kind}
@@ -147,4 +149,6 @@ def relaying(
         yield
     finally:
         stop.set()
-        thread.join(timeout=5)
+        # A relay cut short is read again from the stream's start next time (at least once):
+        # a stop does not wait on it past a moment (tests/e2e/test_local_stack_holds.py).
+        thread.join(timeout=STOP_TIMEOUT_SECONDS)

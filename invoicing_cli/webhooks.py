@@ -9,9 +9,10 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, Protocol
 
-from chalicelib.domain.webhook_retries import Schedule
+from chalicelib.domain.webhook_retries import MAX_ATTEMPTS, Schedule
 from chalicelib.services.webhook_events import take_messages
 from chalicelib.services.webhooks import WebhookPorts
 
@@ -20,6 +21,20 @@ log = logging.getLogger(__name__)
 # Long enough for SQS to answer with what it holds, short enough that stopping is prompt.
 WAIT_SECONDS = 1
 STOP_TIMEOUT_SECONDS = 2
+# Read by `invoicing serve` alone: every retry of its worker after this many seconds instead of
+# the deployed schedule's, so a test or bench sees a failing receiver's retries within seconds.
+# The attempts stay MAX_ATTEMPTS, which the local queue's redrive counts as the deployed one does.
+RETRY_SECONDS_VARIABLE = "INVOICING_LOCAL_RETRY_SECONDS"
+
+
+def local_schedule(retry_seconds: str | None) -> Schedule:
+    """The deployed schedule, or `retry_seconds` between any two attempts when given."""
+    if not retry_seconds:
+        return Schedule()
+    seconds = int(retry_seconds)  # SQS hides a message for whole seconds
+    if seconds < 1:
+        raise ValueError(f"{RETRY_SECONDS_VARIABLE} must be 1 or more, not {retry_seconds}")
+    return Schedule(delays=(timedelta(seconds=seconds),) * (MAX_ATTEMPTS - 1))
 
 
 class WebhookQueue(Protocol):

@@ -9,11 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,60 @@ class Stack:
             except psutil.NoSuchProcess:
                 continue
         return total
+
+
+@dataclass(frozen=True)
+class Post:
+    arrived: float  # time.monotonic()
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+    status: int  # what the receiver answered
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint on 127.0.0.1: answers 500 to its first `failures` posts, 200 after,
+    and keeps every post in the order they came."""
+
+    failures: int
+    posts: list[Post] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+    def landed(self) -> list[Post]:
+        """The posts answered 200, in arrival order."""
+        with self.lock:
+            return [post for post in self.posts if post.status == 200]
+
+
+@contextmanager
+def receiving(failures: int = 0) -> Iterator[Receiver]:
+    """A Receiver serving on a free port while the block lasts."""
+    receiver = Receiver(failures)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            with receiver.lock:
+                status = 500 if len(receiver.posts) < receiver.failures else 200
+                receiver.posts.append(Post(time.monotonic(), headers, body, status))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def invoicing(*args: str, timeout: float = 60) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import ConcurrentModificationError
 from chalicelib.domain.webhook_retries import Health
@@ -159,16 +159,3 @@ class HeldMessages:
 
     def retry_after(self, receipt_handle: str, delay: timedelta) -> None:
         self.delays.append((receipt_handle, delay))
-
-
-class TickingClock:
-    """A clock that a test moves on."""
-
-    def __init__(self, now: datetime | None = None) -> None:
-        self._now = now or datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> None:
-        self._now += timedelta(**delta)

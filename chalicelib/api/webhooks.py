@@ -5,8 +5,7 @@ Standard Webhooks specification says (webhook-id, webhook-timestamp, webhook-sig
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from chalice.app import Response
 
@@ -22,7 +21,7 @@ from chalicelib.api.routing import ApiBlueprint
 from chalicelib.api.security import current_actor
 from chalicelib.bootstrap import use_cases
 from chalicelib.domain.values import DateTimeText, format_timestamp
-from chalicelib.domain.webhooks import Webhook, WebhookDelivery, WebhookInput
+from chalicelib.domain.webhooks import Webhook, WebhookDelivery, WebhookInput, endpoint_json
 
 webhooks = ApiBlueprint(__name__)
 
@@ -65,22 +64,7 @@ class DeliveryAnswer(TypedDict):
 
 
 def webhook_json(endpoint: Webhook) -> WebhookAnswer:
-    return {
-        "id": endpoint.id,
-        "url": endpoint.url,
-        "eventTypes": list(endpoint.event_types),
-        "description": endpoint.description,
-        "created": format_timestamp(endpoint.created),
-        "createdBy": endpoint.created_by,
-        "disabled": endpoint.disabled,
-        "disabledAt": _timestamp(endpoint.health.disabled_at),
-        "disabledReason": endpoint.health.disabled_reason,
-        "failingSince": _timestamp(endpoint.health.failing_since),
-    }
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else format_timestamp(value)
+    return cast(WebhookAnswer, endpoint_json(endpoint))
 
 
 def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from chalicelib.domain.credit_note_events import CreditNoteEventType
 from chalicelib.domain.credit_notes import CreditNote
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.values import format_timestamp
+from chalicelib.domain.webhooks import Webhook, endpoint_json
 
 # Fixed for ever: an event's id is uuid5 of this and what identifies the write.
 EVENT_ID_NAMESPACE = uuid.UUID("6b1e3c0e-6a51-4f5e-9d0c-0b7f4f1c2a64")
@@ -28,6 +29,7 @@ class ResourceType(StrEnum):
     CREDIT_NOTE = "credit_note"
     CLIENT = "client"
     BATCH = "batch"
+    WEBHOOK = "webhook"
 
 
 # Each thing an invoice's history records, told as one event; None: nothing a receiver acts on
@@ -58,9 +60,10 @@ CREDIT_NOTE_EVENT_TYPES: Mapping[CreditNoteEventType, str] = {
     CreditNoteEventType.ISSUED: "credit_note.issued",
     CreditNoteEventType.SENT: "credit_note.sent",
 }
+WEBHOOK_DISABLED = "webhook.disabled"
 UNISSUED = (InvoiceStatus.DRAFT, InvoiceStatus.SCHEDULED)
 ISSUED = (InvoiceStatus.SENT, InvoiceStatus.OVERDUE, InvoiceStatus.PAID)
-Resource = Invoice | CreditNote | Client | Batch
+Resource = Invoice | CreditNote | Client | Batch | Webhook
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class IntegrationEvent:
 
 def events_of(change: Change) -> list[IntegrationEvent]:
     resource = change.after or change.before
+    if isinstance(resource, Webhook):
+        return _webhook_events(change)
     if isinstance(resource, Invoice):
         found = list(_invoice_events(change))
     elif isinstance(resource, CreditNote):
@@ -117,6 +122,8 @@ def resource_json(resource: Resource) -> dict[str, Any]:
     """The resource as the API answers it."""
     if isinstance(resource, Batch):
         return batch_json(resource)
+    if isinstance(resource, Webhook):
+        return endpoint_json(resource)  # never its secret
     return resource.model_dump(mode="python", by_alias=True)
 
 
@@ -159,7 +166,8 @@ def _client_events(change: Change) -> Iterator[Told]:
         yield "client.deleted", change.recorded_at
     elif before is None:
         yield "client.created", after.created
-    elif before.version != after.version:  # not a move of the count of invoices naming it
+    # Not when only the count of invoices naming it moved (that leaves its version).
+    elif isinstance(before, Client) and before.version != after.version:
         yield "client.updated", after.updated
 
 
@@ -171,11 +179,36 @@ def _batch_events(change: Change) -> Iterator[Told]:
         yield "batch.completed", after.updated
 
 
+def _webhook_events(change: Change) -> list[IntegrationEvent]:
+    """An endpoint tells only that it was disabled (decision 0065): an endpoint has no version,
+    so the sequence is the disabling's time in milliseconds, which a later disabling exceeds."""
+    before, after = change.before, change.after
+    if not isinstance(after, Webhook) or after.health.disabled_at is None:
+        return []
+    if isinstance(before, Webhook) and before.disabled:
+        return []
+    sequence = int(after.health.disabled_at.timestamp() * 1000)
+    kind = ResourceType.WEBHOOK
+    return [
+        IntegrationEvent(
+            id=event_id(kind, after.id, sequence, WEBHOOK_DISABLED, 0),
+            type=WEBHOOK_DISABLED,
+            tenant_id=after.tenant_id,
+            sequence=sequence,
+            occurred_at=after.health.disabled_at,
+            resource_type=kind,
+            resource_id=after.id,
+            data=resource_json(after),
+        )
+    ]
+
+
 def _numbered(change: Change, told: list[Told]) -> list[IntegrationEvent]:
     resource = change.after or change.before
     assert resource is not None
     kind = _resource_type(resource)
-    sequence = change.after.version if change.after else resource.version + 1
+    assert not isinstance(resource, Webhook)
+    sequence = resource.version if change.after else resource.version + 1
     seen: dict[str, int] = {}
     events = []
     for event_type, occurred in told:
@@ -210,4 +243,6 @@ def _resource_type(resource: Resource) -> ResourceType:
         return ResourceType.CREDIT_NOTE
     if isinstance(resource, Client):
         return ResourceType.CLIENT
+    if isinstance(resource, Webhook):
+        return ResourceType.WEBHOOK
     return ResourceType.BATCH

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, Field
 
 from chalicelib.domain.commands import Command
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.text import OneLine
+from chalicelib.domain.values import format_timestamp
 from chalicelib.domain.webhook_retries import Health
 
 # What happens that a receiver can hear of: what the table's writes make, told by the stream's
@@ -91,6 +92,26 @@ class Webhook:
 
     def wants(self, event_type: str) -> bool:
         return event_type == TEST_EVENT or bool({EVERY_EVENT, event_type} & set(self.event_types))
+
+
+def endpoint_json(endpoint: Webhook) -> dict[str, Any]:
+    """An endpoint as the API answers it: never its secret."""
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "eventTypes": list(endpoint.event_types),
+        "description": endpoint.description,
+        "created": format_timestamp(endpoint.created),
+        "createdBy": endpoint.created_by,
+        "disabled": endpoint.disabled,
+        "disabledAt": _timestamp(endpoint.health.disabled_at),
+        "disabledReason": endpoint.health.disabled_reason,
+        "failingSince": _timestamp(endpoint.health.failing_since),
+    }
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else format_timestamp(value)
 
 
 class DeliveryStatus(StrEnum):

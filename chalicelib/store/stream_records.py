@@ -18,6 +18,7 @@ from chalicelib.domain.integration_events import Change, Resource
 from chalicelib.store import keys
 from chalicelib.store.dynamo import from_item
 from chalicelib.store.items import credit_note_of, invoice_of
+from chalicelib.store.webhook_items import endpoint_of
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ READERS: Mapping[str, Callable[[dict[str, Any]], Resource]] = {
     keys.CREDIT_NOTE_PREFIX: credit_note_of,
     keys.CLIENT_PREFIX: lambda item: Client.model_validate(from_item(item)),
     keys.BATCH_PREFIX: lambda item: Batch.model_validate(from_item(item)),
+    keys.WEBHOOK_PREFIX: endpoint_of,  # only its disabling makes an event
 }
 
 
@@ -43,7 +45,7 @@ def change_of(record: Mapping[str, Any]) -> Change | None:
     try:
         before = reader(stream["OldImage"]) if "OldImage" in stream else None
         after = reader(stream["NewImage"]) if "NewImage" in stream else None
-    except (UnreadableInvoiceError, ValidationError, ValueError, ArithmeticError) as exc:
+    except (UnreadableInvoiceError, ValidationError, ValueError, ArithmeticError, KeyError) as exc:
         log.error("Stream record of %s cannot be read: %s", sort_key, exc)
         return None
     if before is None and after is None:

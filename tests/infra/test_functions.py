@@ -91,7 +91,9 @@ def test_the_webhook_worker_takes_the_webhook_queue_reporting_each_failed_messag
     assert source["ScalingConfig"] == {"MaximumConcurrency": 10}
     queue = package.resources["WebhookQueue"]["Properties"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] == MAX_ATTEMPTS
-    assert queue["VisibilityTimeout"] >= package.functions()["WebhookWorker"]["Timeout"]
+    # A message is not taken again while an attempt of it may still run (a worker's whole time,
+    # with margin for its start and the delete after it).
+    assert queue["VisibilityTimeout"] >= 1.5 * package.functions()["WebhookWorker"]["Timeout"]
     retention = timedelta(seconds=queue["MessageRetentionPeriod"])
     assert retention > Schedule().total() + timedelta(hours=12)
 
@@ -115,7 +117,7 @@ def test_the_event_relay_reads_the_table_stream_filtered_in_order_and_dead_lette
     assert on_failure["Destination"] == {"Fn::GetAtt": ["EventRelayDeadLetterQueue", "Arn"]}
     (only,) = source["FilterCriteria"]["Filters"]
     prefixes = json.loads(only["Pattern"])["dynamodb"]["Keys"]["SK"]["S"]
-    assert [p["prefix"] for p in prefixes] == ["INV#", "CN#", "CLIENT#", "BATCH#"]
+    assert [p["prefix"] for p in prefixes] == ["INV#", "CN#", "CLIENT#", "BATCH#", "WEBHOOK#"]
     variables = package.template["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["EVENT_BUS_NAME"] == {"Ref": "EventBus"}
     assert variables["WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookQueue"}

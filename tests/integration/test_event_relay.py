@@ -15,10 +15,13 @@ import boto3
 import pytest
 
 from chalicelib.bootstrap import get_deps
+from chalicelib.domain.webhook_retries import Health
 from chalicelib.domain.webhooks import Webhook
 from chalicelib.jobs.handlers import event_relay
 from chalicelib.store.webhooks import DynamoWebhookRepository
+from invoicing_cli.events import create_webhook_queue
 from invoicing_cli.local import TABLE_NAME
+from invoicing_cli.resources import template_resource
 from invoicing_cli.stream import StreamReader, lambda_event, relay_once
 from tests.conformance import CheckedApi, checked_tenant
 from tests.integration.test_credit_notes_api import BASE, SIMPLE, credited, issued
@@ -144,3 +147,46 @@ def test_a_credit_note_and_a_cancel_are_told_and_a_redelivered_batch_keeps_its_i
     assert types.index("invoice.credited") < types.index("invoice.cancelled")
     event_relay(lambda_event(records, outlets.reader.arn), None)  # Lambda hands it over again
     assert [e["id"] for e in outlets.bus_events()] == [e["id"] for e in first]
+
+
+def test_an_endpoint_disabled_is_told_once_as_the_api_answers_it_and_nothing_else_of_it(
+    acme: CheckedApi, outlets: Outlets
+) -> None:
+    made = endpoint("acme", "0192f0a0-0000-7000-8000-000000000004")
+    repository = DynamoWebhookRepository(get_deps().dynamodb, TABLE_NAME)
+    failing = Health(failing_since=datetime(2026, 11, 15, tzinfo=UTC))
+    disabled = Health(failing.failing_since, datetime(2026, 11, 20, tzinfo=UTC), "failing")
+    assert repository.save_health("acme", made.id, failing, previous=Health())
+    assert repository.save_health("acme", made.id, disabled, previous=failing)
+    assert repository.enable("acme", made.id) is not None
+    assert outlets.relay() > 0
+
+    (told,) = outlets.bus_events()
+    assert (told["type"], told["tenantId"], told["resourceType"]) == (
+        "webhook.disabled",
+        "acme",
+        "webhook",
+    )
+    answered = acme.get(f"/api/v1/webhooks/{made.id}").json()
+    assert told["data"] == {
+        **answered,
+        "disabled": True,
+        "disabledAt": told["data"]["disabledAt"],
+        "disabledReason": "failing",
+        "failingSince": told["data"]["failingSince"],
+    }
+    assert "secret" not in told["data"] and "whsec_" not in json.dumps(told)
+    assert [m["eventType"] for m in outlets.webhook_messages()] == ["webhook.disabled"]
+
+
+def test_the_local_webhook_queue_dead_letters_as_the_templates_does(aws: None) -> None:
+    sqs = boto3.session.Session().client("sqs")
+    url = create_webhook_queue(sqs, "local-webhooks")
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    deployed = template_resource("WebhookQueue")["Properties"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert int(redrive["maxReceiveCount"]) == deployed["RedrivePolicy"]["maxReceiveCount"] == 20
+    dead = sqs.get_queue_url(QueueName="local-webhooks-dead")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])
+    assert redrive["deadLetterTargetArn"] == dead_arn["Attributes"]["QueueArn"]
+    assert int(attributes["VisibilityTimeout"]) == deployed["VisibilityTimeout"]

@@ -8,6 +8,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from chalicelib.domain.webhook_retries import Schedule
 from chalicelib.domain.webhooks import Attempt
 from invoicing_cli import webhooks as local_worker
@@ -48,3 +50,12 @@ def test_the_consumer_deletes_delivered_messages_and_delays_failed_ones_until_st
 
     assert queue.deleted == ["r-evt-b-1"]
     assert queue.delayed == [("r-evt-a-1", timedelta(seconds=5))]
+
+
+def test_the_local_schedule_is_the_deployed_one_unless_serve_is_given_seconds() -> None:
+    assert local_worker.local_schedule(None) == local_worker.local_schedule("") == Schedule()
+    short = local_worker.local_schedule("1")
+    assert short.attempts == Schedule().attempts == 20  # the queue's maxReceiveCount
+    assert {short.delay_after(n) for n in range(1, 20)} == {timedelta(seconds=1)}
+    with pytest.raises(ValueError, match="INVOICING_LOCAL_RETRY_SECONDS"):
+        local_worker.local_schedule("0")

@@ -25,7 +25,8 @@ from chalicelib.domain.integration_events import (
 from chalicelib.domain.invoice import EventType, Invoice, InvoiceStatus
 from chalicelib.domain.invoicing import InvoiceDefaults
 from chalicelib.domain.values import Actor
-from chalicelib.domain.webhooks import EVENT_TYPES
+from chalicelib.domain.webhook_retries import Health
+from chalicelib.domain.webhooks import EVENT_TYPES, Webhook, endpoint_json
 
 ALICE = Actor(tenant_id="acme", user_id="alice")
 NOW = datetime(2026, 11, 10, 9, 30, tzinfo=UTC)
@@ -146,3 +147,40 @@ def test_every_event_the_mapping_makes_may_be_subscribed_to() -> None:
         "batch.completed",
     }
     assert made <= set(EVENT_TYPES)
+
+
+def endpoint_with(health: Health) -> Webhook:
+    return Webhook(
+        tenant_id="acme",
+        id="0192f0a0-0000-7000-8000-000000000001",
+        url="https://hooks.example.com/acme",
+        event_types=("*",),
+        secret="whsec_" + "A" * 32,
+        created=NOW,
+        created_by="alice",
+        health=health,
+    )
+
+
+def test_an_endpoint_disabled_is_told_once_without_its_secret_and_nothing_else_of_it_is() -> None:
+    healthy, failing = endpoint_with(Health()), endpoint_with(Health(failing_since=NOW))
+    disabled = endpoint_with(Health(NOW, LATER, "failing for 5 days"))
+    (event,) = events_of(Change(failing, disabled, RECORDED))
+    assert (event.type, event.tenant_id, event.resource_type) == (
+        "webhook.disabled",
+        "acme",
+        ResourceType.WEBHOOK,
+    )
+    assert event.occurred_at == LATER and event.resource_id == disabled.id
+    assert event.data == endpoint_json(disabled) and "secret" not in event.data
+    assert "whsec_" not in json.dumps(event.to_json(), default=str)
+    assert events_of(Change(failing, disabled, RECORDED + timedelta(1))) == [event]  # same id
+    assert events_of(Change(None, healthy, RECORDED)) == []
+    assert events_of(Change(healthy, failing, RECORDED)) == []
+    assert events_of(Change(disabled, disabled, RECORDED)) == []
+    assert events_of(Change(disabled, healthy, RECORDED)) == []  # enabled again
+    assert events_of(Change(disabled, None, RECORDED)) == []  # deleted
+    assert events_of(Change(None, disabled, RECORDED)) == [event]
+    again = endpoint_with(Health(LATER, RECORDED, "failing for 5 days"))
+    (later,) = events_of(Change(healthy, again, RECORDED))
+    assert later.sequence > event.sequence and later.id != event.id

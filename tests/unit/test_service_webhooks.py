@@ -24,11 +24,11 @@ from chalicelib.domain.webhooks import (
 from chalicelib.retry import RetryPolicy
 from chalicelib.services import webhook_delivery, webhooks
 from chalicelib.services.webhooks import WebhookPorts
+from tests.fakes import FixedClock
 from tests.webhook_fakes import (
     InMemoryWebhookRepository,
     PinnedResolver,
     ScriptedTransport,
-    TickingClock,
 )
 
 pytestmark = pytest.mark.now("2026-11-21T09:30:00Z", tick=False)  # what verify takes as now
@@ -42,7 +42,7 @@ def ports(transport: ScriptedTransport | None = None, **addresses: list[str]) ->
         webhooks=InMemoryWebhookRepository(),
         resolver=PinnedResolver(pinned or {"hooks.example.com": ["93.184.215.14"]}),
         transport=transport or ScriptedTransport(),
-        clock=TickingClock(NOW),
+        clock=FixedClock(NOW),
     )
 
 

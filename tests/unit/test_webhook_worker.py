@@ -18,12 +18,12 @@ from chalicelib.domain.webhooks import Attempt, DeliveryStatus, Webhook, Webhook
 from chalicelib.services import webhooks
 from chalicelib.services.webhook_events import take_messages
 from chalicelib.services.webhooks import WebhookPorts
+from tests.fakes import FixedClock
 from tests.webhook_fakes import (
     HeldMessages,
     InMemoryWebhookRepository,
     PinnedResolver,
     ScriptedTransport,
-    TickingClock,
 )
 
 ALICE = Actor(tenant_id="acme", user_id="alice")
@@ -36,7 +36,7 @@ def ports(transport: ScriptedTransport) -> WebhookPorts:
         webhooks=InMemoryWebhookRepository(),
         resolver=PinnedResolver({"hooks.example.com": ["93.184.215.14"]}),
         transport=transport,
-        clock=TickingClock(NOW),
+        clock=FixedClock(NOW),
     )
 
 
@@ -176,7 +176,7 @@ def test_the_last_attempt_failing_leaves_the_message_to_the_dead_letter_queue() 
 def test_an_endpoint_failing_for_five_days_is_disabled_and_a_success_before_clears_it() -> None:
     transport = ScriptedTransport([Attempt(status=500)] * 10)
     given, held = ports(transport), HeldMessages()
-    clock: TickingClock = given.clock  # type: ignore[assignment]
+    clock: FixedClock = given.clock  # type: ignore[assignment]
     endpoint = registered(given)
 
     take_messages([record(endpoint, 1, "evt-1")], given, held, Schedule())
@@ -208,7 +208,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled_and_a_success_before_clea
 def test_a_success_clears_the_failures_so_five_days_are_counted_from_the_next_failure() -> None:
     transport = ScriptedTransport([Attempt(status=500), Attempt(status=200), Attempt(status=500)])
     given, held = ports(transport), HeldMessages()
-    clock: TickingClock = given.clock  # type: ignore[assignment]
+    clock: FixedClock = given.clock  # type: ignore[assignment]
     endpoint = registered(given)
 
     for n in range(3):
