@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 # Long enough for SQS to answer with what it holds, short enough that stopping is prompt.
 WAIT_SECONDS = 1
-STOP_TIMEOUT_SECONDS = 2
+STOP_TIMEOUT_SECONDS = 1
 # Read by `invoicing serve` alone: every retry of its worker after this many seconds instead of
 # the deployed schedule's, so a test or bench sees a failing receiver's retries within seconds.
 # The attempts stay MAX_ATTEMPTS, which the local queue's redrive counts as the deployed one does.

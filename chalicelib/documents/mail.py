@@ -28,7 +28,7 @@ from chalicelib.documents.pdf_payment import open_amount
 from chalicelib.domain.documents import CreditNoteDocument, InvoiceDocument
 from chalicelib.domain.mail import PLACEHOLDER, MailContent, override_problem
 from chalicelib.domain.money import ZERO, difference
-from chalicelib.domain.text import kept_on_one_line, one_line
+from chalicelib.domain.text import one_line
 
 _TEMPLATES = Path(__file__).parent / "templates" / "mail"
 
@@ -119,7 +119,7 @@ def _facts(document: InvoiceDocument, locale: Locale) -> dict[str, Any]:
         return format_currency(amount, invoice.currency, locale=locale)
 
     return {
-        "number": kept_on_one_line(invoice.invoice_number or invoice.id),  # in the Subject
+        "number": one_line(invoice.invoice_number or invoice.id),  # in the Subject
         "invoice_date": format_date(invoice.invoice_date, format="long", locale=locale),
         "due_date": format_date(invoice.due_date, format="long", locale=locale),
         "total": money(invoice.total_with_tax),
@@ -143,7 +143,7 @@ def _credit_note_facts(document: CreditNoteDocument, locale: Locale) -> dict[str
         return format_currency(amount, note.currency, locale=locale)
 
     return {
-        "number": kept_on_one_line(note.credit_note_number),  # in the Subject
+        "number": one_line(note.credit_note_number),  # in the Subject
         "credit_note_date": format_date(note.credit_note_date, format="long", locale=locale),
         "invoice_number": note.invoice_number,
         "invoice_date": format_date(note.invoice_date, format="long", locale=locale),

@@ -77,14 +77,6 @@ def one_line(text: str) -> str:
     return " ".join(spaced.split())
 
 
-def kept_on_one_line(text: str) -> str:
-    """`text` exactly as it is when it is on one line already (a number checked when it came in
-    keeps its own runs of spaces: it is an identifier); else one_line(text)."""
-    if any(unicodedata.category(c) in _LINE_BREAKING for c in text):
-        return one_line(text)
-    return text
-
-
 def _transferable(character: str) -> bool:
     if " " <= character <= "~":
         return True

@@ -16,7 +16,6 @@ from chalicelib.domain.commands import NewInvoice
 from chalicelib.domain.settings import TenantSettings
 from chalicelib.domain.text import (
     STORED,
-    kept_on_one_line,
     one_line,
     one_line_problem,
     printable_problem,
@@ -97,9 +96,3 @@ def test_settings_stored_before_the_rules_read_back_as_they_were() -> None:
 
     assert (settings.company_name, settings.sender_email) == ("A\r\nB", "zoë@example.com")
     assert settings.seller_details().address is not None
-
-
-def test_a_number_on_one_line_is_kept_as_it_is_and_only_a_broken_one_is_mended() -> None:
-    # An imported number is an identifier: its own runs of spaces stay (the mail's Subject).
-    assert kept_on_one_line("RE  2026 / 7") == "RE  2026 / 7"
-    assert kept_on_one_line("RE\n2026\u2028 7") == "RE 2026 7"  # stored before it was checked
